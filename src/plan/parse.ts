@@ -1,0 +1,209 @@
+/**
+ * Plan text → validated `Plan`, or a `PlanError` listing every problem with `file:line:col`.
+ *
+ * YAML and JSON both go through the `yaml` parser (JSON is YAML), which keeps source ranges, so a
+ * schema issue at `scenarios.0.flow.1.expect.status` is reported at the line and column where that
+ * value is written. `${env.NAME}` is substituted in string values before validation; an unset
+ * variable is an issue like any other.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, isSeq, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { PlanError, badFile, type PlanIssue } from '../errors.js';
+import { PlanSchema, type Plan } from './schema.js';
+import { suggest } from './suggest.js';
+
+export interface ParsePlanOptions {
+  /** file name used in messages */
+  file?: string;
+  /** environment for `${env.NAME}` (default: process.env) */
+  env?: Record<string, string | undefined>;
+}
+
+const ENV_REF = /\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Reads and parses a plan file. Throws `PlanError` or a bad-file `LoadproofError` (exit 2). */
+export function loadPlan(file: string, opts: Omit<ParsePlanOptions, 'file'> = {}): Plan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw badFile(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`, 'check the path');
+  }
+  return parsePlan(text, { ...opts, file });
+}
+
+/** Parses plan text (YAML or JSON). Throws `PlanError` with every issue found. */
+export function parsePlan(text: string, opts: ParsePlanOptions = {}): Plan {
+  const result = parsePlanSafe(text, opts);
+  if (!result.ok) throw new PlanError(result.issues);
+  return result.plan;
+}
+
+export type ParsePlanResult = { ok: true; plan: Plan; doc: Document } | { ok: false; issues: PlanIssue[] };
+
+/** Like `parsePlan` but returns the issues instead of throwing. */
+export function parsePlanSafe(text: string, opts: ParsePlanOptions = {}): ParsePlanResult {
+  const env = opts.env ?? process.env;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const issues: PlanIssue[] = [];
+  const at = (offset: number | undefined): { line?: number; col?: number } => {
+    if (offset === undefined) return {};
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
+
+  for (const e of doc.errors) {
+    issues.push({ file: opts.file, ...at(e.pos[0]), path: '', message: firstLine(e.message), hint: 'fix the YAML syntax' });
+  }
+  if (issues.length) return { ok: false, issues };
+  if (doc.contents === null || !isMap(doc.contents)) {
+    return {
+      ok: false,
+      issues: [{ file: opts.file, ...at(doc.contents?.range?.[0] ?? 0), path: '', message: 'a plan is a mapping (name, target, scenarios, ...)', hint: 'see loadproof init' }],
+    };
+  }
+
+  // ${env.NAME}: substitute in scalar values, keeping positions for missing names.
+  visit(doc, {
+    Scalar(key, node, path) {
+      if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${env.')) return;
+      node.value = node.value.replace(ENV_REF, (whole: string, name: string) => {
+        const v = env[name];
+        if (v === undefined) {
+          issues.push({
+            file: opts.file,
+            ...at(node.range?.[0]),
+            path: pathOf(path, doc),
+            message: `environment variable ${name} is not set`,
+            hint: `export ${name}=... before running, or remove the reference`,
+          });
+          return whole;
+        }
+        return v;
+      });
+    },
+  });
+
+  const parsed = PlanSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    for (const zi of parsed.error.issues) issues.push(...toPlanIssues(zi, doc, opts.file, at));
+  }
+  if (issues.length) return { ok: false, issues: sortIssues(issues) };
+  return { ok: true, plan: parsed.data!, doc };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.trim();
+}
+
+function sortIssues(issues: PlanIssue[]): PlanIssue[] {
+  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}
+
+/** Dotted path of a node reached by `visit` (its ancestry). */
+function pathOf(ancestry: readonly unknown[], _doc: Document): string {
+  const parts: string[] = [];
+  for (let i = 0; i < ancestry.length; i++) {
+    const n = ancestry[i];
+    if (isPair(n) && isScalar(n.key)) parts.push(String(n.key.value));
+    else if (isSeq(n)) {
+      const child = ancestry[i + 1];
+      const idx = n.items.indexOf(child as Node);
+      if (idx >= 0) parts.push(String(idx));
+    }
+  }
+  return parts.join('.');
+}
+
+type Path = readonly PropertyKey[];
+
+/** Finds the YAML node at a path; `key: true` returns the key node of the last segment. */
+function nodeAt(doc: Document, path: Path, key = false): { range?: readonly number[] } | undefined {
+  let node: unknown = doc.contents;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) return node as { range?: readonly number[] };
+      if (last && key) return pair.key as { range?: readonly number[] };
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(seg)];
+      if (item === undefined) return node as { range?: readonly number[] };
+      node = item;
+    } else {
+      return node as { range?: readonly number[] } | undefined;
+    }
+  }
+  return node as { range?: readonly number[] } | undefined;
+}
+
+function toPlanIssues(
+  zi: z.core.$ZodIssue,
+  doc: Document,
+  file: string | undefined,
+  at: (offset: number | undefined) => { line?: number; col?: number },
+): PlanIssue[] {
+  const path = zi.path;
+  const dotted = path.map(String).join('.');
+  const params = (zi as { params?: { hint?: string; key?: boolean } }).params;
+
+  if (zi.code === 'unrecognized_keys') {
+    return zi.keys.map((k) => {
+      const s = suggest(k, path);
+      return {
+        file,
+        ...at(nodeAt(doc, [...path, k], true)?.range?.[0]),
+        path: [...path.map(String), k].join('.'),
+        message: `unknown field "${k}"`,
+        hint: s ? `did you mean "${s}"?` : 'remove it, or see schema/plan.schema.json for the fields allowed here',
+      };
+    });
+  }
+
+  // Record keys (threshold metric names) are reported at the key.
+  const isKeyIssue = params?.key === true || (zi.code === 'invalid_key' as string);
+  const node = nodeAt(doc, path, isKeyIssue);
+  let hint = params?.hint;
+  let message = zi.message;
+  if (isKeyIssue) {
+    const k = String(path[path.length - 1]);
+    const s = suggest(k.replace(/\{.*$/, ''), path.slice(0, -1), 'metric');
+    if (s) hint = `did you mean "${s}"?`;
+    if (zi.code === ('invalid_key' as string)) {
+      const inner = (zi as unknown as { issues?: { message: string }[] }).issues?.[0];
+      if (inner) message = inner.message;
+    }
+  }
+  if (zi.code === 'invalid_type') {
+    const received = describe(valueAt(doc, path));
+    message = received === 'missing' ? `required field (expected ${zi.expected})` : `expected ${zi.expected}, got ${received}`;
+    if (received === 'missing') hint = hint ?? `add \`${String(path[path.length - 1])}:\``;
+  }
+  if (zi.code === 'invalid_value' && 'values' in zi) {
+    const got = valueAt(doc, path);
+    const s = typeof got === 'string' ? suggest(got, path, 'value', zi.values.map(String)) : undefined;
+    message = `expected one of ${zi.values.map((v) => JSON.stringify(v)).join(', ')}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
+    if (s) hint = `did you mean "${s}"?`;
+  }
+  return [{ file, ...at(node?.range?.[0]), path: dotted, message, hint }];
+}
+
+function valueAt(doc: Document, path: Path): unknown {
+  const v = doc.getIn(path as unknown[], false);
+  return doc.hasIn(path as unknown[]) ? v : undefined;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (isSeq(v) || Array.isArray(v)) return 'a list';
+  if (isMap(v)) return 'a mapping';
+  if (isScalar(v)) return describe(v.value);
+  if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 37) + '...' : v}"`;
+  return typeof v === 'number' || typeof v === 'boolean' ? `${typeof v} ${String(v)}` : typeof v;
+}

@@ -1,0 +1,262 @@
+/**
+ * The result document, `loadproof.result/v1` (CONTRACT.md "result.json").
+ *
+ * Every layer reads and writes this shape: the engine fills the measured parts, watchers fill
+ * `watch`, the analysis fills `steps` and `analysis`, importers build it from other tools' files,
+ * reports render it. Units: latencies in milliseconds, rates per second, times in seconds from the
+ * run's start unless the name ends in `At` (ISO 8601). Fields beyond the contract are optional so
+ * that imported results (which record less) fit the same type.
+ */
+
+export const RESULT_SCHEMA = 'loadproof.result/v1' as const;
+
+export type ResultSource = 'loadproof' | 'k6' | 'locust' | 'artillery' | 'wrk' | 'ab' | 'hey' | 'gatling';
+export type Verdict = 'pass' | 'fail' | 'aborted' | 'invalid';
+
+export interface LatencySummaryMs {
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** population standard deviation, when known */
+  stdev?: number;
+}
+
+export interface LatencyPointMs {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean?: number;
+  max?: number;
+}
+
+/** Error classes of failed requests (wrk2's counters, extended). */
+export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'status' | 'dropped' | 'protocol' | 'other';
+
+export interface Summary {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  /** completed requests per second over the whole run */
+  throughputRps: number;
+  /** the highest one-second completed rate */
+  peakRps: number;
+  latencyMs: LatencySummaryMs;
+  /** open model: latency measured from the intended start ("response"); closed model: "service" time */
+  latencyBasis?: 'intended' | 'actual';
+  /** open model: latency from the actual send (the uncorrected figure, kept beside the corrected one as wrk2 does) */
+  serviceTimeMs?: LatencySummaryMs;
+  /** open model: actual send − intended send */
+  sendLagMs?: LatencySummaryMs;
+  statusCodes?: Record<string, number>;
+  errorKinds?: Partial<Record<ErrorKind, number>>;
+  /** open model: arrivals not sent because `maxInFlight` was reached */
+  dropped?: number;
+  bytesReceived?: number;
+  bytesSent?: number;
+  checks?: { passes: number; fails: number; rate: number };
+  iterations?: number;
+  /** base64 HdrHistogram (µs) of all latencies, for exact re-analysis */
+  hdr?: string;
+}
+
+export interface EndpointResult {
+  name: string;
+  method: string;
+  /** the request path as written in the plan (templates not expanded), when known */
+  path?: string;
+  scenario?: string;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  statusCodes: Record<string, number>;
+  errorKinds?: Partial<Record<ErrorKind, number>>;
+  latencyMs: LatencySummaryMs;
+  checks?: { passes: number; fails: number };
+  hdr?: string;
+}
+
+export interface CriterionResult {
+  /** metric key as written, e.g. `http_req_duration` or `http_req_duration{name:browse}` */
+  metric: string;
+  /** the expression, e.g. `p(95)<200` */
+  condition: string;
+  /** the observed value in the metric's unit; null when there was nothing to observe */
+  observed: number | null;
+  pass: boolean;
+  unit?: 'ms' | 'ratio' | 'rps' | 'count';
+}
+
+/** One second of the run (or one interval of an imported time series). */
+export interface TimelinePoint {
+  /** seconds from start at the *start* of the interval */
+  t: number;
+  /** interval length in seconds (1 for loadproof's own runs) */
+  durationSec?: number;
+  offeredRps: number | null;
+  /** completed requests per second in this interval */
+  rps: number;
+  errors: number;
+  inFlight: number | null;
+  vus: number | null;
+  latencyMs: LatencyPointMs | null;
+  stage?: number;
+  dropped?: number;
+  statusCodes?: Record<string, number>;
+  errorKinds?: Partial<Record<ErrorKind, number>>;
+  sendLagP99Ms?: number;
+  checks?: { passes: number; fails: number };
+  /** base64 HdrHistogram (µs) of this interval's latencies: lets steps merge histograms exactly */
+  hdr?: string;
+}
+
+export interface StepResult {
+  index: number;
+  startSec: number;
+  endSec: number;
+  /** null when the source did not record the offered load */
+  offeredRps: number | null;
+  rps: number;
+  errorRate: number;
+  /** Little's law: rps × mean latency (s); or the measured VUs / in-flight when known */
+  concurrency: number;
+  latencyMs: LatencyPointMs;
+  requests?: number;
+  /** true when the step holds a constant offered load; false for a window along a ramp */
+  steady?: boolean;
+  /** how the step's percentiles were computed */
+  percentileSource?: 'hdr-merge' | 'samples' | 'max-of-intervals' | 'stage-summary';
+  /** mean of each watched series over the step */
+  watch?: Record<string, number | null>;
+}
+
+export interface SeriesInfo {
+  unit: string;
+  /** [t seconds, value]; value null marks a gap (the watcher could not read) */
+  points: Array<[number, number | null]>;
+  /** which watcher produced it: process, postgres, prometheus, eventLoop, dependency, self */
+  watcher?: string;
+  /** what the series is about, e.g. "pid 1234" or the URL */
+  target?: string;
+  /** role of the watched thing, for diagnosis: app, db, dependency, generator */
+  role?: 'app' | 'db' | 'dependency' | 'generator' | 'other';
+}
+
+export interface ValidityNote {
+  id: string;
+  severity: 'info' | 'warn' | 'invalid';
+  message: string;
+}
+
+export interface Diagnosis {
+  id: DiagnosisId;
+  title: string;
+  /** 0..1 */
+  confidence: number;
+  evidence: string[];
+  recommendation: string;
+  handoff: 'performance-optimizer' | 'database-reviewer' | 'incident-commander' | null;
+}
+
+export type DiagnosisId =
+  | 'pool-exhaustion'
+  | 'timeout-cascade'
+  | 'cpu-bound'
+  | 'memory-leak'
+  | 'connection-leak'
+  | 'cold-start'
+  | 'missing-index'
+  | 'downstream-rate-limit';
+
+export interface Analysis {
+  phases: {
+    linearUntilRps: number | null;
+    knee: { rps: number; p95Ms: number } | null;
+    collapse: { rps: number; errorRate: number } | null;
+    /** sentences explaining how each phase was found */
+    notes?: string[];
+  };
+  capacity: {
+    /** the SLO the capacity is measured against, e.g. "p(95)<200ms, errors<1%" */
+    slo: string;
+    /** highest step rate that met the SLO; null when none did */
+    maxSustainableRps: number | null;
+    /** first rate with error rate > 5%; null when not reached */
+    breakingPointRps: number | null;
+    headroom: number;
+    recommendedMaxRps: number | null;
+    /** true when the SLO held at the highest load tried: capacity is "above N req/s, not reached" */
+    notReached?: boolean;
+    /** one sentence for humans */
+    statement?: string;
+  };
+  usl: {
+    sigma: number;
+    kappa: number;
+    lambda: number;
+    peakConcurrency: number | null;
+    r2: number;
+    dominant?: 'contention' | 'coherency' | 'none';
+  } | null;
+  validity: ValidityNote[];
+  diagnoses: Diagnosis[];
+  /** red flags: checks failing, median over the threshold, p95 far over it */
+  redFlags?: string[];
+}
+
+export interface ResultPlanInfo {
+  name: string;
+  hypothesis: string | null;
+  target: string;
+  pattern: { type: string; peak: number | null; durationSec?: number } | null;
+  model?: 'open' | 'closed';
+  stages?: Array<{ durationSec: number; target: number }>;
+  /** thresholds as written: metric → expressions */
+  thresholds?: Record<string, string[]>;
+  abort?: Record<string, string[]>;
+  scenarios?: Array<{ name: string; weight: number; requests: string[] }>;
+}
+
+export interface Result {
+  schema: typeof RESULT_SCHEMA;
+  source: ResultSource;
+  tool: { name: string; version: string };
+  plan: ResultPlanInfo;
+  startedAt: string;
+  endedAt: string;
+  durationSec: number;
+  verdict: Verdict;
+  summary: Summary;
+  endpoints: EndpointResult[];
+  criteria: CriterionResult[];
+  timeline: TimelinePoint[];
+  steps: StepResult[];
+  watch: Record<string, SeriesInfo>;
+  analysis: Analysis | null;
+  /** how the run ended */
+  stop?: {
+    reason: 'completed' | 'aborted' | 'interrupted' | 'imported';
+    /** for aborted: the rule that tripped, e.g. `http_req_failed rate>0.05 for 10s` */
+    rule?: string;
+    atSec?: number;
+    message?: string;
+  };
+  /** the generator's own health, feeding validity */
+  generator?: {
+    workers: number;
+    cpuPct?: { mean: number; max: number };
+    eventLoopDelayP99Ms?: number;
+    sendLagP99Ms?: number;
+    cores: number;
+  };
+  /** problems that did not stop the run: a watcher that could not connect, a format's limits */
+  warnings?: Array<{ source: string; message: string }>;
+  /** what an imported file did not record (e.g. "wrk records no time series") */
+  limitations?: string[];
+  /** watcher extras that are not time series (e.g. PostgreSQL top queries) */
+  watchInfo?: Record<string, unknown>;
+}
