@@ -13,6 +13,7 @@
  */
 import { RateCurve } from './rate-curve.js';
 import type { Stage } from '../../plan/schema.js';
+import { mulberry32, type Rng } from '../rng.js';
 
 export interface ArrivalOptions {
   arrivals?: 'constant' | 'poisson';
@@ -23,19 +24,7 @@ export interface ArrivalOptions {
   /** number of workers sharing the schedule */
   workers?: number;
   /** a uniform [0,1) generator for the Poisson gaps (default: mulberry32(seed)) */
-  random?: () => number;
-}
-
-/** mulberry32: a small, fast, seeded PRNG (period 2^32); enough for arrival gaps. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  random?: Rng;
 }
 
 export class ArrivalSchedule {
@@ -44,7 +33,7 @@ export class ArrivalSchedule {
   private n: number;
   private readonly step: number;
   private readonly poisson: boolean;
-  private readonly random: () => number;
+  private readonly random: Rng;
   /** Poisson: S_n of the last global arrival drawn, and its index */
   private sum = 0;
   private drawn = -1;

@@ -1,0 +1,219 @@
+/**
+ * The body of one load worker: compiles the plan, runs its share of the schedule (open model) or of
+ * the VUs (closed model), records per second, and reports to the runner. Runs inside a worker
+ * thread (worker.ts) — or in-process for tests — through a `post` function.
+ */
+import { performance } from 'node:perf_hooks';
+import { MonotonicClock, type Clock } from './clock.js';
+import { compilePlan } from './compile.js';
+import { HttpClient } from './http/client.js';
+import { ConnectionPool } from './http/pool.js';
+import { ArrivalSchedule } from './schedule/arrivals.js';
+import { RateCurve } from './schedule/rate-curve.js';
+import { OpenModel } from './open-model.js';
+import { ClosedModel } from './closed-model.js';
+import { Recorder, type SecondSnapshot } from '../metrics/recorder.js';
+import { deriveSeed, mulberry32 } from './rng.js';
+import { createPicker } from './scenario/pick.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol.js';
+import { LoadproofError } from '../errors.js';
+
+export class LoadWorker {
+  private cfg: WorkerConfig | null = null;
+  private clock: Clock | null = null;
+  private client: HttpClient | null = null;
+  private recorder: Recorder | null = null;
+  private model: OpenModel | ClosedModel | null = null;
+  private pool: ConnectionPool | null = null;
+  private secondTimer: NodeJS.Timeout | null = null;
+  private cutTimer: NodeJS.Timeout | null = null;
+  private cutAtUs = Infinity;
+  private finished = false;
+  private readonly missing = new Map<string, number>();
+  private elu = performance.eventLoopUtilization();
+  private lastLoadUs = 0;
+  private compiled: ReturnType<typeof compilePlan> | null = null;
+
+  constructor(private readonly post: (m: FromWorker) => void) {}
+
+  handle(m: ToWorker): void {
+    try {
+      switch (m.type) {
+        case 'init':
+          this.init(m.config);
+          this.post({ type: 'ready', worker: m.config.worker });
+          break;
+        case 'start':
+          this.start(m.originHrNs);
+          break;
+        case 'stop':
+          this.stop(m.graceMs);
+          break;
+        case 'cut':
+          this.cut();
+          break;
+      }
+    } catch (err) {
+      const e = err as Error;
+      const lp = err instanceof LoadproofError ? err : null;
+      this.post({
+        type: 'failed',
+        worker: this.cfg?.worker ?? -1,
+        message: e?.message ?? String(err),
+        code: lp?.code,
+        where: lp?.where,
+        hint: lp?.hint,
+      });
+    }
+  }
+
+  private init(cfg: WorkerConfig): void {
+    this.cfg = cfg;
+    this.compiled = compilePlan(cfg.plan, {
+      target: new URL(cfg.target),
+      templates: { rng: mulberry32(deriveSeed(cfg.seed, 1000 + cfg.worker)) },
+    });
+  }
+
+  private start(originHrNs: bigint): void {
+    const cfg = this.cfg!;
+    const compiled = this.compiled!;
+    const clock = new MonotonicClock(originHrNs);
+    this.clock = clock;
+    const target = new URL(cfg.target);
+    this.client = new HttpClient(target, clock, { insecure: cfg.plan.defaults?.insecure });
+    const rng = mulberry32(deriveSeed(cfg.seed, cfg.worker));
+    const pick = createPicker(
+      compiled.scenarios.map((s) => s.weight),
+      mulberry32(deriveSeed(cfg.seed, 2000 + cfg.worker)),
+    );
+    const onMissing = (names: string[]): void => {
+      for (const n of names) this.missing.set(n, (this.missing.get(n) ?? 0) + 1);
+    };
+    const onIdle = (): void => this.finish(0);
+    this.recorder = new Recorder(
+      compiled.endpoints.length,
+      cfg.worker,
+      {
+        inFlight: () => this.model?.outstanding ?? 0,
+        vus: () => (this.model instanceof ClosedModel ? this.model.activeVus : 0),
+        load: () => this.load(),
+      },
+      (snap) => this.post({ type: 'second', snap }),
+    );
+    const hostHeader = target.host;
+    if (cfg.model === 'open') {
+      this.pool = new ConnectionPool(this.client, cfg.maxConnections);
+      this.model = new OpenModel({
+        clock,
+        recorder: this.recorder,
+        rng,
+        schedule: new ArrivalSchedule(cfg.stages, { arrivals: cfg.arrivals, seed: cfg.seed, worker: cfg.worker, workers: cfg.workers }),
+        scenarios: compiled.scenarios,
+        pick,
+        pool: this.pool,
+        hostHeader,
+        maxInFlight: cfg.maxInFlight,
+        spinUs: cfg.spinUs,
+        onMissing,
+        onIdle,
+      });
+    } else {
+      this.model = new ClosedModel({
+        clock,
+        recorder: this.recorder,
+        rng,
+        curve: new RateCurve(cfg.stages),
+        scenarios: compiled.scenarios,
+        pick,
+        client: this.client,
+        hostHeader,
+        worker: cfg.worker,
+        workers: cfg.workers,
+        defaultThink: cfg.defaultThink,
+        gracefulRampDownMs: cfg.gracefulStopMs,
+        onMissing,
+        onIdle,
+      });
+    }
+    const totalUs = cfg.stages.reduce((a, s) => a + s.durationMs, 0) * 1000;
+    this.elu = performance.eventLoopUtilization();
+    this.lastLoadUs = clock.nowUs();
+    this.armCut(totalUs + cfg.gracefulStopMs * 1000);
+    this.armSecond();
+    this.model.start();
+  }
+
+  /** Early stop (abort, interrupt): no new work; what is out gets `graceMs`. */
+  private stop(graceMs: number): void {
+    if (this.finished || this.model === null) return;
+    this.armCut(this.clock!.nowUs() + graceMs * 1000);
+    this.model.stop();
+  }
+
+  /** The grace is over: abandon what is still out and finish. */
+  private cut(): void {
+    if (this.finished) return;
+    let abandoned = 0;
+    if (this.model !== null) {
+      this.model.stop();
+      abandoned += this.model.outstanding;
+      this.model.cancelAll();
+    }
+    this.pool?.clearQueue();
+    this.client?.abandonAll();
+    this.finish(abandoned);
+  }
+
+  private finish(abandoned: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.secondTimer !== null) clearTimeout(this.secondTimer);
+    if (this.cutTimer !== null) clearTimeout(this.cutTimer);
+    this.client?.abandonAll();
+    const endUs = this.clock?.nowUs() ?? 0;
+    this.recorder?.flushAll(endUs);
+    this.post({
+      type: 'done',
+      worker: this.cfg?.worker ?? -1,
+      endUs,
+      abandoned,
+      missing: Object.fromEntries(this.missing),
+    });
+  }
+
+  private armCut(atUs: number): void {
+    if (atUs >= this.cutAtUs) return;
+    this.cutAtUs = atUs;
+    if (this.cutTimer !== null) clearTimeout(this.cutTimer);
+    const ms = Math.max(0, (atUs - this.clock!.nowUs()) / 1000);
+    this.cutTimer = setTimeout(() => this.cut(), ms);
+  }
+
+  /** Wakes just after each second boundary so that quiet seconds are emitted too. */
+  private armSecond(): void {
+    const now = this.clock!.nowUs();
+    const nextBoundaryUs = (Math.floor(now / 1e6) + 1) * 1e6;
+    this.secondTimer = setTimeout(() => {
+      this.secondTimer = null;
+      if (this.finished) return;
+      this.recorder!.tick(this.clock!.nowUs());
+      this.armSecond();
+    }, Math.max(1, (nextBoundaryUs - now) / 1000 + 2));
+  }
+
+  /** busy share of the event loop since the last call, spin excluded */
+  private load(): { busy: number; spinUs: number } {
+    const now = this.clock!.nowUs();
+    const e = performance.eventLoopUtilization(this.elu);
+    this.elu = performance.eventLoopUtilization();
+    const spinUs = this.model instanceof OpenModel ? this.model.takeSpinUs() : 0;
+    const wallUs = now - this.lastLoadUs;
+    this.lastLoadUs = now;
+    const activeUs = e.active * 1000 - spinUs;
+    const busy = wallUs > 0 ? Math.min(1, Math.max(0, activeUs / wallUs)) : 0;
+    return { busy, spinUs };
+  }
+}
+
+export type { SecondSnapshot };

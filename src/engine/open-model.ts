@@ -1,0 +1,195 @@
+/**
+ * The open model: arrivals fire at their scheduled instants whatever the target does; each arrival
+ * starts one iteration of a scenario picked by weight (k6's arrival-rate executors do the same, so
+ * with a multi-request flow the offered rate is iterations per second).
+ *
+ * Pacing (measured, bench/README.md "send lag"): libuv timers have millisecond granularity and fire
+ * up to ~1 ms late, which alone puts the send-lag p99 near 1 ms. So the pacer sleeps with
+ * `setTimeout` until `spinUs` before the next arrival and then polls with `setImmediate` — a poll
+ * that still serves I/O between checks — and fires the arrival when its instant has come. Every
+ * arrival already due is fired in one go (a burst after a stall is the honest replay of the
+ * schedule), at most `MAX_BURST` per turn so that responses keep being read. The spinning shows up
+ * as CPU time; it is measured (`spinUs`) and left out of the generator's busy figures.
+ *
+ * Each arrival records its send lag (actual − intended). When `maxInFlight` iterations are already
+ * running, the arrival is counted as dropped — never silently skipped. Otherwise it takes a free VU
+ * context of its scenario (or a new one): the context keeps its variables, so a scenario's `setup`
+ * (a login) runs once per context and its token is reused by every later iteration on it. Contexts
+ * are created on demand, so there are about as many as the peak number of concurrent iterations.
+ */
+import type { Clock } from './clock.js';
+import type { Recorder } from '../metrics/recorder.js';
+import type { Rng } from './rng.js';
+import type { ArrivalSchedule } from './schedule/arrivals.js';
+import type { EngineScenario } from './compile.js';
+import type { ConnectionPool } from './http/pool.js';
+import { FlowRunner, type FlowHost } from './flow.js';
+
+/** Arrivals fired per pacer turn at most, before yielding to I/O. */
+const MAX_BURST = 512;
+
+export interface OpenModelOptions {
+  clock: Clock;
+  recorder: Recorder;
+  rng: Rng;
+  schedule: ArrivalSchedule;
+  scenarios: EngineScenario[];
+  pick: () => number;
+  pool: ConnectionPool;
+  hostHeader: string;
+  /** iterations in flight at most (this worker's share) */
+  maxInFlight: number;
+  /** poll instead of sleeping when the next arrival is this close (µs) */
+  spinUs: number;
+  onMissing: (names: string[]) => void;
+  /** the schedule is done and every iteration ended */
+  onIdle: () => void;
+}
+
+export class OpenModel implements FlowHost {
+  readonly clock: Clock;
+  readonly recorder: Recorder;
+  readonly rng: Rng;
+  readonly hostHeader: string;
+  readonly skipTrailingThink = true;
+  readonly defaultThink = null;
+  ioEpoch = 0;
+  outstanding = 0;
+  stopping = false;
+  /** iterations running */
+  active = 0;
+  /** µs spent polling for a precise send time since the last `takeSpinUs()` */
+  private spinUs = 0;
+
+  private readonly free: FlowRunner[][];
+  private readonly all: FlowRunner[] = [];
+  private nextUs = Infinity;
+  private stopped = false;
+  private scheduleDone = false;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private lastTickEndUs = 0;
+  private lastTickEpoch = -1;
+  private polled = false;
+  private readonly tick = (): void => this.onTick();
+
+  constructor(private readonly o: OpenModelOptions) {
+    this.clock = o.clock;
+    this.recorder = o.recorder;
+    this.rng = o.rng;
+    this.hostHeader = o.hostHeader;
+    this.free = o.scenarios.map(() => []);
+  }
+
+  /** Starts pacing (the run's clock must be at or near 0). */
+  start(): void {
+    this.nextUs = this.o.schedule.next();
+    this.onTick();
+  }
+
+  /**
+   * Stops early (abort, interrupt): no more arrivals; thinking iterations end now, the others
+   * after their current request (the caller bounds the wait). A schedule that runs out instead lets
+   * running iterations finish their flow.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.stopping = true;
+    this.disarm();
+    for (const r of this.all) {
+      if (r.running && r.interruptIfThinking()) {
+        this.active--;
+        this.free[r.scenarioIndex]!.push(r);
+      }
+    }
+    this.checkIdle();
+  }
+
+  /** Ends every running iteration's pending think (the grace is over). */
+  cancelAll(): void {
+    for (const r of this.all) r.cancel();
+  }
+
+  /** µs of precise-wait polling since the last call */
+  takeSpinUs(): number {
+    const s = this.spinUs;
+    this.spinUs = 0;
+    return s;
+  }
+
+  send(runner: FlowRunner): void {
+    this.o.pool.request(runner);
+  }
+
+  iterationDone(runner: FlowRunner): void {
+    this.active--;
+    this.free[runner.scenarioIndex]!.push(runner);
+    this.checkIdle();
+  }
+
+  noteMissing(names: string[]): void {
+    this.o.onMissing(names);
+  }
+
+  private onTick(): void {
+    this.timer = null;
+    this.immediate = null;
+    if (this.stopped) return;
+    let now = this.clock.nowUs();
+    let fired = 0;
+    if (this.polled && this.ioEpoch === this.lastTickEpoch && this.nextUs > now) {
+      // nothing happened since the last poll: that interval was spent waiting on purpose
+      this.spinUs += now - this.lastTickEndUs;
+    }
+    while (this.nextUs <= now && fired < MAX_BURST) {
+      this.fire(this.nextUs, now);
+      fired++;
+      this.nextUs = this.o.schedule.next();
+      if ((fired & 31) === 0) now = this.clock.nowUs();
+    }
+    if (this.nextUs === Infinity) {
+      this.scheduleDone = true;
+      this.checkIdle();
+      return;
+    }
+    now = this.clock.nowUs();
+    const waitUs = this.nextUs - now;
+    const sleepMs = Math.floor((waitUs - this.o.spinUs) / 1000);
+    if (sleepMs >= 1) {
+      this.polled = false;
+      this.timer = setTimeout(this.tick, sleepMs);
+    } else {
+      this.polled = true;
+      this.immediate = setImmediate(this.tick);
+    }
+    this.lastTickEndUs = now;
+    this.lastTickEpoch = this.ioEpoch;
+  }
+
+  private fire(intendedUs: number, nowUs: number): void {
+    this.recorder.recordSendLag(nowUs - intendedUs, nowUs);
+    if (this.active >= this.o.maxInFlight) {
+      this.recorder.recordDropped(intendedUs, nowUs);
+      return;
+    }
+    const si = this.o.scenarios.length === 1 ? 0 : this.o.pick();
+    let r = this.free[si]!.pop();
+    if (r === undefined) {
+      r = new FlowRunner(this, this.o.scenarios[si]!, si);
+      this.all.push(r);
+    }
+    this.active++;
+    r.start(intendedUs);
+  }
+
+  private disarm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+  }
+
+  private checkIdle(): void {
+    if ((this.scheduleDone || this.stopped) && this.active === 0) this.o.onIdle();
+  }
+}

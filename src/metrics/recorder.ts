@@ -1,0 +1,241 @@
+/**
+ * A worker's per-second recording: every sample lands in the bucket of the second it completed in
+ * (its `doneUs`), per endpoint. When a second is over the bucket is encoded into a
+ * `SecondSnapshot` (histograms as compressed base64) and handed to the main thread, which merges
+ * the workers' snapshots exactly (timeline.ts). The histograms are reset and reused, so a long run
+ * allocates nothing per request and a constant amount per second.
+ *
+ * What goes into which histogram (all integer µs, 3 significant digits):
+ *   latency      completion − intended start (open model; the closed model's intended start is the
+ *                actual start): per endpoint. Only requests that got a response (any status) —
+ *                transport failures (refused, reset, timeout, …) are counted by kind, not timed.
+ *   service      completion − actual write: the uncorrected figure, kept beside the corrected one
+ *                as wrk2 does.
+ *   sendLag      actual send − intended send, for each arrival the pacer fired (open model).
+ */
+import { createHistogram, encodeHistogram, recordUs, type Histogram } from './histogram.js';
+import type { ErrorKind } from '../result/types.js';
+import { ERROR_KINDS, KIND, isErrorStatus } from './error-kinds.js';
+
+/** One endpoint's second, as sent to the main thread. */
+export interface EndpointSecond {
+  /** endpoint index (into the run's endpoint list) */
+  e: number;
+  requests: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  errorKinds: Partial<Record<ErrorKind, number>>;
+  checksPasses: number;
+  checksFails: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** latency histogram, base64; null when no response was timed */
+  hdr: string | null;
+}
+
+/** One worker's second. */
+export interface SecondSnapshot {
+  /** second index: the interval [sec, sec+1) s from the run's start */
+  sec: number;
+  worker: number;
+  /** endpoints with any activity */
+  endpoints: EndpointSecond[];
+  serviceHdr: string | null;
+  sendLagHdr: string | null;
+  /** arrivals not sent because maxInFlight was reached (open model) */
+  dropped: number;
+  iterations: number;
+  /** iterations (open) or requests (closed) in flight at the end of the second */
+  inFlight: number;
+  /** active VUs at the end of the second (closed model) */
+  vus: number;
+  /** fraction of the second the worker's event loop was busy, excluding precise-wait spinning (0..1) */
+  busy: number;
+  /** µs of the second the pacer spent spinning for a precise send time (counted as CPU by the OS) */
+  spinUs: number;
+  /** the worker's last snapshot: it finished at `endUs` (µs from the start) */
+  final?: boolean;
+  endUs?: number;
+}
+
+class EndpointBucket {
+  readonly hist: Histogram = createHistogram();
+  requests = 0;
+  errors = 0;
+  readonly status = new Map<number, number>();
+  readonly kinds = new Int32Array(ERROR_KINDS.length + 1);
+  checksPasses = 0;
+  checksFails = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  get active(): boolean {
+    return this.requests > 0 || this.checksPasses > 0 || this.checksFails > 0;
+  }
+
+  snapshot(e: number): EndpointSecond {
+    const statusCodes: Record<string, number> = {};
+    for (const [code, n] of this.status) statusCodes[String(code)] = n;
+    const errorKinds: Partial<Record<ErrorKind, number>> = {};
+    for (let k = 1; k < this.kinds.length; k++) if (this.kinds[k]! > 0) errorKinds[ERROR_KINDS[k - 1]!] = this.kinds[k]!;
+    return {
+      e,
+      requests: this.requests,
+      errors: this.errors,
+      statusCodes,
+      errorKinds,
+      checksPasses: this.checksPasses,
+      checksFails: this.checksFails,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      hdr: this.hist.totalCount > 0 ? encodeHistogram(this.hist) : null,
+    };
+  }
+
+  reset(): void {
+    if (this.hist.totalCount > 0) this.hist.reset();
+    this.requests = 0;
+    this.errors = 0;
+    this.status.clear();
+    this.kinds.fill(0);
+    this.checksPasses = 0;
+    this.checksFails = 0;
+    this.bytesIn = 0;
+    this.bytesOut = 0;
+  }
+}
+
+/** Live figures the recorder samples at the end of each second. */
+export interface RecorderGauges {
+  inFlight(): number;
+  vus(): number;
+  /** busy fraction and spin µs since the previous call */
+  load(): { busy: number; spinUs: number };
+}
+
+export class Recorder {
+  private readonly buckets: EndpointBucket[];
+  private readonly service = createHistogram();
+  private readonly sendLag = createHistogram();
+  private dropped = 0;
+  private iterations = 0;
+  /** the second being filled */
+  private sec = 0;
+
+  constructor(
+    endpointCount: number,
+    private readonly worker: number,
+    private readonly gauges: RecorderGauges,
+    private readonly emit: (s: SecondSnapshot) => void,
+  ) {
+    this.buckets = Array.from({ length: endpointCount }, () => new EndpointBucket());
+  }
+
+  /** the second currently being filled */
+  get currentSecond(): number {
+    return this.sec;
+  }
+
+  /**
+   * Records one completed request.
+   * @param intendedUs when it was meant to start (open model: from the schedule)
+   * @param sentUs when it was written to the socket (or connecting began)
+   * @param doneUs when the response completed or the failure was seen
+   * @param status the status code, 0 when there was no response
+   * @param kind error kind code (0 = none); a status ≥ 400 is counted as `status` by this method
+   */
+  record(e: number, intendedUs: number, sentUs: number, doneUs: number, status: number, kind: number, bytesIn: number, bytesOut: number): void {
+    this.roll(doneUs);
+    const b = this.buckets[e]!;
+    b.requests++;
+    b.bytesIn += bytesIn;
+    b.bytesOut += bytesOut;
+    if (status > 0) {
+      b.status.set(status, (b.status.get(status) ?? 0) + 1);
+      if (kind === 0 && isErrorStatus(status)) kind = KIND.status;
+      recordUs(b.hist, doneUs - intendedUs);
+      recordUs(this.service, doneUs - sentUs);
+    }
+    if (kind !== 0) {
+      b.errors++;
+      b.kinds[kind]!++;
+    }
+  }
+
+  /** Records the outcome of an `expect` block. */
+  recordChecks(e: number, nowUs: number, passes: number, fails: number): void {
+    this.roll(nowUs);
+    const b = this.buckets[e]!;
+    b.checksPasses += passes;
+    b.checksFails += fails;
+  }
+
+  /** Records how late the pacer fired an arrival (µs; early firing is recorded as 0). */
+  recordSendLag(lagUs: number, nowUs: number): void {
+    this.roll(nowUs);
+    recordUs(this.sendLag, lagUs < 0 ? 0 : lagUs);
+  }
+
+  /** An arrival that was not sent because `maxInFlight` iterations were already in flight. */
+  recordDropped(intendedUs: number, nowUs: number): void {
+    this.roll(nowUs > intendedUs ? nowUs : intendedUs);
+    this.dropped++;
+  }
+
+  recordIteration(nowUs: number): void {
+    this.roll(nowUs);
+    this.iterations++;
+  }
+
+  /** Emits every finished second up to (not including) the one `nowUs` falls in. */
+  tick(nowUs: number): void {
+    this.roll(nowUs);
+  }
+
+  /** The worker finished at `endUs`: emits the seconds up to it, the last one marked final. */
+  flushAll(endUs: number): void {
+    this.roll(endUs);
+    this.emitCurrent(endUs);
+    this.sec++;
+  }
+
+  private roll(nowUs: number): void {
+    const s = Math.floor(nowUs / 1e6);
+    while (this.sec < s) {
+      this.emitCurrent();
+      this.sec++;
+    }
+  }
+
+  private emitCurrent(finalEndUs?: number): void {
+    const endpoints: EndpointSecond[] = [];
+    for (let i = 0; i < this.buckets.length; i++) {
+      const b = this.buckets[i]!;
+      if (b.active) endpoints.push(b.snapshot(i));
+      b.reset();
+    }
+    const load = this.gauges.load();
+    const snap: SecondSnapshot = {
+      sec: this.sec,
+      worker: this.worker,
+      endpoints,
+      serviceHdr: this.service.totalCount > 0 ? encodeHistogram(this.service) : null,
+      sendLagHdr: this.sendLag.totalCount > 0 ? encodeHistogram(this.sendLag) : null,
+      dropped: this.dropped,
+      iterations: this.iterations,
+      inFlight: this.gauges.inFlight(),
+      vus: this.gauges.vus(),
+      busy: load.busy,
+      spinUs: load.spinUs,
+    };
+    if (finalEndUs !== undefined) {
+      snap.final = true;
+      snap.endUs = finalEndUs;
+    }
+    if (this.service.totalCount > 0) this.service.reset();
+    if (this.sendLag.totalCount > 0) this.sendLag.reset();
+    this.dropped = 0;
+    this.iterations = 0;
+    this.emit(snap);
+  }
+}

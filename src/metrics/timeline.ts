@@ -1,0 +1,405 @@
+/**
+ * The main thread's side of recording: workers' per-second snapshots are merged exactly (counts
+ * added, histograms merged — never percentiles averaged) into one `SecondRecord` per second, which
+ * is both a line of the run's NDJSON log and the input of `RunTotals`, which folds the seconds into
+ * the result's `summary`, `endpoints` and `timeline`. A killed run is rebuilt from its log by
+ * feeding the same records to the same `RunTotals` (log.ts), so the live and the recovered result
+ * cannot disagree.
+ */
+import { createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, percentileMs, pointMs, summarizeMs, type Histogram } from './histogram.js';
+import type { EndpointSecond, SecondSnapshot } from './recorder.js';
+import type { EndpointResult, ErrorKind, LatencySummaryMs, SeriesInfo, Summary, TimelinePoint } from '../result/types.js';
+
+/** An endpoint of the run: a request of the plan, by name. */
+export interface EndpointInfo {
+  name: string;
+  method: string;
+  scenario?: string;
+  /** the path as written (templates not expanded) */
+  path?: string;
+}
+
+/** Figures about the generator itself for one second (main thread). */
+export interface GeneratorSecond {
+  /** CPU of the whole generator process, % of one core, precise-wait spinning excluded */
+  cpuPct: number | null;
+  /** main thread's event-loop delay p99 over the second, ms */
+  eventLoopDelayP99Ms: number | null;
+  rssBytes: number | null;
+  /** busiest worker's event-loop busy share, % (spinning excluded) */
+  workerBusyPct: number | null;
+}
+
+/** One merged second: a line of run.ndjson (`type: 'second'`). */
+export interface SecondRecord {
+  type: 'second';
+  /** start of the interval, s from the run's start */
+  t: number;
+  /** length of the interval (1, or less for the last one) */
+  durationSec: number;
+  stage: number;
+  offeredRps: number | null;
+  vus: number | null;
+  inFlight: number;
+  dropped: number;
+  iterations: number;
+  /** all endpoints' latency, merged */
+  hdr: string | null;
+  serviceHdr: string | null;
+  sendLagHdr: string | null;
+  endpoints: EndpointSecond[];
+  generator: GeneratorSecond;
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const k in from) into[k] = (into[k] ?? 0) + from[k]!;
+}
+
+/** Merges endpoint seconds that share an endpoint index. */
+function mergeEndpointSeconds(parts: EndpointSecond[]): EndpointSecond[] {
+  const by = new Map<number, EndpointSecond[]>();
+  for (const p of parts) {
+    const list = by.get(p.e);
+    if (list) list.push(p);
+    else by.set(p.e, [p]);
+  }
+  const out: EndpointSecond[] = [];
+  for (const [e, list] of [...by].sort((a, b) => a[0] - b[0])) {
+    if (list.length === 1) {
+      out.push(list[0]!);
+      continue;
+    }
+    const m: EndpointSecond = { e, requests: 0, errors: 0, statusCodes: {}, errorKinds: {}, checksPasses: 0, checksFails: 0, bytesIn: 0, bytesOut: 0, hdr: null };
+    for (const p of list) {
+      m.requests += p.requests;
+      m.errors += p.errors;
+      addCounts(m.statusCodes, p.statusCodes);
+      addCounts(m.errorKinds as Record<string, number>, p.errorKinds as Record<string, number>);
+      m.checksPasses += p.checksPasses;
+      m.checksFails += p.checksFails;
+      m.bytesIn += p.bytesIn;
+      m.bytesOut += p.bytesOut;
+    }
+    const hs = list.map((p) => p.hdr).filter((h): h is string => h !== null);
+    m.hdr = hs.length === 0 ? null : hs.length === 1 ? hs[0]! : encodeHistogram(mergeHistograms(hs));
+    out.push(m);
+  }
+  return out;
+}
+
+function mergeEncoded(list: Array<string | null>): string | null {
+  const hs = list.filter((h): h is string => h !== null);
+  if (hs.length === 0) return null;
+  if (hs.length === 1) return hs[0]!;
+  return encodeHistogram(mergeHistograms(hs));
+}
+
+/** Context the main thread adds to each merged second. */
+export interface SecondContext {
+  stage: number;
+  offeredRps: number | null;
+  durationSec: number;
+  generator: GeneratorSecond;
+  /** closed model: VUs are reported; open model: null */
+  reportVus: boolean;
+}
+
+/** Merges one second's snapshots from all workers into a record. */
+export function mergeSecond(snaps: SecondSnapshot[], ctx: SecondContext): SecondRecord {
+  const endpoints = mergeEndpointSeconds(snaps.flatMap((s) => s.endpoints));
+  return {
+    type: 'second',
+    t: snaps[0]!.sec,
+    durationSec: ctx.durationSec,
+    stage: ctx.stage,
+    offeredRps: ctx.offeredRps,
+    vus: ctx.reportVus ? snaps.reduce((a, s) => a + s.vus, 0) : null,
+    inFlight: snaps.reduce((a, s) => a + s.inFlight, 0),
+    dropped: snaps.reduce((a, s) => a + s.dropped, 0),
+    iterations: snaps.reduce((a, s) => a + s.iterations, 0),
+    hdr: mergeEncoded(endpoints.map((e) => e.hdr)),
+    serviceHdr: mergeEncoded(snaps.map((s) => s.serviceHdr)),
+    sendLagHdr: mergeEncoded(snaps.map((s) => s.sendLagHdr)),
+    endpoints,
+    generator: ctx.generator,
+  };
+}
+
+/**
+ * Collects the workers' snapshots and releases each second, in order, once every worker has sent
+ * it or has finished before it. Workers emit their seconds in order and mark their last one
+ * `final`; the run's last second is released with its real (partial) length.
+ */
+export class SecondCollector {
+  private readonly pending = new Map<number, SecondSnapshot[]>();
+  private readonly finalSec: Array<number | undefined>;
+  private maxEndUs = 0;
+  private next = 0;
+
+  constructor(
+    private readonly workers: number,
+    private readonly onSecond: (sec: number, snaps: SecondSnapshot[], durationSec: number) => void,
+  ) {
+    this.finalSec = new Array<number | undefined>(workers).fill(undefined);
+  }
+
+  add(snap: SecondSnapshot): void {
+    const list = this.pending.get(snap.sec);
+    if (list) list.push(snap);
+    else this.pending.set(snap.sec, [snap]);
+    if (snap.final) {
+      this.finalSec[snap.worker] = snap.sec;
+      if ((snap.endUs ?? 0) > this.maxEndUs) this.maxEndUs = snap.endUs ?? 0;
+    }
+    this.drain();
+  }
+
+  /** seconds released so far */
+  get released(): number {
+    return this.next;
+  }
+
+  /** every worker sent its final second and every second was released */
+  get complete(): boolean {
+    return this.finalSec.every((f) => f !== undefined && f < this.next);
+  }
+
+  private drain(): void {
+    for (;;) {
+      const s = this.next;
+      const list = this.pending.get(s) ?? [];
+      let ready = true;
+      for (let w = 0; w < this.workers; w++) {
+        const f = this.finalSec[w];
+        if (f !== undefined && f < s) continue; // finished before this second
+        if (!list.some((x) => x.worker === w)) {
+          ready = false;
+          break;
+        }
+      }
+      if (!ready || list.length === 0) return;
+      this.pending.delete(s);
+      const allDone = this.finalSec.every((f) => f !== undefined);
+      const last = allDone && this.finalSec.every((f) => f! <= s);
+      const durationSec = last ? Math.min(1, Math.max(0.001, this.maxEndUs / 1e6 - s)) : 1;
+      this.onSecond(s, list, durationSec);
+      this.next++;
+    }
+  }
+}
+
+class EndpointTotals {
+  readonly hist: Histogram = createHistogram();
+  requests = 0;
+  errors = 0;
+  statusCodes: Record<string, number> = {};
+  errorKinds: Record<string, number> = {};
+  checksPasses = 0;
+  checksFails = 0;
+}
+
+/** The run's totals, folded from its seconds. */
+export class RunTotals {
+  private readonly endpointTotals: EndpointTotals[];
+  private readonly all = createHistogram();
+  private readonly service = createHistogram();
+  private readonly sendLag = createHistogram();
+  readonly timeline: TimelinePoint[] = [];
+  private requests = 0;
+  private errors = 0;
+  private dropped = 0;
+  private iterations = 0;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private checksPasses = 0;
+  private checksFails = 0;
+  private peakRps = 0;
+  private readonly statusCodes: Record<string, number> = {};
+  private readonly errorKinds: Record<string, number> = {};
+  private readonly cpu: Array<[number, number | null]> = [];
+  private readonly loopDelay: Array<[number, number | null]> = [];
+  private readonly rss: Array<[number, number | null]> = [];
+  private readonly busy: Array<[number, number | null]> = [];
+  /** end of the last second folded in, s */
+  endSec = 0;
+
+  constructor(readonly endpoints: readonly EndpointInfo[]) {
+    this.endpointTotals = endpoints.map(() => new EndpointTotals());
+  }
+
+  add(r: SecondRecord): void {
+    let requests = 0;
+    let errors = 0;
+    let passes = 0;
+    let fails = 0;
+    const statusCodes: Record<string, number> = {};
+    const errorKinds: Record<string, number> = {};
+    for (const e of r.endpoints) {
+      const t = this.endpointTotals[e.e];
+      if (t === undefined) continue;
+      t.requests += e.requests;
+      t.errors += e.errors;
+      addCounts(t.statusCodes, e.statusCodes);
+      addCounts(t.errorKinds, e.errorKinds as Record<string, number>);
+      t.checksPasses += e.checksPasses;
+      t.checksFails += e.checksFails;
+      if (e.hdr !== null) t.hist.add(decodeHistogram(e.hdr));
+      requests += e.requests;
+      errors += e.errors;
+      passes += e.checksPasses;
+      fails += e.checksFails;
+      this.bytesIn += e.bytesIn;
+      this.bytesOut += e.bytesOut;
+      addCounts(statusCodes, e.statusCodes);
+      addCounts(errorKinds, e.errorKinds as Record<string, number>);
+    }
+    if (r.dropped > 0) errorKinds.dropped = (errorKinds.dropped ?? 0) + r.dropped;
+    const secHist = r.hdr !== null ? decodeHistogram(r.hdr) : null;
+    if (secHist !== null) this.all.add(secHist);
+    if (r.serviceHdr !== null) this.service.add(decodeHistogram(r.serviceHdr));
+    let sendLagP99Ms: number | undefined;
+    if (r.sendLagHdr !== null) {
+      const lag = decodeHistogram(r.sendLagHdr);
+      this.sendLag.add(lag);
+      sendLagP99Ms = percentileMs(lag, 99);
+    }
+    this.requests += requests;
+    this.errors += errors;
+    this.dropped += r.dropped;
+    this.iterations += r.iterations;
+    this.checksPasses += passes;
+    this.checksFails += fails;
+    addCounts(this.statusCodes, statusCodes);
+    addCounts(this.errorKinds, errorKinds);
+    const dur = r.durationSec > 0 ? r.durationSec : 1;
+    const rps = requests / dur;
+    // a partial last second would overstate a peak: only full seconds count for peakRps
+    if (r.durationSec >= 1 && rps > this.peakRps) this.peakRps = rps;
+    const point: TimelinePoint = {
+      t: r.t,
+      durationSec: r.durationSec,
+      offeredRps: r.offeredRps,
+      rps: round2(rps),
+      errors,
+      inFlight: r.inFlight,
+      vus: r.vus,
+      latencyMs: secHist !== null ? pointMs(secHist) : null,
+      stage: r.stage,
+      dropped: r.dropped,
+      statusCodes,
+      errorKinds: errorKinds as Partial<Record<ErrorKind, number>>,
+      checks: { passes, fails },
+      hdr: r.hdr ?? undefined,
+    };
+    if (sendLagP99Ms !== undefined) point.sendLagP99Ms = sendLagP99Ms;
+    this.timeline.push(point);
+    const tEnd = r.t + r.durationSec;
+    if (tEnd > this.endSec) this.endSec = tEnd;
+    this.cpu.push([r.t, r.generator.cpuPct]);
+    this.loopDelay.push([r.t, r.generator.eventLoopDelayP99Ms]);
+    this.rss.push([r.t, r.generator.rssBytes]);
+    this.busy.push([r.t, r.generator.workerBusyPct]);
+  }
+
+  /** The result's summary. */
+  summary(durationSec: number, latencyBasis: 'intended' | 'actual'): Summary {
+    const checked = this.checksPasses + this.checksFails;
+    const s: Summary = {
+      requests: this.requests,
+      errors: this.errors,
+      errorRate: this.requests > 0 ? round6(this.errors / this.requests) : 0,
+      throughputRps: durationSec > 0 ? round2(this.requests / durationSec) : 0,
+      peakRps: round2(this.peakRps),
+      latencyMs: summarizeMs(this.all),
+      latencyBasis,
+      statusCodes: { ...this.statusCodes },
+      errorKinds: { ...this.errorKinds } as Partial<Record<ErrorKind, number>>,
+      dropped: this.dropped,
+      bytesReceived: this.bytesIn,
+      bytesSent: this.bytesOut,
+      checks: { passes: this.checksPasses, fails: this.checksFails, rate: checked > 0 ? round6(this.checksPasses / checked) : 1 },
+      iterations: this.iterations,
+      hdr: encodeHistogram(this.all),
+    };
+    if (latencyBasis === 'intended') {
+      s.serviceTimeMs = summarizeMs(this.service);
+      s.sendLagMs = summarizeMs(this.sendLag);
+    } else if (this.sendLag.totalCount > 0) {
+      s.sendLagMs = summarizeMs(this.sendLag);
+    }
+    return s;
+  }
+
+  /** Per-endpoint results, in plan order; endpoints that saw no request are left out. */
+  endpointResults(): EndpointResult[] {
+    const out: EndpointResult[] = [];
+    this.endpoints.forEach((info, i) => {
+      const t = this.endpointTotals[i]!;
+      if (t.requests === 0 && t.checksPasses + t.checksFails === 0) return;
+      const r: EndpointResult = {
+        name: info.name,
+        method: info.method,
+        requests: t.requests,
+        errors: t.errors,
+        errorRate: t.requests > 0 ? round6(t.errors / t.requests) : 0,
+        statusCodes: { ...t.statusCodes },
+        errorKinds: { ...t.errorKinds } as Partial<Record<ErrorKind, number>>,
+        latencyMs: summarizeMs(t.hist),
+        checks: { passes: t.checksPasses, fails: t.checksFails },
+        hdr: encodeHistogram(t.hist),
+      };
+      if (info.path !== undefined) r.path = info.path;
+      if (info.scenario !== undefined) r.scenario = info.scenario;
+      out.push(r);
+    });
+    return out;
+  }
+
+  /** send lag p99 over the run, ms (null when the model does not pace) */
+  sendLagP99Ms(): number | null {
+    return this.sendLag.totalCount > 0 ? percentileMs(this.sendLag, 99) : null;
+  }
+
+  sendLagSummary(): LatencySummaryMs | null {
+    return this.sendLag.totalCount > 0 ? summarizeMs(this.sendLag) : null;
+  }
+
+  /** mean and max of the generator's per-second CPU (% of one core) */
+  cpuStats(): { mean: number; max: number } | null {
+    const v = this.cpu.map((p) => p[1]).filter((x): x is number => x !== null);
+    if (v.length === 0) return null;
+    return { mean: round2(v.reduce((a, b) => a + b, 0) / v.length), max: round2(Math.max(...v)) };
+  }
+
+  /** p99 of the main thread's per-second event-loop delay p99s (ms) — the worst seconds show */
+  eventLoopDelayP99Ms(): number | null {
+    const v = this.loopDelay.map((p) => p[1]).filter((x): x is number => x !== null).sort((a, b) => a - b);
+    if (v.length === 0) return null;
+    return v[Math.min(v.length - 1, Math.ceil(v.length * 0.99) - 1)]!;
+  }
+
+  /** The generator's own series (`self.generator.*`), on the run's time axis. */
+  selfSeries(target: string): Record<string, SeriesInfo> {
+    const s = (unit: string, points: Array<[number, number | null]>): SeriesInfo => ({
+      unit,
+      points: points.map(([t, v]) => [t, v]),
+      watcher: 'self',
+      target,
+      role: 'generator',
+    });
+    return {
+      'self.generator.cpuPct': s('%', this.cpu),
+      'self.generator.eventLoopDelayP99Ms': s('ms', this.loopDelay),
+      'self.generator.rssBytes': s('bytes', this.rss),
+      'self.generator.workerBusyPct': s('%', this.busy),
+    };
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function round6(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
