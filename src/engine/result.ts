@@ -1,0 +1,99 @@
+/**
+ * From a plan and a finished run to the result document (`loadproof.result/v1`).
+ *
+ * The log header (metrics/log.ts) carries everything about the plan the result needs, so the live
+ * result and one rebuilt from run.ndjson are assembled by the same function (`assembleResult`).
+ */
+import type { Plan, Stage } from '../plan/schema.js';
+import { resolveLoad } from '../plan/patterns.js';
+import type { ThresholdExpr } from '../plan/thresholds.js';
+import type { Result, ResultPlanInfo } from '../result/types.js';
+import { LOG_SCHEMA, assembleResult, type LogEnd, type LogHeader } from '../metrics/log.js';
+import type { EndpointInfo } from '../metrics/timeline.js';
+import { VERSION } from '../version.js';
+import type { RunOutcome } from './runner.js';
+
+/** The plan as the result records it: thresholds and abort rules as written, stages in seconds. */
+export function planInfoOf(plan: Plan, opts: { target?: string; stages?: Stage[]; endpoints?: EndpointInfo[] } = {}): ResultPlanInfo {
+  const load = resolveLoad(plan);
+  const stages = opts.stages ?? load.stages;
+  const texts = (rec: Record<string, ThresholdExpr[]> | undefined): Record<string, string[]> =>
+    Object.fromEntries(Object.entries(rec ?? {}).map(([k, list]) => [k, list.map((e) => e.source)]));
+  const info: ResultPlanInfo = {
+    name: plan.name,
+    hypothesis: plan.hypothesis ?? null,
+    target: opts.target ?? plan.target,
+    pattern: plan.pattern
+      ? { type: plan.pattern.type, peak: plan.pattern.peak, ...(plan.pattern.durationMs !== undefined ? { durationSec: plan.pattern.durationMs / 1000 } : {}) }
+      : null,
+    model: load.model,
+    stages: stages.map((s) => ({ durationSec: s.durationMs / 1000, target: s.target })),
+    thresholds: texts(plan.thresholds),
+    abort: texts(load.abort),
+    scenarios: plan.scenarios.map((s) => ({
+      name: s.name,
+      weight: s.weight,
+      requests: (opts.endpoints ?? []).filter((e) => e.scenario === s.name).map((e) => e.name),
+    })),
+  };
+  return info;
+}
+
+/** The log's first line. */
+export function logHeaderOf(
+  plan: Plan,
+  run: { startedAt: Date; endpoints: EndpointInfo[]; workers: number; cores: number; target?: string; stages?: Stage[] },
+): LogHeader {
+  return {
+    type: 'header',
+    schema: LOG_SCHEMA,
+    tool: { name: 'loadproof', version: VERSION },
+    startedAt: run.startedAt.toISOString(),
+    plan: planInfoOf(plan, { target: run.target, stages: run.stages, endpoints: run.endpoints }),
+    endpoints: run.endpoints,
+    model: resolveLoad(plan).model,
+    workers: run.workers,
+    cores: run.cores,
+    pid: process.pid,
+  };
+}
+
+/** Warnings a user should see about a finished run. */
+export function runWarnings(outcome: RunOutcome): Array<{ source: string; message: string }> {
+  const out: Array<{ source: string; message: string }> = [];
+  for (const [name, n] of Object.entries(outcome.missing)) {
+    out.push({ source: 'engine', message: `template variable {{ ${name} }} was unset in ${n} request(s): is the capture that sets it failing?` });
+  }
+  if (outcome.abandoned > 0) {
+    out.push({
+      source: 'engine',
+      message: `${outcome.abandoned} request(s) were still in flight when the stop grace ran out; they are not counted`,
+    });
+  }
+  return out;
+}
+
+/** The log's last line. */
+export function logEndOf(outcome: RunOutcome): LogEnd {
+  return {
+    type: 'end',
+    endedAt: outcome.endedAt.toISOString(),
+    durationSec: outcome.durationSec,
+    stop: outcome.stop,
+    warnings: runWarnings(outcome),
+  };
+}
+
+/** The result of a finished run (criteria evaluated; verdict from stop and criteria; no analysis). */
+export function resultOf(plan: Plan, header: LogHeader, outcome: RunOutcome): Result {
+  const end = logEndOf(outcome);
+  return assembleResult({
+    header,
+    totals: outcome.totals,
+    endedAt: end.endedAt,
+    durationSec: end.durationSec,
+    stop: end.stop,
+    warnings: end.warnings,
+    thresholds: plan.thresholds ?? {},
+  });
+}

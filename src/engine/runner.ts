@@ -1,0 +1,293 @@
+/**
+ * Runs a plan: starts the load workers (worker_threads), each with its slice of the schedule (open
+ * model) or its share of the VUs (closed model), merges their per-second snapshots into seconds,
+ * feeds each second to the caller (log, progress, incident guard), and ends with the run's totals.
+ *
+ * The main thread does no load work: it merges, samples the generator's own health (process CPU,
+ * main event-loop delay, RSS, worker busy share), and steers (stop, cut). Default worker count: one
+ * (bench/README.md "workers": on two cores with the target on the same machine one load thread
+ * leaves the other core to the target; more only pays when there are cores to spare).
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Plan, Stage } from '../plan/schema.js';
+import { resolveLoad } from '../plan/patterns.js';
+import type { SecondSnapshot } from '../metrics/recorder.js';
+import { RunTotals, SecondCollector, mergeSecond, type EndpointInfo, type GeneratorSecond, type SecondRecord } from '../metrics/timeline.js';
+import { RateCurve } from './schedule/rate-curve.js';
+import { compilePlan } from './compile.js';
+import type { FromWorker, ToWorker, WorkerConfig, WorkerDone } from './worker-protocol.js';
+import { LoadproofError, type ErrorCode } from '../errors.js';
+import type { Result } from '../result/types.js';
+
+/** Default open-model cap on iterations in flight. */
+export const DEFAULT_MAX_IN_FLIGHT = 10_000;
+/** Default precise-wait window of the open-model pacer, µs (bench/README.md "send lag"). */
+export const DEFAULT_SPIN_US = 1_500;
+/** Grace for in-flight requests when the run is stopped early (abort, Ctrl-C), ms. */
+export const STOP_GRACE_MS = 5_000;
+
+export interface RunOptions {
+  plan: Plan;
+  /** override the plan's target URL */
+  target?: string;
+  /** load worker threads (default: 1) */
+  workers?: number;
+  /** seed for Poisson arrivals, scenario choice, think times and random templates */
+  seed?: number;
+  /** open-model pacer's precise-wait window, µs */
+  spinUs?: number;
+  /** stages to run (default: resolved from the plan) */
+  stages?: Stage[];
+  /** called for every merged second, in order; return a stop request to end the run early */
+  onSecond?: (record: SecondRecord, totals: RunTotals) => StopRequest | null | void;
+  /** called once the workers are started, with the run's start time */
+  onStart?: (info: { startedAt: Date; endpoints: EndpointInfo[]; workers: number }) => void;
+}
+
+export interface StopRequest {
+  reason: 'aborted' | 'interrupted';
+  rule?: string;
+  message?: string;
+  graceMs?: number;
+}
+
+export interface RunOutcome {
+  startedAt: Date;
+  endedAt: Date;
+  durationSec: number;
+  totals: RunTotals;
+  endpoints: EndpointInfo[];
+  stop: NonNullable<Result['stop']>;
+  workers: number;
+  cores: number;
+  model: 'open' | 'closed';
+  /** requests still out when the grace ran out */
+  abandoned: number;
+  /** unset template variables: name → times */
+  missing: Record<string, number>;
+}
+
+/** A running experiment. */
+export interface RunHandle {
+  /** settles when every worker finished and every second was merged */
+  readonly done: Promise<RunOutcome>;
+  /** stops early: no new arrivals or iterations; in-flight requests get a grace */
+  stop(req: StopRequest): void;
+  /** ends now: whatever is in flight is abandoned */
+  cut(): void;
+}
+
+/** The default number of load workers for this machine (see the module comment). */
+export function defaultWorkers(): number {
+  return 1;
+}
+
+/** Cores this process may use (respects CPU affinity, e.g. `taskset`). */
+export function usableCores(): number {
+  return availableParallelism();
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export function startRun(opts: RunOptions): RunHandle {
+  const plan = opts.plan;
+  const load = resolveLoad(plan);
+  const stages = opts.stages ?? load.stages;
+  const model = load.model;
+  const workers = Math.max(1, Math.floor(opts.workers ?? defaultWorkers()));
+  const seed = opts.seed ?? (Date.now() & 0x7fffffff);
+  const target = opts.target ?? plan.target;
+  // compile on the main thread first: template errors are reported (exit 2) before any load
+  const compiled = compilePlan(plan, { target: new URL(target), encode: false });
+  const endpoints = compiled.endpoints;
+  const curve = new RateCurve(stages);
+  const maxRequestTimeoutMs = Math.max(
+    plan.defaults?.timeoutMs ?? 10_000,
+    ...compiled.scenarios.flatMap((s) => [...s.setup, ...s.flow]).map((x) => (x.kind === 'request' ? x.req.timeoutMs : 0)),
+  );
+  // in-flight requests may finish after the last stage: by default as long as a request may take
+  const gracefulStopMs = plan.load?.gracefulStopMs ?? Math.min(30_000, maxRequestTimeoutMs);
+  const maxInFlight = plan.load?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const maxConnections = plan.load?.connections ?? maxInFlight;
+  const share = (total: number, w: number): number => Math.max(1, Math.floor(total / workers) + (w < total % workers ? 1 : 0));
+
+  const totals = new RunTotals(endpoints);
+  const cores = usableCores();
+  const threads: Worker[] = [];
+  const dones: WorkerDone[] = [];
+  let startedAt = new Date();
+  let startHr = 0n;
+  let stopInfo: NonNullable<Result['stop']> | null = null;
+  let settled = false;
+  let cutRequested = false;
+
+  // generator health, sampled as each second is released
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  let lastCpu = process.cpuUsage();
+  let lastWallUs = 0;
+
+  let resolveDone!: (o: RunOutcome) => void;
+  let rejectDone!: (e: unknown) => void;
+  const done = new Promise<RunOutcome>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
+
+  const post = (m: ToWorker): void => {
+    for (const t of threads) t.postMessage(m);
+  };
+
+  const nowUs = (): number => Number(process.hrtime.bigint() - startHr) / 1000;
+
+  const generatorSample = (snaps: SecondSnapshot[]): GeneratorSecond => {
+    const wall = nowUs();
+    const cpu = process.cpuUsage(lastCpu);
+    lastCpu = process.cpuUsage();
+    const spinUs = snaps.reduce((a, s) => a + s.spinUs, 0);
+    const dWall = wall - lastWallUs;
+    lastWallUs = wall;
+    const cpuPct = dWall > 0 ? Math.max(0, ((cpu.user + cpu.system - spinUs) / dWall) * 100) : null;
+    const p99 = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : null;
+    loopDelay.reset();
+    return {
+      cpuPct: cpuPct === null ? null : Math.round(cpuPct * 10) / 10,
+      eventLoopDelayP99Ms: p99 === null ? null : Math.round(p99 * 100) / 100,
+      rssBytes: process.memoryUsage.rss(),
+      workerBusyPct: Math.round(Math.max(0, ...snaps.map((s) => s.busy)) * 1000) / 10,
+    };
+  };
+
+  const collector = new SecondCollector(workers, (sec, snaps, durationSec) => {
+    const offered = model === 'open' ? curve.expectedBetween(sec, sec + durationSec) / durationSec : null;
+    const record = mergeSecond(snaps, {
+      stage: curve.stageAt(sec),
+      offeredRps: offered === null ? null : Math.round(offered * 100) / 100,
+      durationSec,
+      generator: generatorSample(snaps),
+      reportVus: model === 'closed',
+    });
+    totals.add(record);
+    let req: StopRequest | null | void = null;
+    try {
+      req = opts.onSecond?.(record, totals);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (req) stop(req);
+    maybeFinish();
+  });
+
+  const stop = (req: StopRequest): void => {
+    if (stopInfo !== null || settled) return;
+    const atSec = Math.round(nowUs() / 1e3) / 1e3;
+    stopInfo = { reason: req.reason, atSec };
+    if (req.rule) stopInfo.rule = req.rule;
+    if (req.message) stopInfo.message = req.message;
+    post({ type: 'stop', graceMs: req.graceMs ?? STOP_GRACE_MS });
+  };
+
+  const cut = (): void => {
+    if (settled || cutRequested) return;
+    cutRequested = true;
+    if (stopInfo === null) stopInfo = { reason: 'interrupted', atSec: Math.round(nowUs() / 1e3) / 1e3 };
+    post({ type: 'cut' });
+  };
+
+  const cleanup = (): void => {
+    loopDelay.disable();
+    for (const t of threads) void t.terminate();
+  };
+
+  const fail = (err: unknown): void => {
+    if (settled) return;
+    settled = true;
+    cleanup();
+    rejectDone(err);
+  };
+
+  const maybeFinish = (): void => {
+    if (settled || dones.length < workers || !collector.complete) return;
+    settled = true;
+    cleanup();
+    const endUs = Math.max(...dones.map((d) => d.endUs));
+    const durationSec = endUs / 1e6;
+    const missing: Record<string, number> = {};
+    for (const d of dones) for (const [k, v] of Object.entries(d.missing)) missing[k] = (missing[k] ?? 0) + v;
+    resolveDone({
+      startedAt,
+      endedAt: new Date(startedAt.getTime() + endUs / 1000),
+      durationSec,
+      totals,
+      endpoints,
+      stop: stopInfo ?? { reason: 'completed' },
+      workers,
+      cores,
+      model,
+      abandoned: dones.reduce((a, d) => a + d.abandoned, 0),
+      missing,
+    });
+  };
+
+  let ready = 0;
+  const onMessage = (m: FromWorker): void => {
+    if (settled) return;
+    switch (m.type) {
+      case 'ready':
+        if (++ready === workers) {
+          startHr = process.hrtime.bigint();
+          startedAt = new Date();
+          lastCpu = process.cpuUsage();
+          lastWallUs = 0;
+          loopDelay.enable();
+          opts.onStart?.({ startedAt, endpoints, workers });
+          post({ type: 'start', originHrNs: startHr });
+        }
+        break;
+      case 'second':
+        collector.add(m.snap);
+        break;
+      case 'done':
+        dones.push(m);
+        maybeFinish();
+        break;
+      case 'failed':
+        fail(
+          m.code
+            ? new LoadproofError(m.code as ErrorCode, m.message, { where: m.where, hint: m.hint })
+            : new LoadproofError('LP_INTERNAL', `load worker ${m.worker} failed: ${m.message}`),
+        );
+        break;
+    }
+  };
+
+  for (let w = 0; w < workers; w++) {
+    const config: WorkerConfig = {
+      worker: w,
+      workers,
+      plan,
+      target,
+      model,
+      stages,
+      arrivals: plan.load?.arrivals ?? 'constant',
+      seed,
+      maxInFlight: share(maxInFlight, w),
+      maxConnections: share(maxConnections, w),
+      gracefulStopMs,
+      spinUs: opts.spinUs ?? DEFAULT_SPIN_US,
+      defaultThink: model === 'closed' ? (plan.defaults?.think ?? null) : null,
+    };
+    const t = new Worker(WORKER_URL);
+    t.on('message', onMessage);
+    t.on('error', (err) => fail(new LoadproofError('LP_INTERNAL', `load worker ${w} crashed: ${err.message}`)));
+    t.on('exit', (code) => {
+      if (!settled && dones.every((d) => d.worker !== w)) fail(new LoadproofError('LP_INTERNAL', `load worker ${w} exited (code ${code}) before the run ended`));
+    });
+    threads.push(t);
+    t.postMessage({ type: 'init', config } satisfies ToWorker);
+  }
+
+  return { done, stop, cut };
+}
