@@ -1,18 +1,97 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
-import { notAvailable } from '../io.js';
 import type { SetExit } from './index.js';
+import { loadPlan } from '../../plan/parse.js';
+import { PATTERN_TYPES, type Plan, type PatternType } from '../../plan/schema.js';
+import { resolveLoad } from '../../plan/patterns.js';
+import { assertRunnable } from '../../plan/runnable.js';
+import { formatDurationMs } from '../../plan/units.js';
+import { badFlag } from '../../errors.js';
+import { runSession } from '../run-session.js';
+import { parseWorkersFlag, parseSeedFlag } from '../engine-flags.js';
 
-export function register(program: Command, _io: Io, _setExit: SetExit): void {
+interface RunFlags {
+  out?: string;
+  pattern?: string;
+  peak?: string;
+  json?: boolean;
+  workers?: string;
+  seed?: string;
+}
+
+/** Applies `--pattern` and `--peak`. A pattern given on the command line replaces explicit stages. */
+export function applyOverrides(plan: Plan, flags: Pick<RunFlags, 'pattern' | 'peak'>): Plan {
+  if (flags.pattern === undefined && flags.peak === undefined) return plan;
+  let peak = plan.pattern?.peak;
+  if (flags.peak !== undefined) {
+    const n = Number(flags.peak);
+    if (!(Number.isFinite(n) && n > 0)) throw badFlag(`--peak ${flags.peak} is not a positive number`, 'write e.g. --peak 200', '--peak');
+    peak = n;
+  }
+  let type = plan.pattern?.type;
+  if (flags.pattern !== undefined) {
+    if (!(PATTERN_TYPES as readonly string[]).includes(flags.pattern)) {
+      throw badFlag(`unknown pattern "${flags.pattern}"`, `use one of ${PATTERN_TYPES.join(', ')}`, '--pattern');
+    }
+    type = flags.pattern as PatternType;
+  }
+  if (type === undefined) throw badFlag('--peak needs a pattern: the plan has none', 'add --pattern load (or another pattern)', '--peak');
+  if (peak === undefined) throw badFlag(`--pattern ${type} needs a peak: the plan has none`, 'add --peak N (requests per second)', '--pattern');
+  const out: Plan = { ...plan, pattern: { durationMs: undefined, ...(plan.pattern ?? {}), type, peak } };
+  // the pattern asked for on the command line wins over explicit stages
+  if (plan.load?.stages) out.load = { ...plan.load, stages: undefined };
+  return out;
+}
+
+/**
+ * A compact design printed before the run. Stopgap until the design command's renderer
+ * (`renderDesign(buildDesign(plan))`, src/plan/design.ts) lands on main; it follows the same three
+ * headings.
+ */
+export function compactDesign(plan: Plan): string {
+  const load = resolveLoad(plan);
+  const unit = load.model === 'open' ? 'req/s' : 'VUs';
+  const lines: string[] = [];
+  lines.push(`What test to run: ${plan.name}`);
+  if (plan.hypothesis) lines.push(`  hypothesis: ${plan.hypothesis.trim()}`);
+  lines.push(`  target ${plan.target}, ${load.model} model, ${load.source === 'stages' ? 'explicit stages' : `${load.source} pattern`}, ${formatDurationMs(load.totalMs)} in ${load.stages.length} stages`);
+  let prev = 0;
+  const shown = load.stages.slice(0, 12).map((s) => {
+    const txt = s.target === prev ? `hold ${s.target} ${unit} ${formatDurationMs(s.durationMs)}` : `${prev}→${s.target} ${unit} over ${formatDurationMs(s.durationMs)}`;
+    prev = s.target;
+    return txt;
+  });
+  lines.push(`  stages: ${shown.join('; ')}${load.stages.length > 12 ? `; … (${load.stages.length - 12} more)` : ''}`);
+  lines.push(`  scenarios: ${plan.scenarios.map((s) => `${s.name} (weight ${s.weight})`).join(', ')}`);
+  lines.push('What to watch:');
+  lines.push(`  the generator itself (CPU, event-loop delay, send lag)${plan.watch?.length ? `; ${plan.watch.length} watcher(s) in the plan` : ''}`);
+  lines.push('How to interpret:');
+  for (const [metric, list] of Object.entries(plan.thresholds ?? {})) lines.push(`  pass when ${metric} ${list.map((e) => e.source).join(' and ')}`);
+  for (const [metric, list] of Object.entries(load.abort)) lines.push(`  stop early (exit 3) when ${metric} ${list.map((e) => e.source).join(', ')}`);
+  for (const n of load.notes) lines.push(`  note: ${n}`);
+  return `${lines.join('\n')}\n\n`;
+}
+
+export function register(program: Command, io: Io, setExit: SetExit): void {
   program
     .command('run')
     .argument('<plan>', 'plan file (YAML or JSON)')
-    .option('--out <dir>', 'results folder')
+    .option('--out <dir>', 'results folder (default: loadproof-results/<plan>-<date-time>)')
     .option('--pattern <type>', 'override pattern.type')
     .option('--peak <n>', 'override pattern.peak')
     .option('--json', 'print the result document on stdout, nothing else')
+    .option('--workers <n>', 'load worker threads (default 1)')
+    .option('--seed <n>', 'seed for arrivals, scenario choice, think times and random values')
     .description('print the design, run the experiment, watch the target, analyse and report')
-    .action(() => {
-      throw notAvailable('run');
+    .action(async (file: string, flags: RunFlags) => {
+      const workers = parseWorkersFlag(flags.workers);
+      const seed = parseSeedFlag(flags.seed);
+      const plan = applyOverrides(loadPlan(file), flags);
+      assertRunnable(plan, file);
+      const design = compactDesign(plan);
+      if (flags.json) io.err(design);
+      else io.out(design);
+      const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed });
+      setExit(out.exitCode);
     });
 }

@@ -293,6 +293,10 @@ export class ResponseParser {
         this.headPartial = Buffer.from(buf.subarray(i, end));
         return end;
       }
+      if (at - i > MAX_HEAD_BYTES) {
+        this.fail('response head too large');
+        return -1;
+      }
       head = buf;
       headStart = i;
       headEnd = at;
@@ -310,6 +314,10 @@ export class ResponseParser {
         return end;
       }
       this.headPartial = null;
+      if (at > MAX_HEAD_BYTES) {
+        this.fail('response head too large');
+        return -1;
+      }
       head = joined;
       headStart = 0;
       headEnd = at;

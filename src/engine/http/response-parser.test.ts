@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DONE, ERROR, NEED_MORE, ResponseParser } from './response-parser.js';
+
+/** Feeds `text` in pieces of the given sizes (cycled) and returns the parser and last result. */
+function feed(text: string, sizes: number[] = [1 << 20], opts: { head?: boolean; body?: boolean; headers?: boolean } = {}) {
+  const p = new ResponseParser();
+  p.begin(opts.head ?? false, opts.body ?? false, opts.headers ?? false);
+  const buf = Buffer.from(text, 'latin1');
+  let r: number = NEED_MORE;
+  let i = 0;
+  let k = 0;
+  let consumedTotal = 0;
+  while (i < buf.length && r === NEED_MORE) {
+    const n = sizes[k++ % sizes.length]!;
+    // each piece lands in a reused, bigger buffer with stale bytes after it, like the socket's
+    const scratch = Buffer.alloc(n + 64, 0x41);
+    buf.copy(scratch, 0, i, Math.min(buf.length, i + n));
+    const len = Math.min(n, buf.length - i);
+    r = p.feed(scratch, 0, len);
+    if (r === DONE) consumedTotal = i + p.consumed;
+    i += len;
+  }
+  return { p, r, consumedTotal };
+}
+
+const SPLITS = [[1 << 20], [1], [2], [3], [7], [13, 1, 5]];
+
+test('content-length: status, bytes and keep-alive, in any split', () => {
+  const res = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok';
+  for (const s of SPLITS) {
+    const { p, r, consumedTotal } = feed(res, s, { body: true });
+    assert.equal(r, DONE, `split ${s}`);
+    assert.equal(p.statusCode, 200);
+    assert.equal(p.keepAlive, true);
+    assert.equal(p.bytes, res.length);
+    assert.equal(consumedTotal, res.length);
+    assert.equal(p.body().toString(), 'ok');
+  }
+});
+
+test('chunked body with extensions and trailers, in any split', () => {
+  const res =
+    'HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n' +
+    '5;ext=1\r\nhello\r\n' +
+    '1A\r\n' + 'abcdefghijklmnopqrstuvwxyz' + '\r\n' +
+    '0\r\nX-Trailer: yes\r\n\r\n';
+  for (const s of SPLITS) {
+    const { p, r } = feed(res, s, { body: true, headers: true });
+    assert.equal(r, DONE, `split ${s}`);
+    assert.equal(p.statusCode, 201);
+    assert.equal(p.bytes, res.length);
+    assert.equal(p.body().toString(), 'helloabcdefghijklmnopqrstuvwxyz');
+    assert.equal(p.headers?.['x-a'], '1');
+  }
+});
+
+test('close-delimited body ends at EOF and closes the connection', () => {
+  const res = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsome body until close';
+  for (const s of SPLITS) {
+    const { p, r } = feed(res, s, { body: true });
+    assert.equal(r, NEED_MORE);
+    assert.equal(p.finishOnEof(), true);
+    assert.equal(p.keepAlive, false);
+    assert.equal(p.body().toString(), 'some body until close');
+  }
+  // cut short: a content-length body that ends early is not complete at EOF
+  const { p } = feed('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
+  assert.equal(p.finishOnEof(), false);
+});
+
+test('keep-alive rules: HTTP/1.1 Connection: close, HTTP/1.0 default close and keep-alive', () => {
+  assert.equal(feed('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n').p.keepAlive, false);
+  assert.equal(feed('HTTP/1.1 200 OK\r\nconnection: Keep-Alive, Upgrade\r\nContent-Length: 0\r\n\r\n').p.keepAlive, true);
+  assert.equal(feed('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n').p.keepAlive, false);
+  assert.equal(feed('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n').p.keepAlive, true);
+});
+
+test('1xx interim responses are skipped; HEAD, 204 and 304 have no body', () => {
+  const res = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc';
+  for (const s of SPLITS) {
+    const { p, r } = feed(res, s);
+    assert.equal(r, DONE);
+    assert.equal(p.statusCode, 200);
+    assert.equal(p.bytes, res.length);
+  }
+  const head = feed('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n', [1 << 20], { head: true });
+  assert.equal(head.r, DONE);
+  assert.equal(head.p.statusCode, 200);
+  assert.equal(feed('HTTP/1.1 204 No Content\r\n\r\n').r, DONE);
+  assert.equal(feed('HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n').r, DONE);
+});
+
+test('headers only when asked: lower-case names, repeats joined', () => {
+  const res = 'HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\nX-Token:  abc \r\nContent-Length: 0\r\n\r\n';
+  const asked = feed(res, [1 << 20], { headers: true });
+  assert.deepEqual(asked.p.headers, { 'set-cookie': 'a=1, b=2', 'x-token': 'abc', 'content-length': '0' });
+  assert.equal(feed(res).p.headers, null);
+});
+
+test('extra bytes after a complete response are reported through `consumed`', () => {
+  const { p, r } = feed('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 200 OK\r\n');
+  assert.equal(r, DONE);
+  assert.equal(p.consumed, 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx'.length);
+});
+
+test('protocol errors: not HTTP, bad status, bad content-length, bad chunk size, 101', () => {
+  for (const bad of [
+    'SSH-2.0-OpenSSH\r\n\r\n',
+    'HTTP/1.1 2x0 OK\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nno colon here\r\n\r\n',
+  ]) {
+    const { p, r } = feed(bad);
+    assert.equal(r, ERROR, bad);
+    assert.ok(p.error.length > 0);
+    assert.equal(p.keepAlive, false);
+  }
+});
+
+test('transfer-encoding other than chunked last is close-delimited', () => {
+  const { p, r } = feed('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nrawbytes');
+  assert.equal(r, NEED_MORE);
+  assert.equal(p.finishOnEof(), true);
+});
+
+test('a head larger than the limit is an error', () => {
+  const big = `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`;
+  assert.equal(feed(big, [1000]).r, ERROR);
+  assert.equal(feed(big).r, ERROR);
+});
