@@ -29,6 +29,8 @@ export class LoadWorker {
   private cutTimer: NodeJS.Timeout | null = null;
   private cutAtUs = Infinity;
   private finished = false;
+  /** a stop or cut that arrived before 'start': applied as soon as the run starts */
+  private early: ToWorker | null = null;
   private readonly missing = new Map<string, number>();
   private elu = performance.eventLoopUtilization();
   private lastLoadUs = 0;
@@ -142,11 +144,16 @@ export class LoadWorker {
     this.armCut(totalUs + cfg.gracefulStopMs * 1000);
     this.armSecond();
     this.model.start();
+    if (this.early !== null) this.handle(this.early);
   }
 
   /** Early stop (abort, interrupt): no new work; what is out gets `graceMs`. */
   private stop(graceMs: number): void {
-    if (this.finished || this.model === null) return;
+    if (this.finished) return;
+    if (this.model === null) {
+      this.early = { type: 'stop', graceMs };
+      return;
+    }
     this.armCut(this.clock!.nowUs() + graceMs * 1000);
     this.model.stop();
   }
@@ -154,6 +161,10 @@ export class LoadWorker {
   /** The grace is over: abandon what is still out and finish. */
   private cut(): void {
     if (this.finished) return;
+    if (this.model === null) {
+      this.early = { type: 'cut' };
+      return;
+    }
     let abandoned = 0;
     if (this.model !== null) {
       this.model.stop();

@@ -182,7 +182,8 @@ export function startRun(opts: RunOptions): RunHandle {
 
   const stop = (req: StopRequest): void => {
     if (stopInfo !== null || settled) return;
-    const atSec = Math.round(nowUs() / 1e3) / 1e3;
+    // stopped before the workers started: they start and stop at once (an empty, valid result)
+    const atSec = startHr === 0n ? 0 : Math.round(nowUs() / 1e3) / 1e3;
     stopInfo = { reason: req.reason, atSec };
     if (req.rule) stopInfo.rule = req.rule;
     if (req.message) stopInfo.message = req.message;
@@ -192,7 +193,7 @@ export function startRun(opts: RunOptions): RunHandle {
   const cut = (): void => {
     if (settled || cutRequested) return;
     cutRequested = true;
-    if (stopInfo === null) stopInfo = { reason: 'interrupted', atSec: Math.round(nowUs() / 1e3) / 1e3 };
+    if (stopInfo === null) stopInfo = { reason: 'interrupted', atSec: startHr === 0n ? 0 : Math.round(nowUs() / 1e3) / 1e3 };
     post({ type: 'cut' });
   };
 

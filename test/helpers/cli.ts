@@ -25,11 +25,13 @@ export interface CliOptions {
   timeoutMs?: number;
   /** called once the process is spawned (e.g. to send it SIGINT later) */
   onSpawn?: (pid: number) => void;
+  /** node options placed before the script (e.g. `--import` a module that starves the load workers) */
+  nodeArgs?: string[];
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
