@@ -2,6 +2,7 @@
 // closed loop, N connections, same process, CPU-µs per request from process.cpuUsage().
 // Run pinned: taskset -c 0 node bench/http-client.mjs [seconds] [connections]
 // (the target is started pinned to CPU 1).
+import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { startNginx, startNodeTarget } from './lib/targets.mjs';
 import { HttpClient } from '../dist/src/engine/http/client.js';

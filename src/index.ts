@@ -28,3 +28,13 @@ export type {
   Verdict,
 } from './result/types.js';
 export { VERSION } from './version.js';
+// the load engine (issue 3)
+export { startRun, defaultWorkers } from './engine/runner.js';
+export type { RunOptions, RunHandle, RunOutcome, StopRequest } from './engine/runner.js';
+export { planInfoOf, resultOf } from './engine/result.js';
+export { ArrivalSchedule } from './engine/schedule/arrivals.js';
+export { RateCurve } from './engine/schedule/rate-curve.js';
+export { resultFromLog, assembleResult } from './metrics/log.js';
+export type { LogHeader, LogEnd, LogLine } from './metrics/log.js';
+export type { SecondRecord, EndpointInfo } from './metrics/timeline.js';
+export { generatorSaturation } from './analysis/validity/generator.js';

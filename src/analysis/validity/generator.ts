@@ -70,9 +70,9 @@ export function generatorSaturation(result: Result): ValidityNote | null {
     .sort((a, b) => a - b);
   if (busy.length >= 3) {
     const median = quantile(busy, 0.5);
-    const p90 = quantile(busy, 0.9);
+    const busyShare = busy.filter((v) => v >= BUSY_WARN_PCT).length / busy.length;
     if (median >= BUSY_INVALID_PCT) reasons.push(`its load thread was ${Math.round(median)}% busy in the median second`);
-    else if (p90 >= BUSY_WARN_PCT) warnings.push(`its load thread was over ${BUSY_WARN_PCT}% busy in a tenth of the seconds`);
+    else if (busyShare >= 0.1) warnings.push(`its load thread was over ${BUSY_WARN_PCT}% busy in ${Math.round(busyShare * 100)}% of the seconds`);
   }
   if (g?.cpuPct && g.cores > 0) {
     const usable = Math.min(g.cores, g.workers + 1) * 100;

@@ -1,0 +1,152 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Recorder, type SecondSnapshot } from './recorder.js';
+import { RunTotals, SecondCollector, mergeSecond, type GeneratorSecond } from './timeline.js';
+import { createHistogram, decodeHistogram, encodeHistogram, recordUs, summarizeMs } from './histogram.js';
+import { KIND } from './error-kinds.js';
+import { logLine, resultFromLog, type LogHeader } from './log.js';
+
+const gauges = { inFlight: () => 3, vus: () => 2, load: () => ({ busy: 0.5, spinUs: 100 }) };
+const gen: GeneratorSecond = { cpuPct: 10, eventLoopDelayP99Ms: 1, rssBytes: 1, workerBusyPct: 50 };
+
+test('recorder: samples land in the second they completed in, per endpoint; quiet seconds are emitted', () => {
+  const snaps: SecondSnapshot[] = [];
+  const rec = new Recorder(2, 0, gauges, (s) => snaps.push(s));
+  rec.record(0, 0, 100, 5_000, 200, 0, 100, 50); // 5 ms
+  rec.record(1, 200_000, 200_000, 700_000, 503, 0, 10, 5); // status error, 500 ms
+  rec.record(0, 900_000, 950_000, 1_200_000, 0, KIND.refused, 0, 50); // second 1, no response
+  rec.recordChecks(0, 1_300_000, 1, 2);
+  rec.recordDropped(3_100_000, 3_100_000);
+  rec.flushAll(3_500_000);
+  assert.deepEqual(
+    snaps.map((s) => s.sec),
+    [0, 1, 2, 3],
+  );
+  const [s0, s1, s2, s3] = snaps;
+  assert.equal(s0!.endpoints.length, 2);
+  const e0 = s0!.endpoints[0]!;
+  assert.equal(e0.requests, 1);
+  assert.equal(e0.errors, 0);
+  assert.deepEqual(e0.statusCodes, { '200': 1 });
+  assert.equal(decodeHistogram(e0.hdr!).totalCount, 1);
+  const e1 = s0!.endpoints[1]!;
+  assert.equal(e1.errors, 1);
+  assert.deepEqual(e1.errorKinds, { status: 1 });
+  assert.deepEqual(e1.statusCodes, { '503': 1 });
+  // latency from intended, service time from the write
+  assert.ok(Math.abs(summarizeMs(decodeHistogram(e1.hdr!)).max - 500) < 1);
+  assert.equal(decodeHistogram(s0!.serviceHdr!).totalCount, 2);
+  // second 1: a transport failure is counted, not timed
+  assert.deepEqual(s1!.endpoints[0]!.errorKinds, { refused: 1 });
+  assert.equal(s1!.endpoints[0]!.hdr, null);
+  assert.equal(s1!.endpoints[0]!.checksFails, 2);
+  assert.equal(s2!.endpoints.length, 0, 'a quiet second is still emitted');
+  assert.equal(s3!.dropped, 1);
+  assert.equal(s3!.final, true);
+  assert.equal(s3!.endUs, 3_500_000);
+  assert.equal(s0!.inFlight, 3);
+});
+
+test('merge: counts add up and histograms merge exactly across workers (never percentiles averaged)', () => {
+  const a: SecondSnapshot[] = [];
+  const b: SecondSnapshot[] = [];
+  const ra = new Recorder(1, 0, gauges, (s) => a.push(s));
+  const rb = new Recorder(1, 1, gauges, (s) => b.push(s));
+  const all = createHistogram();
+  // worker 0: 98 fast requests; worker 1: two slow ones. The p99 of all 100 is slow; averaging the
+  // workers' own p99s would give (1.1 + 900) / 2 ms instead.
+  for (let i = 0; i < 98; i++) {
+    ra.record(0, 0, 0, 1_000 + i, 200, 0, 10, 10);
+    recordUs(all, 1_000 + i);
+  }
+  for (let i = 0; i < 2; i++) {
+    rb.record(0, 0, 0, 900_000, 200, 0, 10, 10);
+    recordUs(all, 900_000);
+  }
+  ra.flushAll(999_000);
+  rb.flushAll(999_500);
+  const released: Array<{ sec: number; durationSec: number; snaps: SecondSnapshot[] }> = [];
+  const col = new SecondCollector(2, (sec, snaps, durationSec) => released.push({ sec, durationSec, snaps }));
+  col.add(a[0]!);
+  assert.equal(released.length, 0, 'waits for the other worker');
+  col.add(b[0]!);
+  assert.equal(released.length, 1);
+  assert.equal(col.complete, true);
+  assert.ok(Math.abs(released[0]!.durationSec - 0.9995) < 1e-9, 'the last second has its real length');
+  const rec = mergeSecond(released[0]!.snaps, { stage: 0, offeredRps: 100, durationSec: released[0]!.durationSec, generator: gen, reportVus: false });
+  assert.equal(rec.endpoints.length, 1);
+  assert.equal(rec.endpoints[0]!.requests, 100);
+  const expected = summarizeMs(decodeHistogram(encodeHistogram(all)));
+  assert.deepEqual(summarizeMs(decodeHistogram(rec.hdr!)), expected);
+  const totals = new RunTotals([{ name: 'GET /', method: 'GET' }]);
+  totals.add(rec);
+  const s = totals.summary(1, 'intended');
+  assert.equal(s.requests, 100);
+  assert.deepEqual(s.latencyMs, expected);
+  assert.ok(s.latencyMs.p99 >= 899, `p99 ${s.latencyMs.p99}`);
+});
+
+test('collector: a worker that finished early does not hold later seconds back', () => {
+  const out: number[] = [];
+  const col = new SecondCollector(2, (sec) => out.push(sec));
+  const snap = (worker: number, sec: number, final = false, endUs?: number): SecondSnapshot => ({
+    sec,
+    worker,
+    endpoints: [],
+    serviceHdr: null,
+    sendLagHdr: null,
+    dropped: 0,
+    iterations: 0,
+    inFlight: 0,
+    vus: 0,
+    busy: 0,
+    spinUs: 0,
+    ...(final ? { final, endUs } : {}),
+  });
+  col.add(snap(0, 0));
+  col.add(snap(0, 1, true, 1_500_000));
+  col.add(snap(1, 0));
+  assert.deepEqual(out, [0]);
+  col.add(snap(1, 1));
+  col.add(snap(1, 2));
+  col.add(snap(1, 3, true, 3_200_000));
+  assert.deepEqual(out, [0, 1, 2, 3]);
+  assert.equal(col.complete, true);
+});
+
+test('resultFromLog: the same totals from the log lines; a log without an end line is an interrupted run', () => {
+  const header: LogHeader = {
+    type: 'header',
+    schema: 'loadproof.log/v1',
+    tool: { name: 'loadproof', version: '0' },
+    startedAt: '2025-01-01T00:00:00.000Z',
+    plan: { name: 'p', hypothesis: null, target: 'http://127.0.0.1:1', pattern: null, model: 'open', thresholds: { http_req_duration: ['p(99)<100'] } },
+    endpoints: [{ name: 'GET /', method: 'GET', scenario: 'a' }],
+    model: 'open',
+    workers: 1,
+    cores: 2,
+    pid: 1,
+  };
+  const snaps: SecondSnapshot[] = [];
+  const rec = new Recorder(1, 0, gauges, (s) => snaps.push(s));
+  for (let i = 0; i < 50; i++) rec.record(0, i * 20_000, i * 20_000, i * 20_000 + 2_000, 200, 0, 10, 10);
+  for (let i = 0; i < 50; i++) rec.record(0, 1e6 + i * 20_000, 1e6 + i * 20_000, 1e6 + i * 20_000 + 200_000, 200, 0, 10, 10);
+  rec.flushAll(2_000_000);
+  const lines = [logLine(header)];
+  for (const s of snaps) lines.push(logLine(mergeSecond([s], { stage: 0, offeredRps: 50, durationSec: s.final ? 0.001 : 1, generator: gen, reportVus: false })));
+  const killed = resultFromLog(lines.join('') + '{"type":"sec');
+  assert.equal(killed.stop!.reason, 'interrupted');
+  assert.equal(killed.summary.requests, 100);
+  assert.equal(killed.criteria.length, 1);
+  assert.equal(killed.criteria[0]!.pass, false, 'p99 ≈ 200 ms is over 100');
+  assert.ok(killed.warnings!.some((w) => /cut short/.test(w.message)));
+  assert.equal(killed.verdict, 'fail');
+  const ended = resultFromLog(
+    lines.join('') + logLine({ type: 'end', endedAt: '2025-01-01T00:00:02.000Z', durationSec: 2, stop: { reason: 'completed' } }),
+  );
+  assert.equal(ended.stop!.reason, 'completed');
+  assert.equal(ended.durationSec, 2);
+  assert.equal(ended.summary.throughputRps, 50);
+  assert.throws(() => resultFromLog('{"type":"second"}\n'), /before the header/);
+  assert.throws(() => resultFromLog('hello\nworld\n'), /not a JSON line/);
+});
