@@ -280,7 +280,8 @@ export function startRun(opts: RunOptions): RunHandle {
       spinUs: opts.spinUs ?? DEFAULT_SPIN_US,
       defaultThink: model === 'closed' ? (plan.defaults?.think ?? null) : null,
     };
-    const t = new Worker(WORKER_URL);
+    // workers inherit node's flags (e.g. --import, --cpu-prof), except those only valid for the main script
+    const t = new Worker(WORKER_URL, { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
     t.on('message', onMessage);
     t.on('error', (err) => fail(new LoadproofError('LP_INTERNAL', `load worker ${w} crashed: ${err.message}`)));
     t.on('exit', (code) => {
