@@ -1,5 +1,5 @@
 /**
- * The scenario pieces against a real HTTP server on 127.0.0.1: a compiled plan logs in (setup),
+ * The scenario pieces against a real HTTP server on 127.0.0.1: compiled requests log in (setup),
  * captures the token, sends it templated in a header on the flow requests, runs the checks on the
  * real responses, and scrubs the token out of text. undici stands in for the engine's client.
  */
@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { parsePlan } from '../../src/plan/parse.js';
-import { compileScenarios, type CompiledStep } from '../../src/engine/scenario/compile.js';
+import { compileRequest, type CompiledRequest } from '../../src/engine/scenario/request.js';
+import type { Plan, Step } from '../../src/plan/schema.js';
 import { Vars } from '../../src/engine/scenario/template.js';
 import type { ResponseView } from '../../src/engine/scenario/response.js';
 import { SecretRegistry, REDACTED } from '../../src/engine/redact.js';
@@ -75,17 +76,22 @@ scenarios:
         capture: { id: "$.id" }
         expect: { status: 201, contains: '"id":7' }
 `);
-    const compiled = compileScenarios(plan);
+    const target = new URL(plan.target);
+    const compileSteps = (steps: Step[] | undefined, s: Plan['scenarios'][number], where: string): CompiledRequest[] =>
+      (steps ?? []).flatMap((st, i) => (st.kind === 'request' ? [compileRequest(st, { target, defaults: plan.defaults, scenario: s.name, where: `${where}.${i}` })] : []));
+    const compiled = {
+      weights: plan.scenarios.map((s) => s.weight),
+      scenarios: plan.scenarios.map((s, i) => ({ setup: compileSteps(s.setup, s, `scenarios.${i}.setup`), flow: compileSteps(s.flow, s, `scenarios.${i}.flow`) })),
+    };
     const secrets = new SecretRegistry();
     const pick = createPicker(compiled.weights, mulberry32(1));
     let passes = 0;
     let fails = 0;
     const missing: string[] = [];
 
-    const runSteps = async (steps: CompiledStep[], vars: Vars): Promise<void> => {
-      for (const step of steps) {
-        if (step.kind !== 'request') continue;
-        const built = step.request.build(vars, missing);
+    const runSteps = async (steps: CompiledRequest[], vars: Vars): Promise<void> => {
+      for (const req of steps) {
+        const built = req.build(vars, missing);
         const started = performance.now();
         const res = await request(`http://127.0.0.1:${port}${built.path}`, {
           method: built.method as 'GET',
@@ -96,9 +102,9 @@ scenarios:
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
         const view: ResponseView = { status: res.statusCode, headers, body, durationMs: performance.now() - started };
-        if (step.request.capture) step.request.capture.apply(view, vars, secrets);
-        if (step.request.expect) {
-          const c = step.request.expect.run(view);
+        if (req.capture) req.capture.apply(view, vars, secrets);
+        if (req.expect) {
+          const c = req.expect.run(view);
           passes += c.passes;
           fails += c.fails;
         }
