@@ -110,7 +110,8 @@ test('collector: a worker that finished early does not hold later seconds back',
   col.add(snap(1, 1));
   col.add(snap(1, 2));
   col.add(snap(1, 3, true, 3_200_000));
-  assert.deepEqual(out, [0, 1, 2, 3]);
+  // the last 0.2 s held nothing: it is not reported as a second (it would read as 0 req/s)
+  assert.deepEqual(out, [0, 1, 2]);
   assert.equal(col.complete, true);
 });
 

@@ -182,8 +182,12 @@ export class SecondCollector {
       const allDone = this.finalSec.every((f) => f !== undefined);
       const last = allDone && this.finalSec.every((f) => f! <= s);
       const durationSec = last ? Math.min(1, Math.max(0.001, this.maxEndUs / 1e6 - s)) : 1;
-      this.onSecond(s, list, durationSec);
       this.next++;
+      // a sliver of a last second with nothing in it (the workers stopped just past a boundary) is
+      // not a second of the run: as a timeline point it would read as a collapse to 0 req/s
+      const empty = list.every((x) => x.endpoints.length === 0 && x.dropped === 0 && x.iterations === 0);
+      if (last && empty && durationSec < 0.5) continue;
+      this.onSecond(s, list, durationSec);
     }
   }
 }

@@ -6,6 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
+import * as https from 'node:https';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startTarget } from '../targets/app.js';
 import { HttpClient } from '../../src/engine/http/client.js';
@@ -185,5 +190,38 @@ test('pool: grows to its cap, then queues; the wait is part of the exchange', as
   } finally {
     client.abandonAll();
     await t.close();
+  }
+});
+
+test('https: TLS with keep-alive; an untrusted certificate is a tls error unless insecure', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-tls-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  assert.equal(gen.status, 0, 'openssl made a self-signed certificate');
+  const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+    res.writeHead(200, { 'content-length': 6 });
+    res.end('secure');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = new URL(`https://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  const insecure = new HttpClient(url, new MonotonicClock(), { insecure: true });
+  const strict = new HttpClient(url, new MonotonicClock());
+  try {
+    const conn = insecure.connection();
+    for (let i = 1; i <= 3; i++) {
+      const r = await once(conn, get('/'));
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'secure');
+      assert.equal(r.served, i);
+    }
+    const refused = await once(strict.connection(), get('/'));
+    assert.equal(refused.kind, KIND.tls);
+  } finally {
+    insecure.abandonAll();
+    strict.abandonAll();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
   }
 });
