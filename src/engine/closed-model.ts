@@ -74,7 +74,10 @@ export class ClosedModel implements FlowHost {
   }
 
   start(): void {
-    this.control();
+    // the run's zero may be a few ms ahead (runner.ts START_LEAD_MS): begin exactly at it
+    const waitMs = -this.clock.nowUs() / 1000;
+    if (waitMs > 0) this.timer = setTimeout(() => this.control(), waitMs);
+    else this.control();
   }
 
   /**

@@ -25,6 +25,8 @@ import type { Result } from '../result/types.js';
 export const DEFAULT_MAX_IN_FLIGHT = 10_000;
 /** Default precise-wait window of the open-model pacer, µs (bench/README.md "send lag"). */
 export const DEFAULT_SPIN_US = 1_500;
+/** How far ahead of the 'start' message the run's clock starts, ms. */
+const START_LEAD_MS = 50;
 /** Grace for in-flight requests when the run is stopped early (abort, Ctrl-C), ms. */
 export const STOP_GRACE_MS = 5_000;
 
@@ -183,7 +185,7 @@ export function startRun(opts: RunOptions): RunHandle {
   const stop = (req: StopRequest): void => {
     if (stopInfo !== null || settled) return;
     // stopped before the workers started: they start and stop at once (an empty, valid result)
-    const atSec = startHr === 0n ? 0 : Math.round(nowUs() / 1e3) / 1e3;
+    const atSec = startHr === 0n ? 0 : Math.max(0, Math.round(nowUs() / 1e3) / 1e3);
     stopInfo = { reason: req.reason, atSec };
     if (req.rule) stopInfo.rule = req.rule;
     if (req.message) stopInfo.message = req.message;
@@ -238,10 +240,12 @@ export function startRun(opts: RunOptions): RunHandle {
     switch (m.type) {
       case 'ready':
         if (++ready === workers) {
-          startHr = process.hrtime.bigint();
-          startedAt = new Date();
+          // The run's zero is START_LEAD_MS ahead, so that every worker has the 'start' message (and
+          // its pacer armed) before the first arrival is due: no arrival is late by the hand-over.
+          startHr = process.hrtime.bigint() + BigInt(START_LEAD_MS) * 1_000_000n;
+          startedAt = new Date(Date.now() + START_LEAD_MS);
           lastCpu = process.cpuUsage();
-          lastWallUs = 0;
+          lastWallUs = -START_LEAD_MS * 1000;
           loopDelay.enable();
           opts.onStart?.({ startedAt, endpoints, workers });
           post({ type: 'start', originHrNs: startHr });

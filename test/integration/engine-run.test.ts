@@ -88,6 +88,27 @@ test('open model: every scheduled arrival is sent, at the scheduled rate', async
   }
 });
 
+test('two load workers split the schedule exactly and their seconds merge into one result', async () => {
+  const t = await startTarget();
+  const dir = tempDir();
+  try {
+    const out = join(dir.path, 'res');
+    const run = await runCli(['quick', `${t.url}/`, '-R', '150', '-d', '3s', '--workers', '2', '--out', out], { timeoutMs: 60_000 });
+    const r = readResult(out);
+    assertVerdict(run.code, r, 'pass');
+    assert.equal(r.generator!.workers, 2);
+    // 150/s × 3 s = 450 arrivals, split 225/225 between the workers, merged into one endpoint
+    assert.equal(r.summary.requests, 450);
+    assert.equal(t.stats.requests, 450);
+    assert.equal(r.endpoints.length, 1);
+    assert.equal(r.endpoints[0]!.requests, 450);
+    assert.equal(r.timeline.reduce((a, p) => a + Math.round(p.rps * (p.durationSec ?? 1)), 0), 450);
+  } finally {
+    dir.remove();
+    await t.close();
+  }
+});
+
 test('a server that freezes 1 s every 10 s: the open model sees the stall (p99 ≥ 800 ms), the closed model hides it', async () => {
   const target = await spawnTarget(['--freeze-every-ms', '10000', '--freeze-ms', '1000']);
   const dir = tempDir();
