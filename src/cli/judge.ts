@@ -14,8 +14,10 @@ export function judge(result: Result): ValidityNote[] {
   const g = generatorSaturation(result);
   if (g !== null) notes.push(g);
   if (result.analysis !== null) {
+    // the analysis ran: its validity list gets the generator note when it lacks one
+    for (const n of notes) if (!result.analysis.validity.some((v) => v.id === n.id)) result.analysis.validity.push(n);
     result.verdict = verdictOf(result);
-    return [...result.analysis.validity, ...notes.filter((n) => !result.analysis!.validity.some((v) => v.id === n.id))];
+    return result.analysis.validity;
   }
   if (result.stop?.reason === 'aborted') result.verdict = 'aborted';
   else if (notes.some((n) => n.severity === 'invalid')) result.verdict = 'invalid';

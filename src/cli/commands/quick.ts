@@ -5,6 +5,7 @@ import { PlanSchema, HTTP_METHODS, type Plan, type PlanInput } from '../../plan/
 import { parseDurationMs, parseRatePerSec } from '../../plan/units.js';
 import { badFlag } from '../../errors.js';
 import { runSession } from '../run-session.js';
+import { isSecretHeader } from '../../engine/redact.js';
 import { parseWorkersFlag, parseSeedFlag } from '../engine-flags.js';
 
 interface QuickFlags {
@@ -89,7 +90,8 @@ export function quickPlan(url: string, f: QuickFlags): { plan: Plan; secrets: st
     const issue = parsed.error.issues[0];
     throw badFlag(`cannot build a plan from these flags: ${issue?.message ?? 'invalid'}`, 'check the URL and flags', issue?.path.join('.'));
   }
-  return { plan: parsed.data, secrets: Object.values(headers) };
+  // secret header values (Authorization, X-Api-Key, …) are scrubbed from everything written
+  return { plan: parsed.data, secrets: Object.entries(headers).filter(([k]) => isSecretHeader(k)).map(([, v]) => v) };
 }
 
 export function register(program: Command, io: Io, setExit: SetExit): void {

@@ -16,6 +16,9 @@
  * engine never asks to upgrade). Keep-alive: HTTP/1.1 keeps the connection unless `Connection:
  * close`; HTTP/1.0 closes it unless `Connection: keep-alive`.
  *
+ * Header lines other than those three are skipped unread unless headers were asked for (only then
+ * is their syntax checked): on a typical response that halves the work of the head.
+ *
  * Usage: `begin(isHead, keepBody, keepHeaders)` before each response, then `feed(buf, start, end)`
  * for each chunk read; it returns `NEED_MORE`, `DONE` (with `consumed` bytes used) or `ERROR`
  * (with `error` set). At EOF call `finishOnEof()`: true when the response was close-delimited and is
@@ -359,6 +362,12 @@ export class ResponseParser {
       const lineStart = p + 2;
       let lineEnd = indexOfCrlf(buf, lineStart, to);
       if (lineEnd < 0) lineEnd = to;
+      const c0 = buf[lineStart]! | 0x20;
+      if (headers === null && c0 !== 0x63 /* c */ && c0 !== 0x74 /* t */) {
+        // not a header that frames the body, and nobody asked for headers: skip the line unparsed
+        p = lineEnd;
+        continue;
+      }
       let colon = -1;
       for (let k = lineStart; k < lineEnd; k++) {
         if (buf[k] === 0x3a) {
@@ -375,7 +384,6 @@ export class ResponseParser {
       while (vs < lineEnd && (buf[vs] === 0x20 || buf[vs] === 0x09)) vs++;
       let ve = lineEnd;
       while (ve > vs && (buf[ve - 1] === 0x20 || buf[ve - 1] === 0x09)) ve--;
-      const c0 = buf[lineStart]! | 0x20;
       if (c0 === 0x63 /* c */) {
         if (nameLen === 14 && matchLower(buf, lineStart, 'content-length')) {
           const n = parseDecimal(buf, vs, ve);
