@@ -69,6 +69,7 @@ export function parseSampleLine(line: string): MetricSample {
         i++;
         break;
       }
+      if (i >= line.length) throw new Error('unterminated label set');
       const km = NAME_RE.exec(line.slice(i));
       if (!km) throw new Error(`bad label name at column ${i + 1}`);
       const key = km[0];
