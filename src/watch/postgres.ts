@@ -11,10 +11,14 @@
  *   pg_stat_user_tables of the URL's database    → .seqScanPerSec, .idxScanPerSec, .seqTupReadPerSec (summed over tables)
  *   pg_stat_database of the URL's database       → .commitsPerSec, .rollbacksPerSec, .blocksReadPerSec
  *
- * Rates are Δcounter / Δt between two reads. PostgreSQL publishes a backend's counters when it goes
- * idle, at most once a second (PG ≥ 15 shared-memory stats, PGSTAT_MIN_INTERVAL), so a burst shows up
- * in the interval after it ran; sums over a run are exact. The watcher's own transaction of one sample
- * is subtracted from the commits of the next (clamped at 0).
+ * Rates are Δcounter / Δt between two reads. PostgreSQL publishes a backend's counters when a
+ * statement ends, at most once a second per backend (PG 15 pgstat.c, PGSTAT_MIN_INTERVAL); a backend
+ * that then goes idle publishes the rest up to 10 s later (PGSTAT_IDLE_INTERVAL). Under load the
+ * rates therefore trail the work by about a second; sums over a run are exact once every backend has
+ * published. The watcher's own transaction of one sample is subtracted from the commits of the next
+ * (clamped at 0); this is approximate by a few transactions, because a backend's commit counter is
+ * published lazily (a transaction that touched no table is published with the next one that did, or
+ * when the backend exits) — negligible beside a load test's hundreds of commits per second.
  *
  * When pg_stat_statements is installed in the database, the top 10 statements by execution time
  * *during the run* (Δ total_exec_time and Δ calls between the first sample and the end) go to `info`,
@@ -52,13 +56,15 @@ export const PG_STATES: Record<string, string> = {
   disabled: 'disabled',
 };
 
-const SAMPLE_SQL = `${MARK}
-SELECT state, count(*)::int AS n, (count(*) FILTER (WHERE wait_event_type = 'Lock'))::int AS lock_waits
+// The mark sits inside every statement: pg_stat_statements stores each statement of a multi-statement
+// query separately, with only the text of that statement.
+const SAMPLE_SQL = `
+SELECT ${MARK} state, count(*)::int AS n, (count(*) FILTER (WHERE wait_event_type = 'Lock'))::int AS lock_waits
   FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY state;
-SELECT current_setting('max_connections')::int AS max_connections;
-SELECT schemaname, relname, seq_scan::float8 AS seq_scan, coalesce(idx_scan, 0)::float8 AS idx_scan, seq_tup_read::float8 AS seq_tup_read
+SELECT ${MARK} current_setting('max_connections')::int AS max_connections;
+SELECT ${MARK} schemaname, relname, seq_scan::float8 AS seq_scan, coalesce(idx_scan, 0)::float8 AS idx_scan, seq_tup_read::float8 AS seq_tup_read
   FROM pg_stat_user_tables;
-SELECT xact_commit::float8 AS commits, xact_rollback::float8 AS rollbacks, blks_read::float8 AS blks_read
+SELECT ${MARK} xact_commit::float8 AS commits, xact_rollback::float8 AS rollbacks, blks_read::float8 AS blks_read
   FROM pg_stat_database WHERE datname = current_database();`;
 
 interface TableCounts {
@@ -180,7 +186,7 @@ export class PostgresWatcher implements Watcher {
       await client.connect();
       if (this.serverVersion === null) {
         const v = await client.query<{ v: string; n: number; ext: boolean }>(
-          `${MARK} SELECT current_setting('server_version') AS v, current_setting('server_version_num')::int AS n,
+          `SELECT ${MARK} current_setting('server_version') AS v, current_setting('server_version_num')::int AS n,
              EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS ext`,
         );
         this.ownTxnsUnsubtracted++;
@@ -213,7 +219,7 @@ export class PostgresWatcher implements Watcher {
     if (!this.statements.available) return null;
     try {
       const r = await client.query<{ id: string; query: string; calls: number; total: number }>(
-        `${MARK} SELECT queryid::text AS id, query, calls::float8 AS calls, ${this.statements.totalColumn}::float8 AS total
+        `SELECT ${MARK} queryid::text AS id, query, calls::float8 AS calls, ${this.statements.totalColumn}::float8 AS total
            FROM pg_stat_statements
           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
             AND query NOT LIKE '%loadproof-watch%'`,
