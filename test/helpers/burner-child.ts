@@ -16,6 +16,7 @@ const allocMb = Number(arg('alloc-mb', '0'));
 const title = arg('title', '');
 const listen = process.argv.includes('--listen');
 const maxLifeMs = Number(arg('max-life-ms', '120000'));
+const port = Number(arg('port', '0'));
 
 if (title) process.title = title;
 // fill(1) touches every page: zero-filled allocations may be mapped lazily and not count in RSS
@@ -46,7 +47,7 @@ setTimeout(() => process.exit(0), maxLifeMs).unref();
 
 if (listen) {
   const server = createServer((s) => s.end());
-  server.listen(0, '127.0.0.1', () => {
+  server.listen(port, '127.0.0.1', () => {
     const a = server.address();
     ready(typeof a === 'object' && a ? a.port : null);
   });

@@ -19,6 +19,8 @@ export interface BurnerOptions {
   busyPct?: number;
   allocMb?: number;
   listen?: boolean;
+  /** port to listen on (default: a free one) */
+  port?: number;
   /** process title (≤ 15 characters so that the kernel's comm holds it whole) */
   title?: string;
   maxLifeMs?: number;
@@ -27,7 +29,7 @@ export interface BurnerOptions {
 export async function startBurner(opts: BurnerOptions = {}): Promise<Burner> {
   const title = opts.title ?? `lpburn${process.pid % 100000}`;
   const args = ['--busy-pct', String(opts.busyPct ?? 50), '--alloc-mb', String(opts.allocMb ?? 0), '--title', title, '--max-life-ms', String(opts.maxLifeMs ?? 120_000)];
-  if (opts.listen) args.push('--listen');
+  if (opts.listen) args.push('--listen', '--port', String(opts.port ?? 0));
   const child: ChildProcess = fork(fileURLToPath(new URL('./burner-child.js', import.meta.url)), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<{ pid: number; port: number | null }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('burner did not start within 15 s')), 15_000);
