@@ -30,6 +30,9 @@ export interface ProcessSpec {
   label?: string;
 }
 
+/** By name, pids found not to match are read again every this many samples. */
+const NAME_RECHECK_EVERY = 10;
+
 /** Names of database servers: a process so named is watched with role `db` unless the plan says otherwise. */
 const DB_NAMES = /postgres|mysqld|mongod|redis-server/;
 
@@ -101,6 +104,9 @@ export class ProcessWatcher implements Watcher {
   private lastProcesses: Array<Record<string, unknown>> = [];
   private pidsSeen = new Set<number>();
   private resolvedRole: SeriesRole | null = null;
+  /** by name: pid → whether it has the name (see pidsNamed) */
+  private readonly nameCache = new Map<number, boolean>();
+  private nameLookups = 0;
 
   constructor(spec: ProcessSpec, intervalMs: number, label = processDefaultLabel(spec)) {
     this.spec = spec;
@@ -122,7 +128,10 @@ export class ProcessWatcher implements Watcher {
     if (pid !== undefined) return [pid];
     if (name !== undefined) {
       // our own process is watched by the `self` watcher; never count it as the target
-      const pids = (await pidsNamed(name)).filter((p) => p !== process.pid);
+      // a process caught between fork and exec still has its parent's name: forget the negatives now
+      // and then so that it is found once it has its own
+      if (++this.nameLookups % NAME_RECHECK_EVERY === 0) for (const [p, has] of this.nameCache) if (!has) this.nameCache.delete(p);
+      const pids = (await pidsNamed(name, this.nameCache)).filter((p) => p !== process.pid);
       if (pids.length === 0) throw new Error(`no process named "${name}"`);
       return pids;
     }
