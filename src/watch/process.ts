@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
+  fdLinksHold,
   pidsNamed,
   pidsOwningSockets,
   readListeningInodes,
@@ -30,8 +31,10 @@ export interface ProcessSpec {
   label?: string;
 }
 
+/** By port, the full lookup through /proc/net/tcp is redone every this many samples. */
+const PORT_RECHECK_EVERY = 30;
 /** By name, pids found not to match are read again every this many samples. */
-const NAME_RECHECK_EVERY = 10;
+const NAME_RECHECK_EVERY = 30;
 
 /** Names of database servers: a process so named is watched with role `db` unless the plan says otherwise. */
 const DB_NAMES = /postgres|mysqld|mongod|redis-server/;
@@ -83,7 +86,9 @@ interface Tracked {
 /** Where a port's owner was last found: re-checked cheaply each sample, re-resolved when it changed. */
 interface PortOwner {
   pids: number[];
-  inodes: Set<string>;
+  /** the fd of each owner that holds the listening socket: cheap to re-check */
+  fdLinks: Array<{ path: string; link: string }>;
+  checks: number;
 }
 
 export class ProcessWatcher implements Watcher {
@@ -135,20 +140,23 @@ export class ProcessWatcher implements Watcher {
       if (pids.length === 0) throw new Error(`no process named "${name}"`);
       return pids;
     }
+    // the owners found before still hold the listening socket: no need to read /proc/net/tcp, which
+    // lists every connection and grows large under load. A full look every PORT_RECHECK_EVERY samples
+    // finds processes that joined the listener since (e.g. a new worker).
+    const cached = this.portOwner;
+    if (cached && ++cached.checks % PORT_RECHECK_EVERY !== 0 && (await fdLinksHold(cached.fdLinks))) return cached.pids;
     const inodes = await readListeningInodes(port!);
     if (inodes.size === 0) {
       this.portOwner = null;
       throw new Error(`nothing listens on port ${port}`);
     }
-    const cached = this.portOwner;
-    if (cached && [...inodes].every((i) => cached.inodes.has(i))) return cached.pids;
-    const { pids, unreadable } = await pidsOwningSockets(inodes);
+    const { pids, fdLinks, unreadable } = await pidsOwningSockets(inodes);
     if (pids.length === 0) {
       throw new Error(
         `port ${port} is listened on but its process is not visible` + (unreadable > 0 ? ' (run as the same user as the target, or as root)' : ''),
       );
     }
-    this.portOwner = { pids, inodes };
+    this.portOwner = { pids, fdLinks, checks: 0 };
     return pids;
   }
 

@@ -111,8 +111,9 @@ export async function readListeningInodes(port: number): Promise<Set<string>> {
  * whose fds we may not read (another user's, when not root) are skipped: `unreadable` counts them so
  * the caller can say why nothing was found.
  */
-export async function pidsOwningSockets(inodes: Set<string>): Promise<{ pids: number[]; unreadable: number }> {
+export async function pidsOwningSockets(inodes: Set<string>): Promise<{ pids: number[]; fdLinks: Array<{ path: string; link: string }>; unreadable: number }> {
   const pids: number[] = [];
+  const fdLinks: Array<{ path: string; link: string }> = [];
   let unreadable = 0;
   const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
   for (const pid of await listPids()) {
@@ -132,11 +133,24 @@ export async function pidsOwningSockets(inodes: Set<string>): Promise<{ pids: nu
       }
       if (wanted.has(link)) {
         pids.push(pid);
+        fdLinks.push({ path: `/proc/${pid}/fd/${fd}`, link });
         break;
       }
     }
   }
-  return { pids, unreadable };
+  return { pids, fdLinks, unreadable };
+}
+
+/** True when every fd still links to the same socket (the listeners found before are still there). */
+export async function fdLinksHold(fdLinks: Array<{ path: string; link: string }>): Promise<boolean> {
+  for (const { path, link } of fdLinks) {
+    try {
+      if ((await readlink(path)) !== link) return false;
+    } catch {
+      return false;
+    }
+  }
+  return fdLinks.length > 0;
 }
 
 /** Whether the process's comm or argv[0] basename equals `name`; false when it is gone. */
