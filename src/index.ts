@@ -34,3 +34,11 @@ export type {
   Verdict,
 } from './result/types.js';
 export { VERSION } from './version.js';
+export { startWatch, DEFAULT_WATCH_INTERVAL_MS } from './watch/session.js';
+export type { StartWatchOptions, WatchSession } from './watch/session.js';
+export { describeWatch } from './watch/describe.js';
+export type { DescribeWatchOptions } from './watch/describe.js';
+export type { Watcher, WatcherKind, WatchHeadline, WatchOutput, WatchWarning } from './watch/types.js';
+export { parseExposition } from './watch/exposition.js';
+export type { MetricFamily, MetricSample, MetricType } from './watch/exposition.js';
+export { histogramQuantile } from './watch/histogram-quantile.js';
