@@ -84,6 +84,11 @@ export class TextReport {
     return m ?? undefined;
   }
 
+  /** Moves past blank lines. */
+  skipBlank(): void {
+    while (this.cursor < this.lines.length && this.lines[this.cursor]!.trim() === '') this.cursor++;
+  }
+
   /** 1-based number of the line last read (0 before any). */
   get lineNumber(): number {
     return this.cursor;
