@@ -64,6 +64,7 @@ function readDistribution(r: TextReport): Distribution {
   const max = r.expect(/^#\[Max\s*=\s*([\d.]+),\s*Total count\s*=\s*(\d+)\]/, '"#[Max = …, Total count = …]" spectrum footer');
   d.max = Number(max[1]);
   d.count = Number(max[2]);
+  r.next(/^#\[Buckets/);
   return d;
 }
 
