@@ -30,7 +30,8 @@ function strExpr(s: string): string {
         case 'text':
           return JSON.stringify(p.text).slice(1, -1).replace(/\{/g, '{{').replace(/\}/g, '}}');
         case 'var':
-          return `{self.vars[${JSON.stringify(p.name)}]}`;
+          // single quotes inside the f-string: Python before 3.12 cannot reuse the outer quote
+          return `{self.vars['${p.name}']}`;
         case 'randomString':
           return '{random_string(8)}';
         case 'randomInt':
@@ -38,7 +39,7 @@ function strExpr(s: string): string {
         case 'uuid':
           return '{uuid.uuid4()}';
         case 'env':
-          return `{os.environ[${JSON.stringify(p.name)}]}`;
+          return `{os.environ['${p.name}']}`;
       }
     })
     .join('');
