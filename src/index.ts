@@ -28,3 +28,9 @@ export type {
   Verdict,
 } from './result/types.js';
 export { VERSION } from './version.js';
+export { importFiles, IMPORTERS } from './formats/import.js';
+export type { Importer } from './formats/import.js';
+export { sniffKind, sniffTool, IMPORT_TOOLS } from './formats/sniff.js';
+export type { ImportTool, FileKind } from './formats/sniff.js';
+export { EXPORTERS, EXPORT_TOOLS } from './formats/export.js';
+export type { ExportTool } from './formats/export.js';

@@ -6,6 +6,8 @@
  * Unix-domain sockets (IPC between Artillery's workers) are allowed.
  */
 'use strict';
+/* global require */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload (--require) */
 const net = require('node:net');
 const dns = require('node:dns');
 

@@ -8,7 +8,7 @@
  */
 import type { Plan, RequestStep, Scenario, Step } from '../../plan/schema.js';
 import { planShape, requestName } from '../common/plan-shape.js';
-import { simpleJsonPath, templateParts } from '../common/template.js';
+import { templateParts } from '../common/template.js';
 
 const py = (v: unknown): string => {
   if (v === null || v === undefined) return 'None';
