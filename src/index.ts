@@ -42,3 +42,9 @@ export type { Watcher, WatcherKind, WatchHeadline, WatchOutput, WatchWarning } f
 export { parseExposition } from './watch/exposition.js';
 export type { MetricFamily, MetricSample, MetricType } from './watch/exposition.js';
 export { histogramQuantile } from './watch/histogram-quantile.js';
+export { importFiles, IMPORTERS } from './formats/import.js';
+export type { Importer } from './formats/import.js';
+export { sniffKind, sniffTool, IMPORT_TOOLS } from './formats/sniff.js';
+export type { ImportTool, FileKind } from './formats/sniff.js';
+export { EXPORTERS, EXPORT_TOOLS } from './formats/export.js';
+export type { ExportTool } from './formats/export.js';
