@@ -1,0 +1,62 @@
+/**
+ * Escaping for the three output languages. Everything that comes from a plan, a target, a response
+ * or an imported file is text: a scenario named `<script>alert(1)</script>` must show as those
+ * characters in Markdown, HTML and XML, and must never run.
+ */
+
+/** HTML text and attribute values (double-quoted attributes). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!);
+}
+
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * XML 1.0 text and attribute values. Characters XML 1.0 cannot carry at all (C0 controls other
+ * than tab, newline and return; lone surrogates; U+FFFE/U+FFFF) are replaced by U+FFFD, since no
+ * escape exists for them and a CI server rejects the whole file for one of them.
+ */
+export function escapeXml(text: string): string {
+  return text
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+    .replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
+}
+
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/**
+ * JSON for a `<script type="application/json">` block: `<`, `>` and `&` become `\u003c` etc., so
+ * no `</script>` or `<!--` can end or bend the block, and U+2028/U+2029 are escaped so the text
+ * stays valid if a reader ever evaluates it as JavaScript. `JSON.parse` reads it back unchanged.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * Markdown prose: backslash-escapes the characters that would start emphasis, code, links, raw HTML,
+ * entities, strikethrough or a table cell break, and folds newlines into spaces (one value never
+ * breaks a paragraph or a table row). CommonMark allows a backslash before any ASCII punctuation,
+ * so `\<script\>` renders as the literal text `<script>` and never as a tag.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`);
+}
+
+/**
+ * A Markdown code span holding `text` literally: the fence is one backtick longer than the longest
+ * run inside, with a space of padding when the text starts or ends with a backtick (CommonMark
+ * 6.1). `|` is escaped because a GFM table splits cells on it even inside code spans.
+ */
+export function markdownCode(text: string): string {
+  const flat = text.replace(/\r?\n|\r/g, ' ').replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
