@@ -8,7 +8,7 @@
  */
 import { METRICS, parseMetricKey, parseThreshold, type ThresholdExpr } from '../plan/thresholds.js';
 import type { CriterionResult } from '../result/types.js';
-import { NONE, formatCount, formatMs, formatNumber, formatPct, formatRps } from './format.js';
+import { NONE, formatCount, formatMs, formatMsValue, formatNumber, formatPct, formatRps, trimZeros } from './format.js';
 
 export type CriterionUnit = NonNullable<CriterionResult['unit']>;
 
@@ -37,12 +37,15 @@ function inferUnit(metric: string, expr: ThresholdExpr | null): CriterionUnit {
   return expr?.aggregation.kind === 'rate' ? 'ratio' : 'count';
 }
 
-/** A value in the criterion's unit: "850 ms", "2.30%", "1,020 req/s", "12". */
-export function formatInUnit(value: number | null, unit: CriterionUnit): string {
+/**
+ * A value in the criterion's unit: "850 ms", "2.3%", "1,020 req/s", "12". `exact` is for values the
+ * user wrote (thresholds): no padding zeros ("50 ms", not the "50.0 ms" a measurement would show).
+ */
+export function formatInUnit(value: number | null, unit: CriterionUnit, exact = false): string {
   if (value === null) return NONE;
   switch (unit) {
     case 'ms':
-      return formatMs(value);
+      return exact ? `${trimZeros(formatMsValue(value))} ms` : formatMs(value);
     case 'ratio':
       return formatPct(value);
     case 'rps':
@@ -58,7 +61,7 @@ const OP_TEXT: Record<string, string> = { '<': '<', '<=': '≤', '>': '>', '>=':
 export function formatThreshold(c: CriterionResult): string {
   const p = criterionParts(c);
   if (!p.expr) return c.condition;
-  return `${OP_TEXT[p.expr.op] ?? p.expr.op} ${formatInUnit(p.expr.value, p.unit)}`;
+  return `${OP_TEXT[p.expr.op] ?? p.expr.op} ${formatInUnit(p.expr.value, p.unit, true)}`;
 }
 
 /** What the aggregation is called in prose: "p95", "p99.9", "average", "median", "rate", "count". */

@@ -39,13 +39,23 @@ export function jsonForScript(value: unknown): string {
 }
 
 /**
- * Markdown prose: backslash-escapes the characters that would start emphasis, code, links, raw HTML,
- * entities, strikethrough or a table cell break, and folds newlines into spaces (one value never
- * breaks a paragraph or a table row). CommonMark allows a backslash before any ASCII punctuation,
- * so `\<script\>` renders as the literal text `<script>` and never as a tag.
+ * Markdown prose: escapes what would start code, emphasis, links, raw HTML, entities,
+ * strikethrough or a table cell break, and folds newlines into spaces (one value never breaks a
+ * paragraph or a table row). CommonMark allows a backslash before any ASCII punctuation, so
+ * `\<script>` renders as the literal text `<script>` and never as a tag.
+ *
+ * Only characters that would act are escaped, so the raw file stays readable in a terminal:
+ * `<` only before a letter, `/`, `!` or `?` (the only ways a tag or autolink starts); `_` only at a
+ * word boundary (GFM ignores intraword underscores, as in `pool_in_use`); `&` only when it spells
+ * an entity; `~` only when the text holds two (GFM strikethrough needs a pair); `\` only before
+ * punctuation. Backticks, `*`, `[`, `]` and `|` are always escaped.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`);
+  const flat = text.replace(/\r?\n|\r/g, ' ');
+  const tildes = (flat.match(/~/g) ?? []).length > 1;
+  return flat.replace(/\\(?=[!-/:-@[-`{-~])|[`*[\]|]|<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)|~|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) =>
+    c === '~' && !tildes ? c : `\\${c}`,
+  );
 }
 
 /**

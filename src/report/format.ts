@@ -41,6 +41,11 @@ export function formatMsValue(ms: number): string {
   return grouped(ms, 0);
 }
 
+/** "2.30" → "2.3", "30.0" → "30", "1,200" unchanged. */
+export function trimZeros(text: string): string {
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
 /** Latency with unit: "42.1 ms". */
 export function formatMs(ms: number | null | undefined): string {
   return ms === null || ms === undefined || !Number.isFinite(ms) ? NONE : `${formatMsValue(ms)} ms`;
@@ -58,7 +63,7 @@ export function formatRps(perSec: number | null | undefined): string {
 }
 
 /**
- * A ratio (0..1) as a percentage: "0%", "0.12%", "2.30%", "45.2%", "100%".
+ * A ratio (0..1) as a percentage: "0%", "0.12%", "2.3%", "45.2%", "30%", "99.97%", "100%".
  * Two decimals below 10% (a 1% error budget needs them), one above; exact 0 and 1 stay short.
  * Non-zero values that would round to 0.00% show as "<0.01%" so they never read as zero.
  */
@@ -68,7 +73,11 @@ export function formatPct(ratio: number | null | undefined): string {
   if (pct === 0) return '0%';
   if (pct === 100) return '100%';
   if (Math.abs(pct) < 0.005) return '<0.01%';
-  return `${grouped(pct, Math.abs(pct) < 10 ? 2 : 1)}%`;
+  // Near 100% the complement matters (99.97% of checks passed is not 100%): two decimals there,
+  // and a value that would still round to 100 says so.
+  if (pct > 99 && pct < 100) return pct > 99.995 ? '>99.99%' : `${trimZeros(pct.toFixed(2))}%`;
+  // Trailing zeros say nothing: 30% not 30.0%, 2.3% not 2.30%.
+  return `${trimZeros(grouped(pct, Math.abs(pct) < 10 ? 2 : 1))}%`;
 }
 
 /** A plain number with up to `significant` significant digits (USL coefficients, r²). */
@@ -115,6 +124,9 @@ export function formatSeriesValue(value: number | null | undefined, unit: string
       return `${formatNumber(value, 3)}/s`;
     case 'ratio':
       return formatPct(value);
+    case 'count':
+    case '':
+      return formatNumber(value, 3);
     default:
       return unit ? `${formatNumber(value, 3)} ${unit}` : formatNumber(value, 3);
   }

@@ -8,7 +8,7 @@
  */
 import type { Result } from '../result/types.js';
 import { escapeMarkdown, markdownCode } from './escape.js';
-import { buildReportModel, type KeyValueRow, type ReportModel, type RichText, type RowStatus } from './model.js';
+import { buildReportModel, plainText, type KeyValueRow, type ReportModel, type RichText, type RowStatus } from './model.js';
 
 /** Renders `report.md`. */
 export function renderMarkdown(result: Result): string {
@@ -51,7 +51,7 @@ export function markdownFromModel(m: ReportModel): string {
   out.push(`## ${md(m.title)}`);
   out.push(m.hypothesis ? `**Hypothesis:** ${md(m.hypothesis)}` : '**Hypothesis:** none stated.');
   const verdict = [`${OUTCOME_ICON[m.outcome]} **${md(m.outcomeLabel)}**: ${rich(m.verdictText)}`];
-  for (const d of m.verdictDetails) verdict.push(`- ${rich(d)}`);
+  for (const d of m.verdictDetails) verdict.push(`${d.indent ? '  ' : ''}- ${rich(d.text)}`);
   out.push(verdict.join('\n'));
 
   // Validity first: an invalid result says so before any number is shown.
@@ -104,7 +104,7 @@ export function markdownFromModel(m: ReportModel): string {
     const b = m.bottleneck;
     const lines = [`**${md(b.title)}** (${markdownCode(b.id)}, confidence ${md(b.confidence)})`];
     if (b.atLoad) lines.push('', `First at load: ${md(b.atLoad)}.`);
-    if (b.evidence.length) lines.push('', 'Evidence:', ...b.evidence.map((e) => `- ${md(e)}`));
+    if (b.evidence.length) lines.push('', 'Evidence:', ...b.evidence.map((e) => `- ${rich(e)}`));
     if (m.otherFindings.length) {
       lines.push(
         '',
@@ -124,7 +124,7 @@ export function markdownFromModel(m: ReportModel): string {
           const tail = [r.from ? `from ${markdownCode(r.from)}` : '', r.handoff ? `handoff: **${md(r.handoff)}**` : '']
             .filter(Boolean)
             .join(' · ');
-          return `${i + 1}. ${md(r.text)}${tail ? ` — ${tail}` : ''}`;
+          return `${i + 1}. ${rich(r.text)}${tail ? ` — ${tail}` : ''}`;
         })
         .join('\n'),
     );
@@ -191,22 +191,19 @@ export function markdownFromModel(m: ReportModel): string {
  */
 export function renderSummary(result: Result): string {
   const m = buildReportModel(result);
-  const plain = (t: RichText): string => t.map((p) => (typeof p === 'string' ? p : p.code)).join('');
+  const plain = plainText;
   const lines: string[] = [];
   lines.push(`${m.outcomeLabel}: ${plain(m.verdictText)}`);
-  for (const d of m.verdictDetails) lines.push(`  - ${plain(d)}`);
+  for (const d of m.verdictDetails) lines.push(`${d.indent ? '    ' : '  '}- ${plain(d.text)}`);
   for (const v of m.validity.invalid) lines.push(`  ! ${v.message}`);
   for (const v of m.validity.warn) lines.push(`  warning: ${v.message}`);
   lines.push(m.keyFigures);
-  if (m.capacity) {
-    const sustainable = m.capacity.rows[0];
-    if (sustainable) lines.push(`Capacity: ${sustainable.value} — ${sustainable.label.replace(/^Max sustainable load /, '')}`);
-    if (m.capacity.phases) lines.push(`Phases: ${m.capacity.phases}`);
-  }
+  if (m.capacity?.headline) lines.push(`Capacity: ${m.capacity.headline}`);
+  if (m.capacity?.phases && m.verdict !== 'invalid') lines.push(`Phases: ${m.capacity.phases}`);
   if (m.bottleneck) {
     lines.push(`Bottleneck: ${m.bottleneck.title} (${m.bottleneck.id}, confidence ${m.bottleneck.confidence})`);
     const first = m.recommendations.find((r) => r.from === m.bottleneck!.id);
-    if (first) lines.push(`Next: ${first.text}${first.handoff ? ` [handoff: ${first.handoff}]` : ''}`);
+    if (first) lines.push(`Next: ${plain(first.text)}${first.handoff ? ` [handoff: ${first.handoff}]` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -7,7 +7,7 @@
  * figure the same way. The model reads the result and its `analysis` only; it judges nothing new
  * (the verdict comes from `result.verdict`, findings from `result.analysis`).
  */
-import type { CriterionResult, Diagnosis, Result, StepResult, ValidityNote, Verdict } from '../result/types.js';
+import type { CriterionResult, Diagnosis, EndpointResult, Result, StepResult, ValidityNote, Verdict } from '../result/types.js';
 import { hypothesisOutcome } from '../result/verdict.js';
 import { criterionLabel, criterionName, criterionParts, formatInUnit, formatThreshold } from './criteria.js';
 import {
@@ -28,6 +28,11 @@ import {
  * span, HTML `<code>`, plain in the terminal) and escapes everything.
  */
 export type RichText = Array<string | { code: string }>;
+
+export interface VerdictDetail {
+  text: RichText;
+  indent: 0 | 1;
+}
 
 /** How the hypothesis fared, as a report headline: the four outcomes, or no criteria to judge. */
 export type Outcome = 'held' | 'refuted' | 'invalid' | 'aborted' | 'no-criteria';
@@ -53,6 +58,8 @@ export interface SummaryRow {
 export interface CapacityModel {
   /** one sentence from the analysis, when it wrote one */
   statement: string | null;
+  /** the capacity in a few words for the terminal summary; null when none was estimated */
+  headline: string | null;
   rows: KeyValueRow[];
   /** the phases in one line: linear until, knee, collapse */
   phases: string | null;
@@ -68,11 +75,11 @@ export interface FindingModel {
   confidence: string;
   /** the load at which the system first bent (the knee, else the collapse), in words */
   atLoad: string | null;
-  evidence: string[];
+  evidence: RichText[];
 }
 
 export interface RecommendationModel {
-  text: string;
+  text: RichText;
   /** the diagnosis it comes from, when it comes from one */
   from: string | null;
   handoff: string | null;
@@ -127,8 +134,8 @@ export interface ReportModel {
   hypothesis: string | null;
   /** one sentence after the outcome label */
   verdictText: RichText;
-  /** extra verdict lines: failed criteria, the abort rule */
-  verdictDetails: RichText[];
+  /** extra verdict lines (failed criteria, the stop), indented 1 when they belong to the line before */
+  verdictDetails: VerdictDetail[];
   validity: { invalid: ValidityNote[]; warn: ValidityNote[]; info: ValidityNote[] };
   configuration: KeyValueRow[];
   summaryRows: SummaryRow[];
@@ -194,14 +201,17 @@ export function buildReportModel(result: Result): ReportModel {
 // ---------------------------------------------------------------------------------------------
 // Verdict
 
-function verdictWords(result: Result, outcome: Outcome): { label: string; text: RichText; details: RichText[] } {
+function verdictWords(result: Result, outcome: Outcome): { label: string; text: RichText; details: VerdictDetail[] } {
   const total = result.criteria.length;
   const failed = result.criteria.filter((c) => !c.pass);
-  const failedLine = (c: CriterionResult): RichText => [
-    `${criterionLabel(c)} ${formatInUnit(c.observed, criterionParts(c).unit)} against ${formatThreshold(c)} (`,
-    { code: criterionName(c) },
-    ')',
-  ];
+  const failedLine = (c: CriterionResult, indent: 0 | 1): VerdictDetail => ({
+    text: [
+      `${criterionLabel(c)} ${formatInUnit(c.observed, criterionParts(c).unit)} against ${formatThreshold(c)} (`,
+      { code: criterionName(c) },
+      ')',
+    ],
+    indent,
+  });
   switch (outcome) {
     case 'held':
       return { label: 'Hypothesis held', text: [`all ${total} ${plural(total, 'criterion', 'criteria')} met.`], details: [] };
@@ -209,7 +219,7 @@ function verdictWords(result: Result, outcome: Outcome): { label: string; text: 
       return {
         label: 'Hypothesis refuted',
         text: [`${failed.length} of ${total} ${plural(total, 'criterion', 'criteria')} failed.`],
-        details: failed.map(failedLine),
+        details: failed.map((c) => failedLine(c, 0)),
       };
     case 'invalid':
       return {
@@ -220,14 +230,17 @@ function verdictWords(result: Result, outcome: Outcome): { label: string; text: 
     case 'aborted': {
       const stop = result.stop;
       const at = stop?.atSec !== undefined ? ` at ${formatSeconds(stop.atSec)}` : '';
-      const details: RichText[] = stop?.message ? [[stop.message]] : [];
+      const details: VerdictDetail[] = stop?.message ? [{ text: [stop.message], indent: 0 }] : [];
       if (total) {
-        details.push([
-          failed.length
-            ? `Criteria over the run until the stop: ${failed.length} of ${total} failed.`
-            : `Criteria over the run until the stop: all ${total} met.`,
-        ]);
-        details.push(...failed.map(failedLine));
+        details.push({
+          text: [
+            failed.length
+              ? `Criteria over the run until the stop: ${failed.length} of ${total} failed:`
+              : `Criteria over the run until the stop: all ${total} met.`,
+          ],
+          indent: 0,
+        });
+        details.push(...failed.map((c) => failedLine(c, 1)));
       }
       const text: RichText = stop?.rule
         ? ['the incident guard stopped the run: rule ', { code: stop.rule }, ` tripped${at}.`]
@@ -289,7 +302,10 @@ function configurationRows(result: Result): KeyValueRow[] {
   }
   rows.push({ label: 'Started', value: formatTimestamp(result.startedAt) });
   const watched = watchedTargets(result);
-  rows.push({ label: 'Watched', value: watched.length ? watched.join(', ') : 'nothing (no watchers in the plan)' });
+  rows.push({
+    label: 'Watched',
+    value: watched.length ? watched.join('; ') : imported ? `nothing (${result.source} does not watch the target)` : 'nothing (no watchers in the plan)',
+  });
   if (result.generator) {
     const g = result.generator;
     const cpu = g.cpuPct ? `, CPU mean ${formatNumber(g.cpuPct.mean)}% / max ${formatNumber(g.cpuPct.max)}%` : '';
@@ -338,7 +354,7 @@ function durationText(result: Result): string {
 function peakLoadText(result: Result, closed: boolean): string {
   if (closed) {
     const vus = maxOf(result.timeline.map((p) => p.vus));
-    return vus === null ? NONE : `${formatCount(vus)} VUs`;
+    return vus === null ? 'not recorded' : `${formatCount(vus)} VUs`;
   }
   const offered = maxOf(result.timeline.map((p) => p.offeredRps));
   if (offered !== null) return `${formatRps(offered)} offered`;
@@ -352,12 +368,12 @@ function maxOf(values: Array<number | null | undefined>): number | null {
   return m;
 }
 
-/** "process (port 3000)", "eventLoop (http://…)", "self" — each watcher and target once. */
+/** "process: port 3000", "eventLoop: http://…", "self: loadproof" — each watcher and target once. */
 function watchedTargets(result: Result): string[] {
   const seen = new Set<string>();
   for (const [name, s] of Object.entries(result.watch)) {
     const watcher = s.watcher ?? name.split('.')[0] ?? name;
-    seen.add(s.target ? `${watcher} (${s.target})` : watcher);
+    seen.add(s.target ? `${watcher}: ${s.target}` : watcher);
   }
   return [...seen];
 }
@@ -430,44 +446,64 @@ function summaryRows(result: Result): SummaryRow[] {
 function capacityModel(result: Result): CapacityModel {
   const a = result.analysis!;
   const cap = a.capacity;
+  const base = {
+    statement: cap.statement ?? null,
+    phases: phasesText(result),
+    phaseNotes: a.phases.notes ?? [],
+    usl: uslText(result),
+  };
+  // Invalid results measured the generator: no capacity figure is stated, only why.
+  if (result.verdict === 'invalid') {
+    return {
+      ...base,
+      statement: base.statement ?? 'Not estimated: the results are not valid.',
+      headline: null,
+      rows: [],
+    };
+  }
   const highest = highestLoadTried(result);
+  const noSteps = result.steps.length === 0;
   const rows: KeyValueRow[] = [];
   let sustainable: string;
+  let headline: string | null;
   if (cap.notReached) {
     const n = cap.maxSustainableRps ?? highest;
     sustainable = n === null ? 'not reached' : `above ${formatRps(n)}, not reached (the SLO held at the highest load tried)`;
+    headline = n === null ? 'not reached' : `above ${formatRps(n)}, not reached`;
   } else if (cap.maxSustainableRps !== null) {
     sustainable = formatRps(cap.maxSustainableRps);
-  } else if (result.steps.length) {
-    sustainable = 'none: the SLO failed at every load tried';
-  } else {
+    headline = formatRps(cap.maxSustainableRps);
+  } else if (noSteps) {
     sustainable = 'not estimated (no steps of constant load to judge)';
+    headline = null;
+  } else {
+    sustainable = 'none: the SLO failed at every load tried';
+    headline = 'none: the SLO failed at every load tried';
   }
-  rows.push({ label: `Max sustainable load at the SLO (${cap.slo || 'no SLO'})`, value: sustainable });
+  const slo = cap.slo || 'no SLO';
+  if (headline !== null) {
+    headline += ` at the SLO (${slo})`;
+    if (cap.recommendedMaxRps !== null) headline += `; plan for at most ${formatRps(cap.recommendedMaxRps)}`;
+  }
+  rows.push({ label: `Max sustainable load at the SLO (${slo})`, value: sustainable });
   rows.push({
     label: 'Breaking point (error rate over 5%)',
     value:
       cap.breakingPointRps !== null
         ? formatRps(cap.breakingPointRps)
-        : highest !== null
-          ? `not reached (highest load tried: ${formatRps(highest)})`
-          : 'not reached',
+        : noSteps
+          ? 'not estimated (no steps)'
+          : highest !== null
+            ? `not reached (highest load tried: ${formatRps(highest)})`
+            : 'not reached',
   });
   if (cap.recommendedMaxRps !== null) {
     rows.push({
       label: 'Recommended headroom',
-      value: `${formatPct(cap.headroom)}: plan for at most ${formatRps(cap.recommendedMaxRps)}`,
+      value: `${formatPct(cap.headroom)} below the max sustainable load: plan for at most ${formatRps(cap.recommendedMaxRps)}`,
     });
-  } else if (cap.headroom) {
-    rows.push({ label: 'Recommended headroom', value: formatPct(cap.headroom) });
   }
-  return {
-    statement: cap.statement ?? null,
-    rows,
-    phases: phasesText(result),
-    phaseNotes: a.phases.notes ?? [],
-    usl: uslText(result),
-  };
+  return { ...base, headline, rows };
 }
 
 /** The highest achieved step rate (else the peak second), the load the run actually reached. */
@@ -512,14 +548,36 @@ function findingModel(d: Diagnosis, result: Result): FindingModel {
     : ph?.collapse
       ? `errors took over at ${formatRps(ph.collapse.rps)} (the collapse, errors ${formatPct(ph.collapse.errorRate)})`
       : null;
-  return { id: d.id, title: d.title, confidence: formatPct(d.confidence), atLoad, evidence: d.evidence };
+  return { id: d.id, title: d.title, confidence: formatPct(d.confidence), atLoad, evidence: d.evidence.map(richFromBackticks) };
+}
+
+/**
+ * Analysis sentences may quote code between backticks (`node --cpu-prof`): those spans become code
+ * parts, the rest stays text. An unpaired backtick stays a literal character.
+ */
+export function richFromBackticks(text: string): RichText {
+  const out: RichText = [];
+  const re = /`([^`]+)`/g;
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    if (m.index > last) out.push(text.slice(last, m.index));
+    out.push({ code: m[1]! });
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
 }
 
 function noBottleneckReason(result: Result): RichText {
   if (!result.analysis) return ['This result carries no analysis (run ', { code: 'loadproof analyze' }, ' on it).'];
+  if (result.verdict === 'invalid') return ['Not judged: the results are not valid, so they say nothing about the target.'];
   const targetSeries = Object.values(result.watch).filter((s) => s.role !== 'generator');
   if (result.analysis.capacity.notReached) {
     return ['Nothing saturated: the SLO held at the highest load tried, so no resource reached its limit.'];
+  }
+  if (targetSeries.length === 0 && result.source !== 'loadproof') {
+    return [`The ${result.source} result records nothing about the target's resources, so no cause can be named.`];
   }
   if (targetSeries.length === 0) {
     return [
@@ -536,16 +594,18 @@ function recommendations(result: Result): RecommendationModel[] {
   const a = result.analysis;
   if (result.verdict === 'invalid') {
     out.push({
-      text: 'Make the measurement valid first: address the validity problems listed at the top and run again; these figures describe the load generator, not the target.',
+      text: ['Make the measurement valid first: address the validity problems listed at the top and run again; these figures describe the load generator, not the target.'],
       from: null,
       handoff: null,
     });
   }
-  for (const d of a?.diagnoses ?? []) out.push({ text: d.recommendation, from: d.id, handoff: d.handoff });
+  for (const d of a?.diagnoses ?? []) out.push({ text: richFromBackticks(d.recommendation), from: d.id, handoff: d.handoff });
   if (a?.capacity.notReached && result.verdict !== 'invalid') {
     const highest = highestLoadTried(result);
     out.push({
-      text: `Capacity was not reached${highest !== null ? ` at ${formatRps(highest)}` : ''}: run a breakpoint pattern starting from this load to find where the system bends.`,
+      text: [
+        `Capacity was not reached${highest !== null ? ` at ${formatRps(highest)}` : ''}: run a breakpoint pattern starting from this load to find where the system bends.`,
+      ],
       from: null,
       handoff: null,
     });
@@ -605,12 +665,22 @@ function endpointRows(result: Result): EndpointRow[] {
     p95: formatMs(e.latencyMs.p95),
     p99: formatMs(e.latencyMs.p99),
     max: formatMs(e.latencyMs.max),
-    statusCodes:
-      Object.entries(e.statusCodes)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([code, n]) => `${code}: ${formatCount(n)}`)
-        .join(', ') || NONE,
+    statusCodes: outcomesText(e.statusCodes, e.errorKinds),
   }));
+}
+
+/**
+ * "200: 11,575 · 500: 4 · timeout: 2,233": status codes, then the error kinds that carry no status
+ * (a timeout or a reset has no answer). `status` errors are already counted under their codes.
+ */
+function outcomesText(codes: Record<string, number>, kinds: EndpointResult['errorKinds']): string {
+  const parts = Object.entries(codes)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, n]) => `${code}: ${formatCount(n)}`);
+  for (const [kind, n] of Object.entries(kinds ?? {})) {
+    if (kind !== 'status' && n) parts.push(`${kind}: ${formatCount(n)}`);
+  }
+  return parts.join(' · ') || NONE;
 }
 
 function seriesRows(result: Result): SeriesRow[] {
@@ -642,4 +712,9 @@ function keyFigures(result: Result): string {
     `p95 ${formatMs(s.latencyMs.p95)}`,
     `p99 ${formatMs(s.latencyMs.p99)}`,
   ].join(' · ');
+}
+
+/** Rich text as plain text (terminal, JUnit messages): code parts lose their marks. */
+export function plainText(text: RichText): string {
+  return text.map((p) => (typeof p === 'string' ? p : p.code)).join('');
 }

@@ -225,7 +225,14 @@ function measure(cfg: SimConfig, sim: SimOutput, withHdr: boolean): Measured {
     checks: { passes: 0, fails: 0 },
   }));
   const epHists = cfg.endpoints.map(() => createHistogram());
-  const epCounts = cfg.endpoints.map(() => ({ n: 0, errors: 0, status: {} as Record<string, number>, passes: 0, fails: 0 }));
+  const epCounts = cfg.endpoints.map(() => ({
+    n: 0,
+    errors: 0,
+    status: {} as Record<string, number>,
+    kinds: {} as Partial<Record<ErrorKind, number>>,
+    passes: 0,
+    fails: 0,
+  }));
   const all = createHistogram();
   const statusCodes: Record<string, number> = {};
   const errorKinds: Partial<Record<ErrorKind, number>> = {};
@@ -250,6 +257,7 @@ function measure(cfg: SimConfig, sim: SimOutput, withHdr: boolean): Measured {
       c.errors++;
       ec.errors++;
       c.kinds[s.errorKind] = (c.kinds[s.errorKind] ?? 0) + 1;
+      ec.kinds[s.errorKind] = (ec.kinds[s.errorKind] ?? 0) + 1;
       errorKinds[s.errorKind] = (errorKinds[s.errorKind] ?? 0) + 1;
     }
     if (s.checkPass) {
@@ -341,6 +349,7 @@ function measure(cfg: SimConfig, sim: SimOutput, withHdr: boolean): Measured {
       errors: c.errors,
       errorRate: c.n ? round(c.errors / c.n, 5) : 0,
       statusCodes: c.status,
+      ...(Object.keys(c.kinds).length ? { errorKinds: c.kinds } : {}),
       latencyMs: summarizeMs(epHists[i]!),
       checks: { passes: c.passes, fails: c.fails },
     };
@@ -987,6 +996,7 @@ function importedWrk(): Result {
         errors: 212,
         errorRate: round(212 / requests, 5),
         statusCodes: {},
+        errorKinds: { status: 170, timeout: 42 },
         latencyMs: { min: 0.21, mean: 10.42, p50: 9.71, p90: 14.83, p95: 17.2, p99: 28.9, p999: 61.4, max: 212.5, stdev: 4.87 },
       },
     ],
