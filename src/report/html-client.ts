@@ -70,6 +70,7 @@ export const HTML_CLIENT_SCRIPT = String.raw`(function () {
       ctx.save();
       ctx.font = (10 * r) + 'px sans-serif';
       ctx.textBaseline = 'top';
+      ctx.textAlign = 'left';
       spec.bands.forEach(function (b, i) {
         var x0 = Math.max(u.bbox.left, u.valToPos(b.from, 'x', true));
         var x1 = Math.min(u.bbox.left + u.bbox.width, u.valToPos(b.to, 'x', true));
@@ -92,6 +93,7 @@ export const HTML_CLIENT_SCRIPT = String.raw`(function () {
       ctx.lineWidth = 1.5 * r;
       ctx.setLineDash([5 * r, 4 * r]);
       ctx.font = 'bold ' + (10 * r) + 'px sans-serif';
+      ctx.textAlign = 'left';
       spec.vMarkers.forEach(function (m) {
         var x = u.valToPos(m.at, 'x', true);
         if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
@@ -106,7 +108,7 @@ export const HTML_CLIENT_SCRIPT = String.raw`(function () {
         var tx = x + 3 * r + w > u.bbox.left + u.bbox.width ? x - 3 * r - w : x + 3 * r;
         ctx.fillText(m.label, tx, u.bbox.top + 16 * r);
       });
-      spec.hMarkers.forEach(function (m) {
+      spec.hMarkers.forEach(function (m, i) {
         var y = u.valToPos(m.at, 'y', true);
         if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) return;
         ctx.strokeStyle = m.color;
@@ -119,7 +121,9 @@ export const HTML_CLIENT_SCRIPT = String.raw`(function () {
         var below = y - u.bbox.top < 30 * r;
         ctx.textBaseline = below ? 'top' : 'bottom';
         var w = ctx.measureText(m.label).width;
-        ctx.fillText(m.label, u.bbox.left + u.bbox.width - w - 4 * r, below ? y + 2 * r : y - 2 * r);
+        // Alternate right and left ends so two close thresholds (p95, p99) do not print on each other.
+        var lx = i % 2 ? u.bbox.left + 4 * r : u.bbox.left + u.bbox.width - w - 4 * r;
+        ctx.fillText(m.label, lx, below ? y + 2 * r : y - 2 * r);
       });
       ctx.restore();
     };
@@ -128,7 +132,8 @@ export const HTML_CLIENT_SCRIPT = String.raw`(function () {
   function options(spec, width) {
     var axisColor = css('--fg', '#222');
     var gridColor = css('--grid', 'rgba(0,0,0,0.08)');
-    var yValues = function (u, splits) { return splits.map(function (v) { return fmt(spec.yUnit, v); }); };
+    // A filtered-out split arrives as null: it gets no label (not a dash).
+    var yValues = function (u, splits) { return splits.map(function (v) { return v === null || v === undefined ? '' : fmt(spec.yUnit, v); }); };
     var xValues = spec.xKind === 'time'
       ? function (u, splits) { return splits.map(clock); }
       : function (u, splits) { return splits.map(function (v) { return short(v); }); };
@@ -152,11 +157,21 @@ export const HTML_CLIENT_SCRIPT = String.raw`(function () {
     var y = spec.yLog ? { distr: 3, log: 10 } : {
       range: function (u, min, max) {
         var hi = Math.max(max === null ? 1 : max, 0);
-        spec.hMarkers.forEach(function (m) { if (m.at > hi) hi = m.at; });
+        spec.hMarkers.forEach(function (m, i) { if (m.at > hi) hi = m.at; });
         if (spec.yUnit === '%' || spec.yUnit === 'ratio') hi = hi || 1;
         return [Math.min(0, min === null ? 0 : min), hi > 0 ? hi * 1.08 : 1];
       }
     };
+    var yAxis = { stroke: axisColor, grid: { stroke: gridColor }, ticks: { stroke: gridColor }, values: yValues, size: axisSizer(spec) };
+    if (spec.yLog) {
+      // Log axes: label, tick and grid the decades only (uPlot draws every minor step otherwise).
+      var decades = function (u, splits) {
+        return splits.map(function (v) { var l = Math.log10(v); return Math.abs(l - Math.round(l)) < 1e-9 ? v : null; });
+      };
+      yAxis.filter = decades;
+      yAxis.grid.filter = decades;
+      yAxis.ticks.filter = decades;
+    }
     return {
       width: width,
       height: spec.height,
@@ -164,7 +179,7 @@ export const HTML_CLIENT_SCRIPT = String.raw`(function () {
       scales: { x: x, y: y },
       axes: [
         { stroke: axisColor, grid: { stroke: gridColor }, ticks: { stroke: gridColor }, values: xValues },
-        { stroke: axisColor, grid: { stroke: gridColor }, ticks: { stroke: gridColor }, values: yValues, size: axisSizer(spec) }
+        yAxis
       ],
       cursor: spec.xKind === 'time' ? { sync: { key: 'loadproof-time' } } : {},
       legend: { live: true },
