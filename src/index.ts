@@ -28,3 +28,11 @@ export type {
   Verdict,
 } from './result/types.js';
 export { VERSION } from './version.js';
+export { renderMarkdown, renderSummary } from './report/markdown.js';
+export { renderHtml } from './report/html.js';
+export { renderJunit } from './report/junit.js';
+export { buildReportModel } from './report/model.js';
+export type { ReportModel } from './report/model.js';
+export { readResult, parseResult } from './report/read-result.js';
+export { writeReports, writeFileAtomic, renderJson } from './report/write.js';
+export type { WrittenReports } from './report/write.js';
