@@ -16,7 +16,7 @@
  *
  * Regenerate (after `npm run build`): `node dist/test/helpers/result-fixtures.js`
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -1048,6 +1048,39 @@ export function buildResultFixtures(): Record<string, Result> {
 }
 
 export const RESULT_FIXTURES_DIR = resolve(REPO_ROOT, 'test/fixtures/results');
+
+/** The stored fixtures' names: a passing, a failing, an aborted, an invalid and an imported result. */
+export const RESULT_FIXTURE_NAMES = ['pass-load', 'fail-stress', 'aborted-breakpoint', 'invalid-generator', 'imported-wrk'] as const;
+
+/** A stored fixture, read fresh (callers may mutate it). */
+export function loadResultFixture(name: (typeof RESULT_FIXTURE_NAMES)[number]): Result {
+  return JSON.parse(readFileSync(resolve(RESULT_FIXTURES_DIR, `${name}.json`), 'utf8')) as Result;
+}
+
+/**
+ * A copy of the aborted breakpoint fixture with hostile text everywhere the plan, the target or
+ * responses reach a report: every string here must show as text and never run or load anything.
+ */
+export const HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">|`*_[x](javascript:alert(1))&amp;';
+
+export function hostileResult(): Result {
+  const r = loadResultFixture('aborted-breakpoint');
+  r.plan.name = `${HOSTILE} plan`;
+  r.plan.hypothesis = `${HOSTILE} holds`;
+  r.plan.target = `http://127.0.0.1:3000/${HOSTILE}`;
+  r.plan.scenarios = [{ name: HOSTILE, weight: 1, requests: [`GET /${HOSTILE}`] }];
+  r.endpoints[0]!.name = `GET /items?q=${HOSTILE}`;
+  r.endpoints[0]!.statusCodes[HOSTILE] = 1;
+  r.criteria.push({ metric: `http_req_duration{name:${HOSTILE}}`, condition: 'p(95)<200', observed: 250, pass: false, unit: 'ms' });
+  r.analysis!.diagnoses[0]!.evidence.push(`evidence mentions ${HOSTILE}`);
+  r.analysis!.diagnoses[0]!.recommendation += ` ${HOSTILE}`;
+  r.analysis!.validity.push({ id: HOSTILE, severity: 'warn', message: `warning about ${HOSTILE}` });
+  r.watch[`prometheus.prom.${HOSTILE}`] = { ...r.watch['postgres.demo.commitsPerSec']!, watcher: 'prometheus', target: HOSTILE };
+  r.stop!.rule = `${HOSTILE} for 5s`;
+  r.warnings!.push({ source: HOSTILE, message: HOSTILE });
+  r.limitations = [HOSTILE];
+  return r;
+}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const [name, result] of Object.entries(buildResultFixtures())) {
