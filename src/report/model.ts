@@ -469,7 +469,7 @@ function capacityModel(result: Result): CapacityModel {
   if (cap.notReached) {
     const n = cap.maxSustainableRps ?? highest;
     sustainable = n === null ? 'not reached' : `above ${formatRps(n)}, not reached (the SLO held at the highest load tried)`;
-    headline = n === null ? 'not reached' : `above ${formatRps(n)}, not reached`;
+    headline = n === null ? 'not reached' : `above ${formatRps(n)} (not reached)`;
   } else if (cap.maxSustainableRps !== null) {
     sustainable = formatRps(cap.maxSustainableRps);
     headline = formatRps(cap.maxSustainableRps);
