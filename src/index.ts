@@ -12,6 +12,12 @@ export type { ResolvedLoad } from './plan/patterns.js';
 export { parseDurationMs, parseRatePerSec, formatDurationMs } from './plan/units.js';
 export { parseThreshold, parseAbortRule } from './plan/thresholds.js';
 export type { ThresholdExpr, AbortExpr } from './plan/thresholds.js';
+export { compileTemplate, compileJsonTemplate, Vars } from './engine/scenario/template.js';
+export type { Template, JsonTemplate, VarScope, TemplateOptions } from './engine/scenario/template.js';
+export { evaluateThresholds } from './metrics/thresholds.js';
+export { AbortGuard, MIN_WINDOW_SAMPLES } from './engine/guard.js';
+export type { GuardSecond, GuardEndpointSecond, GuardTrip } from './engine/guard.js';
+export { REDACTED, isSecretHeader, redactHeaders, SecretRegistry } from './engine/redact.js';
 export { RESULT_SCHEMA } from './result/types.js';
 export type {
   Result,

@@ -8,7 +8,7 @@
  */
 import { METRICS, parseMetricKey, parseThreshold, type ThresholdExpr } from '../plan/thresholds.js';
 import type { CriterionResult } from '../result/types.js';
-import { NONE, formatCount, formatMs, formatMsValue, formatNumber, formatPct, formatRps, trimZeros } from './format.js';
+import { NONE, formatBytes, formatCount, formatMs, formatMsValue, formatNumber, formatPct, formatRps, trimZeros } from './format.js';
 
 export type CriterionUnit = NonNullable<CriterionResult['unit']>;
 
@@ -33,6 +33,8 @@ function inferUnit(metric: string, expr: ThresholdExpr | null): CriterionUnit {
   const type = METRICS[metric];
   if (type === 'trend') return 'ms';
   if (type === 'rate') return 'ratio';
+  const data = metric === 'data_received' || metric === 'data_sent';
+  if (type === 'counter' && data) return expr?.aggregation.kind === 'rate' ? 'bytes/s' : 'bytes';
   if (type === 'counter') return expr?.aggregation.kind === 'rate' ? 'rps' : 'count';
   return expr?.aggregation.kind === 'rate' ? 'ratio' : 'count';
 }
@@ -52,6 +54,10 @@ export function formatInUnit(value: number | null, unit: CriterionUnit, exact = 
       return formatRps(value);
     case 'count':
       return Number.isInteger(value) ? formatCount(value) : formatNumber(value, 4);
+    case 'bytes':
+      return formatBytes(value);
+    case 'bytes/s':
+      return `${formatBytes(value)}/s`;
   }
 }
 
@@ -103,11 +109,21 @@ export function criterionLabel(c: CriterionResult): string {
   let head: string;
   if (p.unit === 'ms') head = agg ? `${agg} ${base}` : base;
   else if (p.unit === 'count') head = p.metric === 'http_reqs' ? 'requests' : `${base} count`;
-  else head = p.metric === 'data_received' || p.metric === 'data_sent' ? `${base} rate` : base;
+  else if (p.unit === 'bytes/s') head = `${base} rate`;
+  else head = base;
   return p.tag ? `${head} of ${p.tag.key}:${p.tag.value}` : head;
 }
 
 /** `metric condition`, the name CI tools show (JUnit testcase name). */
 export function criterionName(c: CriterionResult): string {
   return `${c.metric} ${c.condition}`;
+}
+
+/**
+ * The observed value as a report shows it: in the criterion's unit, or, when nothing was observed,
+ * a dash with the producer's note saying why ("— (no endpoint matched name:browse)").
+ */
+export function formatObserved(c: CriterionResult): string {
+  if (c.observed === null) return c.note ? `${NONE} (${c.note})` : NONE;
+  return formatInUnit(c.observed, criterionParts(c).unit);
 }

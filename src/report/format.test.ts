@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatBytes, formatCount, formatMs, formatNumber, formatPct, formatRps, formatSeconds, formatSeriesValue, formatTimestamp } from './format.js';
-import { criterionLabel, formatThreshold } from './criteria.js';
+import { criterionLabel, formatObserved, formatThreshold } from './criteria.js';
 
 test('latency keeps at most 3 significant digits and groups thousands', () => {
   assert.equal(formatMs(0.4242), '0.42 ms');
@@ -75,4 +75,14 @@ test('criteria read as labels and thresholds in their unit', () => {
   assert.equal(formatThreshold(c('checks', 'rate>=0.99')), '≥ 99%');
   assert.equal(formatThreshold(c('http_reqs', 'rate>1000')), '> 1,000 req/s');
   assert.equal(formatThreshold(c('http_req_duration', 'garbled')), 'garbled');
+});
+
+test('byte criteria and criteria with nothing observed read sensibly', () => {
+  const c = (metric: string, condition: string, observed: number | null, note?: string) => ({ metric, condition, observed, pass: false, note });
+  assert.equal(criterionLabel(c('data_received', 'rate>1000000', 1)), 'data received rate');
+  assert.equal(criterionLabel(c('data_sent', 'count<1000', 1)), 'data sent');
+  assert.equal(formatThreshold(c('data_received', 'rate>1048576', 1)), '> 1.00 MiB/s');
+  assert.equal(formatObserved(c('data_sent', 'count<1000', 2048)), '2.00 KiB');
+  assert.equal(formatObserved(c('http_req_duration{name:x}', 'p(95)<200', null, 'no endpoint matched name:x')), '— (no endpoint matched name:x)');
+  assert.equal(formatObserved(c('http_req_duration', 'p(95)<200', null)), '—');
 });

@@ -29,7 +29,7 @@ export function renderJunit(result: Result): string {
     if (c.pass) return { name, failure: null };
     const message =
       c.observed === null
-        ? `${name}: nothing was observed (no samples for this metric)`
+        ? `${name}: nothing was observed (${c.note ?? 'no samples for this metric'})`
         : `${name}: observed ${criterionLabel(c)} ${observed}, threshold ${formatThreshold(c)}`;
     return { name, failure: { message, type: 'threshold', detail: `observed: ${c.observed === null ? 'none' : String(c.observed)}${c.unit ? ` ${c.unit}` : ''}` } };
   });

@@ -9,7 +9,7 @@
  */
 import type { CriterionResult, Diagnosis, EndpointResult, Result, StepResult, ValidityNote, Verdict } from '../result/types.js';
 import { hypothesisOutcome } from '../result/verdict.js';
-import { criterionLabel, criterionName, criterionParts, formatInUnit, formatThreshold } from './criteria.js';
+import { criterionLabel, criterionName, criterionParts, formatObserved, formatThreshold } from './criteria.js';
 import {
   NONE,
   formatCount,
@@ -206,7 +206,7 @@ function verdictWords(result: Result, outcome: Outcome): { label: string; text: 
   const failed = result.criteria.filter((c) => !c.pass);
   const failedLine = (c: CriterionResult, indent: 0 | 1): VerdictDetail => ({
     text: [
-      `${criterionLabel(c)} ${formatInUnit(c.observed, criterionParts(c).unit)} against ${formatThreshold(c)} (`,
+      `${criterionLabel(c)} ${formatObserved(c)} against ${formatThreshold(c)} (`,
       { code: criterionName(c) },
       ')',
     ],
@@ -413,7 +413,7 @@ function summaryRows(result: Result): SummaryRow[] {
     return {
       metric,
       criterion: criterionName(c),
-      result: formatInUnit(c.observed, criterionParts(c).unit),
+      result: formatObserved(c),
       threshold: formatThreshold(c),
       status: c.pass ? 'pass' : 'fail',
     };
@@ -432,7 +432,7 @@ function summaryRows(result: Result): SummaryRow[] {
     rows.push({
       metric: criterionLabel(c),
       criterion: criterionName(c),
-      result: formatInUnit(c.observed, criterionParts(c).unit),
+      result: formatObserved(c),
       threshold: formatThreshold(c),
       status: c.pass ? 'pass' : 'fail',
     });
