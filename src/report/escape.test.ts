@@ -73,3 +73,8 @@ test('Markdown code spans hold any text literally', () => {
   assert.equal(markdownCode('a|b'), '`a\\|b`');
   assert.equal(markdownCode(''), '` `');
 });
+
+test('tildes are escaped only when they could strike text through', () => {
+  assert.equal(escapeMarkdown('about ~49 ms, aims at ~485 req/s'), 'about ~49 ms, aims at ~485 req/s');
+  assert.equal(escapeMarkdown('~a~'), '\\~a\\~');
+});

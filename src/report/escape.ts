@@ -53,7 +53,9 @@ export function jsonForScript(value: unknown): string {
  */
 export function escapeMarkdown(text: string): string {
   const flat = text.replace(/\r?\n|\r/g, ' ');
-  const tildes = (flat.match(/~/g) ?? []).length > 1;
+  // A tilde can only close a strikethrough when a non-space precedes it; without such a tilde no
+  // pair can form and "~478 req/s … ~49 ms" stays as written.
+  const tildes = (flat.match(/~/g) ?? []).length > 1 && /\S~/.test(flat);
   return flat.replace(/\\(?=[!-/:-@[-`{-~])|[`*[\]|]|<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;)|~|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) =>
     c === '~' && !tildes ? c : `\\${c}`,
   );

@@ -325,8 +325,14 @@ function stagesText(stages: Array<{ durationSec: number; target: number }>, unit
     return `${stages.length} stages over ${formatSeconds(total)}, up to ${formatCount(peak)} ${unit}`;
   }
   let prev = 0;
-  const parts = stages.map((s) => {
-    const text = s.target === prev ? `hold ${formatCount(s.target)} for ${formatSeconds(s.durationSec)}` : `${formatCount(prev)} → ${formatCount(s.target)} over ${formatSeconds(s.durationSec)}`;
+  const parts = stages.map((s, i) => {
+    // A zero-length stage is a step change (`quick` starts at its rate at once).
+    const text =
+      s.durationSec === 0
+        ? `${i === 0 ? 'start at' : 'jump to'} ${formatCount(s.target)}`
+        : s.target === prev
+          ? `hold ${formatCount(s.target)} for ${formatSeconds(s.durationSec)}`
+          : `${formatCount(prev)} → ${formatCount(s.target)} over ${formatSeconds(s.durationSec)}`;
     prev = s.target;
     return text;
   });
@@ -478,10 +484,12 @@ function capacityModel(result: Result): CapacityModel {
     headline = null;
   } else {
     sustainable = 'none: the SLO failed at every load tried';
-    headline = 'none: the SLO failed at every load tried';
+    headline = null;
   }
   const slo = cap.slo || 'no SLO';
-  if (headline !== null) {
+  if (headline === null && !noSteps) {
+    headline = `none: the SLO (${slo}) failed at every load tried`;
+  } else if (headline !== null) {
     headline += ` at the SLO (${slo})`;
     if (cap.recommendedMaxRps !== null) headline += `; plan for at most ${formatRps(cap.recommendedMaxRps)}`;
   }

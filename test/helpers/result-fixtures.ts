@@ -888,7 +888,10 @@ function invalidGenerator(): Result {
       target: 'http://127.0.0.1:8080/health',
       pattern: null,
       model: 'open',
-      stages: [{ durationSec, target: offered }],
+      stages: [
+        { durationSec: 0, target: offered },
+        { durationSec, target: offered },
+      ],
       thresholds,
     },
     startedAt: '2025-06-17T16:45:00.000Z',
