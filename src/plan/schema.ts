@@ -6,8 +6,11 @@
  * string is also kept parsed, so no later layer parses units again.
  */
 import { z } from 'zod';
-import { parseDurationMs, parseDurationRangeMs, type DurationRangeMs } from './units.js';
+import { DURATION_SOURCE, parseDurationMs, parseDurationRangeMs, type DurationRangeMs } from './units.js';
 import {
+  ABORT_PATTERN,
+  METRIC_KEY_PATTERN,
+  THRESHOLD_SOURCE,
   parseAbortRule,
   parseMetricKey,
   parseThreshold,
@@ -17,10 +20,17 @@ import {
   type ThresholdExpr,
 } from './thresholds.js';
 
+/*
+ * `.meta({...})` entries below are JSON Schema keywords for `schema/plan.schema.json` only: they
+ * let editors flag what the zod refinements and transforms check (a bad duration, two methods in
+ * one step), which `z.toJSONSchema` cannot derive from code. zod itself ignores them.
+ */
+
 /** "30s", "1m30s", "250ms", or a number of milliseconds → milliseconds. */
 export const Duration = z
   .union([z.string(), z.number()])
   .describe('a duration: "250ms", "30s", "1m30s", "2h" (a bare number is milliseconds)')
+  .meta({ anyOf: [{ type: 'string', pattern: `^${DURATION_SOURCE}$` }, { type: 'number', minimum: 0 }] })
   .transform((v, ctx) => {
     const ms = parseDurationMs(v);
     if (ms === undefined) {
@@ -34,6 +44,7 @@ export const Duration = z
 export const DurationRange = z
   .union([z.string(), z.number()])
   .describe('a duration or a uniform range: "1s..3s"')
+  .meta({ anyOf: [{ type: 'string', pattern: `^${DURATION_SOURCE}(?:\\.\\.${DURATION_SOURCE})?$` }, { type: 'number', minimum: 0 }] })
   .transform((v, ctx): DurationRangeMs => {
     const r = parseDurationRangeMs(v);
     if (!r) {
@@ -71,9 +82,14 @@ export const LoadSchema = z.strictObject({
  * Validates `{ metric: expr | [expr] }` maps (thresholds and abort rules) in one pass, so that a bad
  * metric name and a bad expression under another metric are both reported at once.
  */
-function exprRecord<T>(parse: (text: string, type: MetricType) => T | string) {
+function exprRecord<T>(parse: (text: string, type: MetricType) => T | string, pattern: string) {
+  const expr = { type: 'string', pattern };
   return z
     .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
+    .meta({
+      propertyNames: { pattern: METRIC_KEY_PATTERN },
+      additionalProperties: { anyOf: [expr, { type: 'array', minItems: 1, items: expr }] },
+    })
     .superRefine((rec, ctx) => {
       for (const [key, value] of Object.entries(rec)) {
         const mk = parseMetricKey(key);
@@ -99,10 +115,10 @@ function exprRecord<T>(parse: (text: string, type: MetricType) => T | string) {
 }
 
 /** `{ http_req_duration: ["p(95)<200"] }` — each expression parsed (k6 syntax). */
-export const ThresholdsSchema = exprRecord<ThresholdExpr>(parseThreshold).describe('metric → k6-syntax expressions, e.g. p(95)<200');
+export const ThresholdsSchema = exprRecord<ThresholdExpr>(parseThreshold, `^${THRESHOLD_SOURCE}$`).describe('metric → k6-syntax expressions, e.g. p(95)<200');
 
 /** `{ http_req_failed: "rate>0.05 for 10s" }` — live incident-guard rules. */
-export const AbortSchema = exprRecord<AbortExpr>(parseAbortRule).describe('metric → "<expression> for <duration>"');
+export const AbortSchema = exprRecord<AbortExpr>(parseAbortRule, ABORT_PATTERN).describe('metric → "<expression> for <duration>"');
 
 /** A capture: `"$.token"` (JSONPath), or `{json}`, `{regex, group?}`, `{header}`. */
 export const CaptureSpecSchema = z.union([
@@ -145,6 +161,7 @@ const StepShape = {
 /** A request step (exactly one of get/post/...) or a think step. */
 export const StepSchema = z
   .strictObject(StepShape)
+  .meta({ oneOf: [...HTTP_METHODS, 'think'].map((k) => ({ required: [k] })) })
   .superRefine((s, ctx) => {
     const methods = HTTP_METHODS.filter((m) => s[m] !== undefined);
     const kinds = methods.length + (s.think !== undefined ? 1 : 0);
@@ -190,6 +207,9 @@ export const ScenarioSchema = z.strictObject({
 const label = z.string().optional().describe('name of the series (default derived from the target)');
 const interval = Duration.optional().describe('sampling interval (default 1s)');
 
+export const WATCH_KINDS = ['process', 'postgres', 'prometheus', 'eventLoop', 'dependency'] as const;
+export type WatchKind = (typeof WATCH_KINDS)[number];
+
 export const WatchItemSchema = z
   .strictObject({
     process: z
@@ -200,6 +220,7 @@ export const WatchItemSchema = z
         role: z.enum(['app', 'db', 'dependency', 'other']).optional().describe('what the process is, for diagnosis'),
         label,
       })
+      .meta({ oneOf: [{ required: ['pid'] }, { required: ['port'] }, { required: ['name'] }] })
       .refine((p) => [p.pid, p.port, p.name].filter((v) => v !== undefined).length === 1, {
         message: 'process needs exactly one of pid, port, name',
       })
@@ -218,6 +239,7 @@ export const WatchItemSchema = z
       .optional(),
     interval,
   })
+  .meta({ oneOf: WATCH_KINDS.map((k) => ({ required: [k] })) })
   .superRefine((w, ctx) => {
     const kinds = WATCH_KINDS.filter((k) => w[k] !== undefined);
     if (kinds.length !== 1) {
@@ -228,8 +250,6 @@ export const WatchItemSchema = z
     }
   })
   .transform(({ interval, ...rest }) => ({ ...rest, intervalMs: interval }));
-export const WATCH_KINDS = ['process', 'postgres', 'prometheus', 'eventLoop', 'dependency'] as const;
-export type WatchKind = (typeof WATCH_KINDS)[number];
 
 export const DefaultsSchema = z.strictObject({
   timeout: Duration.default(10_000).describe('request timeout'),
@@ -253,6 +273,7 @@ export const PlanSchema = z
     scenarios: z.array(ScenarioSchema).min(1),
     watch: z.array(WatchItemSchema).optional(),
   })
+  .meta({ anyOf: [{ required: ['pattern'] }, { required: ['load'], properties: { load: { required: ['stages'] } } }] })
   .superRefine((p, ctx) => {
     if (!p.pattern && !p.load?.stages) {
       ctx.addIssue({
