@@ -48,11 +48,23 @@ export const DurationRange = z
   .transform((v, ctx): DurationRangeMs => {
     const r = parseDurationRangeMs(v);
     if (!r) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration or range`, params: { hint: 'write e.g. 1s..3s or 500ms' } });
+      const [a, b] = typeof v === 'string' ? v.split('..') : [];
+      const reversed = a !== undefined && b !== undefined && (parseDurationMs(a) ?? -1) > (parseDurationMs(b) ?? Infinity);
+      ctx.addIssue({
+        code: 'custom',
+        message: reversed ? `"${v}" ends before it starts` : `"${v}" is not a duration or range`,
+        params: { hint: reversed ? `write ${b}..${a}` : 'write e.g. 1s..3s or 500ms' },
+      });
       return z.NEVER;
     }
     return r;
   });
+
+/**
+ * Cross-field checks run even when a field already failed, so that every problem is reported at
+ * once (zod skips refinements after an issue by default). They must therefore cope with raw values.
+ */
+const ALWAYS = { when: () => true };
 
 export const PATTERN_TYPES = ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint'] as const;
 export type PatternType = (typeof PATTERN_TYPES)[number];
@@ -172,12 +184,15 @@ export const StepSchema = z
           kinds === 0
             ? 'a step needs a request (get/post/put/patch/delete/head/options: path) or think'
             : `a step has one request or one think, found ${[...methods, ...(s.think ? ['think'] : [])].join(', ')}`,
-        params: { hint: 'split it into several steps' },
+        params:
+          kinds === 0
+            ? { hint: 'write e.g. `- get: /items` or `- think: 1s..3s`', missing: { up: 0, names: [...HTTP_METHODS, 'think'] } }
+            : { hint: 'split it into several steps' },
       });
     }
     const bodies = ['json', 'form', 'body'].filter((k) => s[k as 'json' | 'form' | 'body'] !== undefined);
     if (bodies.length > 1) ctx.addIssue({ code: 'custom', message: `a request has one body, found ${bodies.join(', ')}` });
-  })
+  }, ALWAYS)
   .transform((s) => {
     if (s.think !== undefined) return { kind: 'think' as const, think: s.think };
     const method = HTTP_METHODS.find((m) => s[m] !== undefined)!;
@@ -246,9 +261,10 @@ export const WatchItemSchema = z
       ctx.addIssue({
         code: 'custom',
         message: kinds.length === 0 ? `a watch entry needs one of ${WATCH_KINDS.join(', ')}` : `one watcher per entry, found ${kinds.join(', ')}`,
+        params: kinds.length === 0 ? { missing: { up: 0, names: WATCH_KINDS } } : { hint: 'write one list item per watcher' },
       });
     }
-  })
+  }, ALWAYS)
   .transform(({ interval, ...rest }) => ({ ...rest, intervalMs: interval }));
 
 export const DefaultsSchema = z.strictObject({
@@ -274,30 +290,43 @@ export const PlanSchema = z
     watch: z.array(WatchItemSchema).optional(),
   })
   .meta({ anyOf: [{ required: ['pattern'] }, { required: ['load'], properties: { load: { required: ['stages'] } } }] })
-  .superRefine((p, ctx) => {
-    if (!p.pattern && !p.load?.stages) {
+  .superRefine((plan, ctx) => {
+    // Runs even when fields failed (ALWAYS), so the values may be raw input: check types first.
+    const p = plan as unknown as { pattern?: unknown; load?: unknown; target?: unknown; scenarios?: unknown };
+    const stagesGiven = typeof p.load === 'object' && p.load !== null && (p.load as { stages?: unknown }).stages !== undefined;
+    if (p.pattern === undefined && (p.load === undefined || (typeof p.load === 'object' && !stagesGiven))) {
       ctx.addIssue({
         code: 'custom',
         path: ['pattern'],
         message: 'the plan needs a load pattern or explicit load.stages',
-        params: { hint: 'add e.g. `pattern: { type: load, peak: 100 }`' },
+        params: { hint: 'add e.g. `pattern: { type: load, peak: 100 }`', missing: { up: 1, names: ['pattern', 'load'] } },
       });
     }
-    let url: URL | undefined;
-    try {
-      url = new URL(p.target);
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['target'], message: `"${p.target}" is not a URL`, params: { hint: 'write e.g. http://127.0.0.1:3000' } });
+    if (typeof p.target === 'string') {
+      let url: URL | undefined;
+      try {
+        url = new URL(p.target);
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['target'], message: `"${p.target}" is not a URL`, params: { hint: 'write e.g. http://127.0.0.1:3000' } });
+      }
+      if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
+        // `localhost:3000` parses as protocol "localhost:"; the user meant http://localhost:3000.
+        const hint = /^[a-z0-9.-]+:\d+/i.test(p.target) ? `write http://${p.target}` : 'use http:// or https://';
+        ctx.addIssue({ code: 'custom', path: ['target'], message: `unsupported protocol ${url.protocol}`, params: { hint } });
+      }
     }
-    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', path: ['target'], message: `unsupported protocol ${url.protocol}`, params: { hint: 'use http:// or https://' } });
+    if (Array.isArray(p.scenarios)) {
+      const names = new Set<string>();
+      p.scenarios.forEach((s: unknown, i) => {
+        const name = (s as { name?: unknown } | null)?.name;
+        if (typeof name !== 'string') return;
+        if (names.has(name)) {
+          ctx.addIssue({ code: 'custom', path: ['scenarios', i, 'name'], message: `duplicate scenario name "${name}"`, params: { hint: 'give each scenario its own name' } });
+        }
+        names.add(name);
+      });
     }
-    const names = new Set<string>();
-    p.scenarios.forEach((s, i) => {
-      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['scenarios', i, 'name'], message: `duplicate scenario name "${s.name}"` });
-      names.add(s.name);
-    });
-  });
+  }, ALWAYS);
 
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.output<typeof PlanSchema>;
