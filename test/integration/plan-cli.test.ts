@@ -5,10 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
+import { parsePlan } from '../../src/plan/parse.js';
 
 interface BadPlan {
   name: string;
@@ -109,4 +110,71 @@ test('design on a missing file: exit 2, one line naming the file', async () => {
   const r = await runCli(['design', '/nonexistent/plan.yaml'], { timeoutMs: 30_000 });
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim(), 'loadproof: /nonexistent/plan.yaml: no such file (hint: check the path)');
+});
+
+test('init with flags and --yes writes a plan that validates; refuses to overwrite without --force', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-init-'));
+  try {
+    const file = join(dir, 'plan.yaml');
+    const args = ['init', file, '--target', 'http://127.0.0.1:3000', '--endpoint', 'GET /items', '--endpoint', 'POST /items', '--p95', '150', '--error-rate', '0.5%', '--pattern', 'breakpoint', '--peak', '300', '--peak-source', 'analytics', '--yes'];
+    const r = await runCli(args, { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^wrote .*plan\.yaml/);
+    const text = readFileSync(file, 'utf8');
+    // the $schema line points at this package's schema, relative to the plan
+    const ref = /^# yaml-language-server: \$schema=(\S+)\n/.exec(text)?.[1];
+    assert.ok(ref, text);
+    assert.equal(resolve(dir, ref), resolve(REPO_ROOT, 'schema/plan.schema.json'));
+    const plan = parsePlan(text);
+    assert.equal(plan.pattern?.type, 'breakpoint');
+    assert.equal(plan.pattern?.peak, 300);
+    assert.deepEqual(plan.thresholds?.http_req_duration?.map((t) => t.source), ['p(95)<150', 'p(99)<375']); // p99 defaults to 2.5 × p95
+    assert.deepEqual(plan.thresholds?.http_req_failed?.map((t) => t.source), ['rate<0.005']);
+    assert.match(plan.hypothesis ?? '', /at least 300 req\/s \(the expected peak, from analytics\) at p95 < 150 ms/);
+    const d = await runCli(['design', file], { timeoutMs: 30_000 });
+    assert.equal(d.code, 0, d.stderr);
+
+    const again = await runCli(args, { timeoutMs: 30_000 });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already exists \(hint: pass --force/);
+    assert.equal(readFileSync(file, 'utf8'), text, 'the file is untouched');
+    const forced = await runCli([...args.map((a) => (a === '300' ? '400' : a)), '--force'], { timeoutMs: 30_000 });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(parsePlan(readFileSync(file, 'utf8')).pattern?.peak, 400);
+
+    const badFlag = await runCli(['init', join(dir, 'x.yaml'), '--pattern', 'burst', '--yes'], { timeoutMs: 30_000 });
+    assert.equal(badFlag.code, 2);
+    assert.match(badFlag.stderr, /--pattern: "burst" is not a pattern/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('init reads piped answers one per line, blank lines and end of input taking the defaults', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-init-'));
+  try {
+    const file = join(dir, 'piped.yaml');
+    // target, endpoints, p95, p99 (default), error rate, throughput, pattern, model, peak, source; name and hypothesis by default
+    const input = ['http://127.0.0.1:4010', 'GET /items, POST /items', '300', '', '2%', '20', 'soak', 'closed', '40', 'last quarter'].join('\n');
+    const r = await runCli(['init', file], { input, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const plan = parsePlan(readFileSync(file, 'utf8'));
+    assert.equal(plan.target, 'http://127.0.0.1:4010');
+    assert.deepEqual(plan.scenarios.map((s) => s.flow[0]).map((s) => (s?.kind === 'request' ? `${s.method} ${s.path}` : '')), ['GET /items', 'POST /items']);
+    assert.deepEqual(plan.thresholds?.http_req_duration?.map((t) => t.source), ['p(95)<300', 'p(99)<750']);
+    assert.deepEqual(plan.thresholds?.http_req_failed?.map((t) => t.source), ['rate<0.02']);
+    assert.deepEqual(plan.thresholds?.http_reqs?.map((t) => t.source), ['rate>=20']);
+    assert.equal(plan.pattern?.type, 'soak');
+    assert.equal(plan.pattern?.peak, 40);
+    assert.equal(plan.pattern?.peakSource, 'last quarter');
+    assert.equal(plan.load?.model, 'closed');
+    assert.equal(plan.name, 'GET /items, POST /items on 127.0.0.1:4010');
+    assert.deepEqual(plan.watch, [{ process: { port: 4010 }, intervalMs: undefined }]);
+
+    const bad = await runCli(['init', join(dir, 'bad.yaml')], { input: 'http://127.0.0.1:4010\nFETCH /x\n', timeoutMs: 30_000 });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^loadproof: stdin:2: unknown method "FETCH"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
