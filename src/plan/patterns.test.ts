@@ -10,10 +10,10 @@ const m = 60 * s;
 const pairs = (type: PatternType, peak = 100, durationMs?: number): Array<[number, number]> =>
   expandPattern({ type, peak, durationMs } as Pattern).map((st) => [st.durationMs / 1000, st.target]);
 
-test('smoke: minimal load for 30s', () => {
-  assert.deepEqual(pairs('smoke'), [[30, 1]]);
-  assert.deepEqual(pairs('smoke', 1000), [[30, 10]]);
-  assert.deepEqual(pairs('smoke', 20, 10 * s), [[10, 1]]);
+test('smoke: minimal load (1% of peak, at least 1) for 30s', () => {
+  assert.deepEqual(pairs('smoke'), [[1, 1], [29, 1]]);
+  assert.deepEqual(pairs('smoke', 1000), [[1, 10], [29, 10]]);
+  assert.deepEqual(pairs('smoke', 20, 10 * s), [[1, 1], [9, 1]]);
 });
 
 test('load: ramp 1m, hold 4m, ramp down 1m; duration scales the whole shape', () => {
