@@ -146,3 +146,44 @@ test('the target must be an http(s) URL', () => {
   const b = issues(`name: x\ntarget: not a url\npattern: { type: load, peak: 1 }\nscenarios: [ { name: a, flow: [ { get: / } ] } ]\n`);
   assert.match(b[0]!.message, /is not a URL/);
 });
+
+test('property: no plan text makes the parser throw; every issue has a position', async () => {
+  const fc = await import('fast-check');
+  const { parse: parseYaml, stringify } = await import('yaml');
+  const base = parseYaml(readFileSync(resolve(REPO_ROOT, 'examples/plan-example.yaml'), 'utf8')) as unknown;
+  const paths: Array<Array<string | number>> = [];
+  const walk = (v: unknown, path: Array<string | number>): void => {
+    paths.push(path);
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(base, []);
+  const setAt = (root: unknown, path: Array<string | number>, value: unknown): unknown => {
+    if (path.length === 0) return value;
+    const copy = structuredClone(root) as Record<string | number, unknown>;
+    let node = copy;
+    for (const seg of path.slice(0, -1)) node = node[seg] as Record<string | number, unknown>;
+    node[path[path.length - 1]!] = value;
+    return copy;
+  };
+  const check = (text: string): void => {
+    const r = parsePlanSafe(text, { file: 'p.yaml', env: {} });
+    if (!r.ok) {
+      assert.ok(r.issues.length > 0);
+      for (const i of r.issues) {
+        assert.equal(typeof i.path, 'string');
+        assert.ok(i.line === undefined || i.line >= 1, JSON.stringify(i));
+        assert.equal(typeof i.message, 'string');
+      }
+    }
+  };
+  // one value anywhere in the example replaced by anything JSON can hold
+  fc.assert(
+    fc.property(fc.nat({ max: paths.length - 1 }), fc.jsonValue({ maxDepth: 2 }), (i, value) => {
+      check(stringify(setAt(base, paths[i]!, value)));
+    }),
+    { numRuns: 300 },
+  );
+  // and arbitrary text
+  fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => check(text)), { numRuns: 300 });
+});

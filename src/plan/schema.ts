@@ -175,6 +175,7 @@ export const StepSchema = z
   .strictObject(StepShape)
   .meta({ oneOf: [...HTTP_METHODS, 'think'].map((k) => ({ required: [k] })) })
   .superRefine((s, ctx) => {
+    if (typeof s !== 'object' || s === null) return; // not a mapping: already reported (ALWAYS runs on raw values)
     const methods = HTTP_METHODS.filter((m) => s[m] !== undefined);
     const kinds = methods.length + (s.think !== undefined ? 1 : 0);
     if (kinds !== 1) {
@@ -256,6 +257,7 @@ export const WatchItemSchema = z
   })
   .meta({ oneOf: WATCH_KINDS.map((k) => ({ required: [k] })) })
   .superRefine((w, ctx) => {
+    if (typeof w !== 'object' || w === null) return; // not a mapping: already reported
     const kinds = WATCH_KINDS.filter((k) => w[k] !== undefined);
     if (kinds.length !== 1) {
       ctx.addIssue({
@@ -292,6 +294,7 @@ export const PlanSchema = z
   .meta({ anyOf: [{ required: ['pattern'] }, { required: ['load'], properties: { load: { required: ['stages'] } } }] })
   .superRefine((plan, ctx) => {
     // Runs even when fields failed (ALWAYS), so the values may be raw input: check types first.
+    if (typeof plan !== 'object' || plan === null) return;
     const p = plan as unknown as { pattern?: unknown; load?: unknown; target?: unknown; scenarios?: unknown };
     const stagesGiven = typeof p.load === 'object' && p.load !== null && (p.load as { stages?: unknown }).stages !== undefined;
     if (p.pattern === undefined && (p.load === undefined || (typeof p.load === 'object' && !stagesGiven))) {
