@@ -3,13 +3,17 @@
  * starts one iteration of a scenario picked by weight (k6's arrival-rate executors do the same, so
  * with a multi-request flow the offered rate is iterations per second).
  *
- * Pacing (measured, bench/README.md "send lag"): libuv timers have millisecond granularity and fire
- * up to ~1 ms late, which alone puts the send-lag p99 near 1 ms. So the pacer sleeps with
- * `setTimeout` until `spinUs` before the next arrival and then polls with `setImmediate` — a poll
- * that still serves I/O between checks — and fires the arrival when its instant has come. Every
- * arrival already due is fired in one go (a burst after a stall is the honest replay of the
- * schedule), at most `MAX_BURST` per turn so that responses keep being read. The spinning shows up
- * as CPU time; it is measured (`spinUs`) and left out of the generator's busy figures.
+ * Pacing (measured, bench/README.md "send lag"): the pacer sleeps with `setTimeout` for the whole
+ * milliseconds before the next arrival, then polls with `setImmediate` — a poll that still serves
+ * I/O between checks — for the sub-millisecond remainder, and fires the arrival when its instant
+ * has come. Above ~1,000 arrivals/s every gap is under a millisecond, so the pacer only polls and
+ * the send lag is the length of one event-loop turn. `spinUs` widens the polling window before
+ * each arrival (libuv timers fire up to ~1 ms late, so a window of ~1 ms makes low rates exact on an
+ * idle machine); it is off by default because on a busy machine a spinning thread is the one the
+ * kernel preempts, which measured worse (bench/README.md). Every arrival already due is fired in one
+ * go (a burst after a stall is the honest replay of the schedule), at most `MAX_BURST` per turn so
+ * that responses keep being read. Polling that found nothing to do is measured (`takeSpinUs()`) and left
+ * out of the generator's busy figures.
  *
  * Each arrival records its send lag (actual − intended). When `maxInFlight` iterations are already
  * running, the arrival is counted as dropped — never silently skipped. Otherwise it takes a free VU
@@ -59,7 +63,7 @@ export class OpenModel implements FlowHost {
   /** iterations running */
   active = 0;
   /** µs spent polling for a precise send time since the last `takeSpinUs()` */
-  private spinUs = 0;
+  private idlePollUs = 0;
 
   private readonly free: FlowRunner[][];
   private readonly all: FlowRunner[] = [];
@@ -112,8 +116,8 @@ export class OpenModel implements FlowHost {
 
   /** µs of precise-wait polling since the last call */
   takeSpinUs(): number {
-    const s = this.spinUs;
-    this.spinUs = 0;
+    const s = this.idlePollUs;
+    this.idlePollUs = 0;
     return s;
   }
 
@@ -139,7 +143,7 @@ export class OpenModel implements FlowHost {
     let fired = 0;
     if (this.polled && this.ioEpoch === this.lastTickEpoch && this.nextUs > now) {
       // nothing happened since the last poll: that interval was spent waiting on purpose
-      this.spinUs += now - this.lastTickEndUs;
+      this.idlePollUs += now - this.lastTickEndUs;
     }
     while (this.nextUs <= now && fired < MAX_BURST) {
       this.fire(this.nextUs, now);

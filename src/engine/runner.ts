@@ -24,7 +24,7 @@ import type { Result } from '../result/types.js';
 /** Default open-model cap on iterations in flight. */
 export const DEFAULT_MAX_IN_FLIGHT = 10_000;
 /** Default precise-wait window of the open-model pacer, µs (bench/README.md "send lag"). */
-export const DEFAULT_SPIN_US = 1_500;
+export const DEFAULT_SPIN_US = 0;
 /** How far ahead of the 'start' message the run's clock starts, ms. */
 const START_LEAD_MS = 50;
 /** Grace for in-flight requests when the run is stopped early (abort, Ctrl-C), ms. */
