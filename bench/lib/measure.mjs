@@ -7,7 +7,8 @@ import { join } from 'node:path';
 
 export function timed(cmd, args, { cpu = 0 } = {}) {
   const timeFile = join(tmpdir(), `lp-bench-time-${process.pid}-${Date.now()}`);
-  const full = ['-f', '%U %S %M', '-o', timeFile, 'taskset', '-c', String(cpu), cmd, ...args];
+  const nice = process.env.BENCH_NICE ? ['nice', '-n', process.env.BENCH_NICE] : [];
+  const full = ['-f', '%U %S %M', '-o', timeFile, ...nice, 'taskset', '-c', String(cpu), cmd, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', full, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
