@@ -246,7 +246,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
       workers: o.workers,
       seed: o.seed,
       onStart: (info) => {
-        header = logHeaderOf(plan, { ...info, cores: 0 });
+        header = logHeaderOf(plan, info);
         writeLine(header);
       },
       onSecond: (record): StopRequest | null => {
@@ -260,11 +260,8 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     });
     const outcome = await handle.done;
     if (header === null) throw new Error('the run never started');
-    const h: LogHeader = header;
-    h.cores = outcome.cores;
     writeLine(logEndOf(outcome));
-    const raw = resultOf(plan, h, outcome);
-    raw.generator = { ...raw.generator!, cores: outcome.cores };
+    const raw = resultOf(plan, header, outcome);
     const result = scrubJson(reg, raw) as Result;
     const notes = judge(result);
     writeFileAtomic(resultPath, `${JSON.stringify(result, null, 2)}\n`);

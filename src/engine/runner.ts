@@ -45,7 +45,7 @@ export interface RunOptions {
   /** called for every merged second, in order; return a stop request to end the run early */
   onSecond?: (record: SecondRecord, totals: RunTotals) => StopRequest | null | void;
   /** called once the workers are started, with the run's start time */
-  onStart?: (info: { startedAt: Date; endpoints: EndpointInfo[]; workers: number }) => void;
+  onStart?: (info: { startedAt: Date; endpoints: EndpointInfo[]; workers: number; cores: number }) => void;
 }
 
 export interface StopRequest {
@@ -247,7 +247,7 @@ export function startRun(opts: RunOptions): RunHandle {
           lastCpu = process.cpuUsage();
           lastWallUs = -START_LEAD_MS * 1000;
           loopDelay.enable();
-          opts.onStart?.({ startedAt, endpoints, workers });
+          opts.onStart?.({ startedAt, endpoints, workers, cores });
           post({ type: 'start', originHrNs: startHr });
         }
         break;
