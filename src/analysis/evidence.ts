@@ -13,7 +13,7 @@ import type { PhaseFindings } from './phases.js';
 import { latencyBoundMs } from './phases.js';
 import type { Slo } from './slo.js';
 import type { AnalysisStep } from './steps.js';
-import { ramp, spearman } from './stats.js';
+import { median, ramp, spearman } from './stats.js';
 
 export type Role = NonNullable<SeriesInfo['role']>;
 
@@ -256,4 +256,17 @@ export function cpuLowness(ev: Evidence, fromLevel: number): { strength: number;
     parts.push(`event-loop utilisation at ${Math.round(elu.value * 100) / 100}`);
   }
   return { strength: s, text: parts.join(' and ') };
+}
+
+/**
+ * Did a level's latency rise when its load arrived, rather than creep up over time? True when the
+ * median per-interval p95 of the level's first intervals (its first third, at most 10) is already
+ * over `boundMs` (true when the level has no timeline points to tell). A latency step at a load —
+ * not a trend at constant load.
+ */
+export function risesOnArrival(level: Level, boundMs: number): boolean {
+  const pts = level.steps.flatMap((s) => s.points).filter((p) => p.latencyMs !== null);
+  if (pts.length < 3) return true;
+  const third = pts.slice(0, Math.max(1, Math.min(10, Math.floor(pts.length / 3))));
+  return median(third.map((p) => p.latencyMs!.p95)) > boundMs;
 }

@@ -3,9 +3,10 @@
  * finding says "480 ms", "250 req/s", "3.2%" the same way. Reports format their own tables.
  */
 
-/** Rounds to `digits` decimals and drops trailing zeros. */
+/** Rounds to `digits` decimals (whole numbers from 100 up) and drops trailing zeros. */
 export function num(x: number, digits = 1): string {
   if (!Number.isFinite(x)) return String(x);
+  if (Math.abs(x) >= 100) return String(Math.round(x));
   const f = 10 ** digits;
   return String(Math.round(x * f) / f);
 }

@@ -12,12 +12,14 @@
  *             (80% → 0), PostgreSQL connections at ≥ 90% of max_connections, or PostgreSQL's
  *             active connections capped — flat within 15% of their peak over the rising load
  *             after growing with it                                                     weight 0.6
- * Gates: latStep ≥ 0.3 and cpuLow ≥ 0.3. Without pool evidence the confidence stays ≤ 0.4: a
+ * Gates: latStep ≥ 0.3, cpuLow ≥ 0.3, and the first degraded level was slow from its start (a
+ * step at a load; latency creeping up at constant load is connection-leak's symptom). Without pool evidence the confidence stays ≤ 0.4: a
  * latency step with idle CPU fits a pool but also locks or a slow dependency. A watched dependency
  * whose latency rose with the load halves it (the pool would be the symptom, not the cause).
  */
 import type { Diagnosis } from '../../result/types.js';
-import { cpuLowness, ownerName, peakOf, riseWithLoad, type Evidence, type NamedSeries } from '../evidence.js';
+import { cpuLowness, ownerName, peakOf, riseWithLoad, risesOnArrival, type Evidence, type NamedSeries } from '../evidence.js';
+import { latencyBoundMs } from '../phases.js';
 import { ramp } from '../stats.js';
 import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
@@ -56,7 +58,7 @@ function gaugePools(ev: Evidence, from: number): PoolReading | null {
         strength,
         size: sv[at]!,
         text:
-          `the pool (${u.name.replace(/\.[^.]+$/, '')}) showed ${w.num(uv[at]!)}/${w.num(sv[at]!)} in use at ${w.load(ev.levels[at]!.load, ev.unit)}` +
+          `the pool gauges of ${u.label} (${u.metric.replace(/^gauge\./, '')} / ${size.metric.replace(/^gauge\./, '')}) showed ${w.num(uv[at]!)}/${w.num(sv[at]!)} in use at ${w.load(ev.levels[at]!.load, ev.unit)}` +
           (wPeak && wPeak.value >= 1 ? `, with up to ${w.num(wPeak.value)} waiting` : ''),
       };
     }
@@ -116,6 +118,8 @@ export function poolExhaustion(ev: Evidence): Diagnosis | null {
   const latStep = ramp(rise.ratio, 1.5, 4);
   if (latStep < 0.3) return null;
   const from = ev.degradeIndex!;
+  // a latency step at a load, not a creep over time at constant load (that is connection-leak's)
+  if (!risesOnArrival(ev.levels[from]!, latencyBoundMs(ev.phases.baselineP95Ms!))) return null;
   const low = cpuLowness(ev, from);
   const cpuLow = low ? low.strength : 0.5;
   if (cpuLow < 0.3) return null;

@@ -9,7 +9,8 @@
  *   ceiling   latency sits at a fixed value while errors mount: the p99 of every level over
  *             the error budget within ±10% of their median (a timeout), at least 2 such levels
  *                                                                                  weight 0.2
- * Gate: coupled ≥ 0.2. The handoff is the incident commander: errors cascaded.
+ * Gate: coupled ≥ 0.2. When the errors' kinds are known and under 10% are timeouts, the cause is
+ * contradicted: no ceiling credit and the confidence × 0.6. The handoff is the incident commander: errors cascaded.
  */
 import type { Diagnosis } from '../../result/types.js';
 import type { Evidence } from '../evidence.js';
@@ -40,8 +41,11 @@ export function timeoutCascade(ev: Evidence): Diagnosis | null {
   const failing = lv.filter((l) => l.errorRate > ev.slo.errorBudget);
   const failP99 = failing.map((l) => l.latencyMs!.p99);
   const mid = median(failP99);
-  const ceiling = failing.length >= 2 && failP99.every((v) => Math.abs(v - mid) <= 0.1 * mid) ? 1 : 0;
-  const confidence = 0.45 * coupled + 0.35 * timeouts + 0.2 * ceiling;
+  // errors of a known kind that are not timeouts contradict the cause: a fixed latency then is no timeout
+  const kindsKnown = Object.keys(kinds).length > 0 || Object.keys(codes).length > 0;
+  const contradicted = kindsKnown && errors > 0 && share < 0.1;
+  const ceiling = !contradicted && failing.length >= 2 && failP99.every((v) => Math.abs(v - mid) <= 0.1 * mid) ? 1 : 0;
+  const confidence = (0.45 * coupled + 0.35 * timeouts + 0.2 * ceiling) * (contradicted ? 0.6 : 1);
 
   const first = lv[0]!;
   const worst = lv.reduce((a, l) => (l.errorRate > a.errorRate ? l : a));
@@ -53,7 +57,7 @@ export function timeoutCascade(ev: Evidence): Diagnosis | null {
   if (errors > 0 && timeoutCount > 0) {
     evidence.push(`${w.pct(share)} of the ${errors} errors were timeouts or 504/408 answers`);
   } else if (errors > 0) {
-    evidence.push('the errors were not timeouts or 504/408 answers (or their kind was not recorded)');
+    evidence.push(kindsKnown ? 'the errors were not timeouts or 504/408 answers: something else fails as latency climbs' : 'the kind of the errors was not recorded');
   }
   if (ceiling) evidence.push(`p99 sat near ${w.ms(mid)} in all ${failing.length} levels over the error budget: requests are cut off at a fixed time — a timeout`);
   if (ev.aborted) evidence.push(`the incident guard stopped the run${ev.result.stop?.rule ? ` (${ev.result.stop.rule})` : ''}`);

@@ -13,7 +13,7 @@ export function notJudged(result: Result, ev: Evidence): ValidityNote[] {
   } else if (ev.curve.kind === 'achieved') {
     note('neither the offered load nor the VUs were recorded: whether throughput kept up with the load could not be judged, and no knee can be placed on a load axis.');
   }
-  const lvl = ev.steps.filter((s) => s.percentileSource === 'max-of-intervals');
+  const lvl = ev.steps.filter((s) => s.latencyMs !== null && s.percentileSource === 'max-of-intervals');
   if (lvl.length) {
     note(`${lvl.length} step(s) carried no latency histograms: their percentiles are the worst per-interval values, an upper bound rather than exact.`);
   }
