@@ -28,3 +28,12 @@ export type {
   Verdict,
 } from './result/types.js';
 export { VERSION } from './version.js';
+export { analyze } from './analysis/analyze.js';
+export type { AnalyzeOptions } from './analysis/analyze.js';
+export { fitUsl, uslThroughput } from './analysis/usl.js';
+export type { UslFit } from './analysis/usl.js';
+export { kneedle } from './analysis/kneedle.js';
+export type { KneedleOptions, KneedleResult, KneePoint, KneeCurve, KneeDirection } from './analysis/kneedle.js';
+export { parseSlo } from './analysis/slo.js';
+export type { Slo } from './analysis/slo.js';
+export { readResultFile, parseResult } from './result/read.js';

@@ -177,7 +177,7 @@ function weightedMean(points: readonly TimelinePoint[], pick: (p: TimelinePoint)
 }
 
 /** The figures of one step from its timeline points. */
-export function summarizeStep(
+function summarizeStep(
   index: number,
   span: Span,
   allPoints: TimelinePoint[],

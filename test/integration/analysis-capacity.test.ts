@@ -195,3 +195,64 @@ test('analyze is pure: the input is not modified, and a second analysis gives th
   assert.equal(JSON.stringify(pool), before);
   assert.deepEqual(analyze(a), a);
 });
+
+/**
+ * A closed model (VUs with think time) computed exactly by mean value analysis: one CPU core with
+ * S = 5 ms per request and Z = 45 ms think time saturates at N* = (S + Z)/S = 10 VUs and 200 req/s.
+ * No offered rate, no histograms: VUs are the load axis.
+ */
+function closedModelCase(): Result {
+  const S = 5;
+  const Z = 45;
+  const base = healthyCase();
+  const levels = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20];
+  const timeline: Result['timeline'] = [];
+  const cpu: Array<[number, number]> = [];
+  let q = 0;
+  let n = 0;
+  levels.forEach((vus, li) => {
+    let R = 0;
+    let X = 0;
+    for (; n < vus; ) {
+      n++;
+      R = S * (1 + q);
+      X = n / (R + Z);
+      q = X * R;
+    }
+    for (let s = 0; s < 20; s++) {
+      const t = li * 20 + s;
+      const rps = Math.round(X * 1000);
+      timeline.push({ t, durationSec: 1, offeredRps: null, rps, errors: 0, inFlight: null, vus, latencyMs: { p50: R, p95: 1.6 * R, p99: 2 * R, mean: R } });
+      cpu.push([t, Math.min(100, X * S * 100)]);
+    }
+  });
+  return {
+    ...base,
+    plan: {
+      ...base.plan,
+      model: 'closed',
+      stages: levels.flatMap((v) => [
+        { durationSec: 1, target: v },
+        { durationSec: 19, target: v },
+      ]),
+    },
+    timeline,
+    watch: { 'process.port3000.cpuPct': { unit: '%', points: cpu, watcher: 'process', role: 'app' } },
+    summary: { ...base.summary, latencyBasis: 'actual' },
+  };
+}
+
+test('closed model: VUs are the load axis; USL peak, knee and the CPU diagnosis near the designed 10 VUs / 200 req/s', () => {
+  const a = analyze(closedModelCase());
+  const an = a.analysis!;
+  assert.ok(a.steps.every((s) => s.offeredRps === null && s.percentileSource === 'max-of-intervals'));
+  // concurrency of a closed-model step is its VUs
+  assert.deepEqual(
+    a.steps.slice(0, 3).map((s) => s.concurrency),
+    [2, 4, 6],
+  );
+  assert.ok(an.usl !== null, an.phases.notes!.join(' | '));
+  assert.ok(an.phases.knee !== null && an.phases.knee.rps >= 150 && an.phases.knee.rps <= 200, JSON.stringify(an.phases));
+  assert.equal(an.diagnoses[0]?.id, 'cpu-bound', JSON.stringify(an.diagnoses));
+  assert.match(an.diagnoses[0]!.evidence.join(' '), /per-VU throughput fell/);
+});
