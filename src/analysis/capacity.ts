@@ -44,7 +44,9 @@ export function estimateCapacity(curve: LoadCurve, slo: Slo, headroom = DEFAULT_
   if (curve.kind === 'achieved') {
     const ok = levels.filter((_, i) => judged[i]!.pass);
     if (ok.length === 0) {
-      return { ...base, maxSustainableRps: null, breakingPointRps, recommendedMaxRps: null, statement: `The SLO (${slo.text}) was not met in any interval.${breakingText}` };
+      const why = levels.length === 1 ? ` (${judged[0]!.failures.join(', ')})` : '';
+      const where = levels.length === 1 ? 'over the run' : `in any of the ${levels.length} windows`;
+      return { ...base, maxSustainableRps: null, breakingPointRps, recommendedMaxRps: null, statement: `The SLO (${slo.text}) was not met ${where}${why}.${breakingText}` };
     }
     const best = round(Math.max(...ok.map((l) => l.rps)));
     const all = ok.length === levels.length;
@@ -81,7 +83,7 @@ export function estimateCapacity(curve: LoadCurve, slo: Slo, headroom = DEFAULT_
       maxSustainableRps: null,
       breakingPointRps,
       recommendedMaxRps: null,
-      statement: `The SLO (${slo.text}) was not met even at the lowest load tried (${w.rps(fail.rps)}: ${why}).${breakingText}`,
+      statement: `The SLO (${slo.text}) was not met even at the lowest load tried (${curve.kind === 'vus' ? `${w.load(fail.load, 'VUs')}, ` : ''}${w.rps(fail.rps)}: ${why}).${breakingText}`,
     };
   }
   const ok = levels[firstFail - 1]!;
@@ -92,7 +94,9 @@ export function estimateCapacity(curve: LoadCurve, slo: Slo, headroom = DEFAULT_
     breakingPointRps,
     recommendedMaxRps: round(max * (1 - headroom)),
     statement:
-      `Max sustainable: ${w.rps(ok.rps)} within the SLO (${slo.text}); at ${w.rps(fail.offeredRps ?? fail.rps)}${fail.offeredRps !== null ? ' offered' : ''} it failed (${why}). ` +
+      `Max sustainable: ${w.rps(ok.rps)} within the SLO (${slo.text}); at ${
+        curve.kind === 'vus' ? `${w.load(fail.load, 'VUs')} (${w.rps(fail.rps)})` : `${w.rps(fail.offeredRps ?? fail.rps)}${fail.offeredRps !== null ? ' offered' : ''}`
+      } it failed (${why}). ` +
       `Recommended max with ${headroomText}: ${w.rps(ok.rps * (1 - headroom))}.${breakingText}`,
   };
 }

@@ -88,9 +88,15 @@ export function findPhases(curve: LoadCurve, slo: Slo, usl: UslFit | null): Phas
   const isLinear = (i: number): boolean => throughputLinear(curve, i) && latencyLinear(levels[i]!) && !errorsOver(levels[i]!, slo);
 
   // Linear region
+  // Linearity is a relation between load and response: it needs a known load axis and two levels.
   let linearEnd = -1;
-  while (linearEnd + 1 < levels.length && isLinear(linearEnd + 1)) linearEnd++;
-  if (curve.kind === 'achieved') notes.push('the offered load was not recorded: whether throughput kept up with it cannot be judged; the linear region rests on latency and errors only');
+  if (curve.kind === 'achieved') {
+    notes.push('no linear region: the offered load was not recorded, so whether throughput kept up with it cannot be judged');
+  } else if (levels.length < 2) {
+    notes.push('no linear region: a single load level shows no relation between load and response');
+  } else {
+    while (linearEnd + 1 < levels.length && isLinear(linearEnd + 1)) linearEnd++;
+  }
 
   // Collapse
   let collapseIndex: number | null = null;

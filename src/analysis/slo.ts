@@ -11,6 +11,7 @@ import { badFlag } from '../errors.js';
 import { percentileMs, type Histogram } from '../metrics/histogram.js';
 import { parseThreshold, type Aggregation, type ThresholdExpr } from '../plan/thresholds.js';
 import type { Result } from '../result/types.js';
+import * as w from './wording.js';
 
 /** Used when neither `--slo` nor the plan states a latency objective. */
 export const DEFAULT_LATENCY_SLO = 'p(95)<500';
@@ -189,7 +190,7 @@ export function judgeSlo(s: SloSubject, slo: Slo): SloJudgement {
       continue;
     }
     const ok = b.inclusive ? v.ms <= b.valueMs : v.ms < b.valueMs;
-    if (!ok) failures.push(`${b.source.replace(/[<>=].*$/, '')} ${Math.round(v.ms * 10) / 10} ms over ${b.valueMs} ms`);
+    if (!ok) failures.push(`${b.source.replace(/[<>=].*$/, '')} ${w.ms(v.ms)} over ${w.ms(b.valueMs)}`);
   }
   const eok = slo.errorInclusive ? s.errorRate <= slo.errorBudget : s.errorRate < slo.errorBudget;
   // a zero budget ("rate<0") cannot be met by anything; treat `<0` as "no errors"

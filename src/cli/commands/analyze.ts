@@ -99,7 +99,7 @@ export function renderText(r: Result, file: string): string {
         `  ${String(s.index).padEnd(3)} ${`${s.startSec}–${s.endSec}`.padEnd(13)} ${(s.offeredRps === null ? '—' : w.num(s.offeredRps)).padStart(7)}   ${w.num(s.rps).padStart(8)}   ${w
           .num(s.latencyMs.p50)
           .padStart(6)}   ${w.num(s.latencyMs.p95).padStart(6)}   ${w.num(s.latencyMs.p99).padStart(6)}   ${w.pct(s.errorRate).padStart(6)}   ${w.num(s.concurrency).padStart(11)}${
-          s.steady ? '' : '  (ramp)'
+          s.percentileSource === 'stage-summary' ? '  (whole run)' : s.steady || s.offeredRps === null ? '' : '  (ramp)'
         }`,
       );
     }
