@@ -5,7 +5,8 @@
  *
  * Handoff: each rule names its specialist; when the incident guard aborted the run, every
  * finding goes to the incident commander (the test produced a production-like incident, and its
- * follow-up starts there).
+ * follow-up starts there) — except in a breakpoint run, whose stop rules are how the experiment is
+ * meant to end.
  */
 import type { Diagnosis, DiagnosisId } from '../result/types.js';
 import type { Evidence } from './evidence.js';
@@ -35,9 +36,10 @@ export const RULES: ReadonlyArray<{ id: DiagnosisId; rule: Rule }> = [
 /** Runs every rule; findings sorted by confidence, highest first. */
 export function diagnose(ev: Evidence): Diagnosis[] {
   const out: Diagnosis[] = [];
+  const incident = ev.aborted && ev.result.plan?.pattern?.type !== 'breakpoint';
   for (const { rule } of RULES) {
     const d = rule(ev);
-    if (d) out.push(ev.aborted ? { ...d, handoff: 'incident-commander' } : d);
+    if (d) out.push(incident ? { ...d, handoff: 'incident-commander' } : d);
   }
   return out.sort((a, b) => b.confidence - a.confidence);
 }

@@ -66,7 +66,7 @@ test('8×8: analyze() ranks the case’s own diagnosis first, with evidence carr
   for (const row of table) console.log([row.caseId, ...ids.map((id) => row.scores[id]!.toFixed(2))].join(' | '));
 });
 
-test('handoffs: database-reviewer for missing-index, incident-commander for a timeout cascade and for any aborted run', () => {
+test('handoffs: database-reviewer for missing-index, incident-commander for a timeout cascade and for an aborted run (not a breakpoint’s planned stop)', () => {
   const mi = analyze(caseOf('missing-index')).analysis!.diagnoses[0]!;
   assert.equal(mi.handoff, 'database-reviewer');
   const tc = analyze(caseOf('timeout-cascade')).analysis!.diagnoses[0]!;
@@ -75,6 +75,11 @@ test('handoffs: database-reviewer for missing-index, incident-commander for a ti
   assert.equal(pool.handoff, 'performance-optimizer');
   const aborted = structuredClone(caseOf('pool-exhaustion'));
   aborted.stop = { reason: 'aborted', rule: 'http_req_duration p(95)>1000 for 5s', atSec: 130 };
+  // a breakpoint run is meant to end on its stop rules: the specialists keep their findings
+  const bp = analyze(aborted);
+  assert.equal(bp.verdict, 'aborted');
+  assert.equal(bp.analysis!.diagnoses[0]!.handoff, 'performance-optimizer');
+  aborted.plan.pattern = { type: 'load', peak: 800 };
   const a = analyze(aborted);
   assert.equal(a.verdict, 'aborted');
   assert.ok(a.analysis!.diagnoses.every((d) => d.handoff === 'incident-commander'));
