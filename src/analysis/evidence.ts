@@ -270,3 +270,25 @@ export function risesOnArrival(level: Level, boundMs: number): boolean {
   const third = pts.slice(0, Math.max(1, Math.min(10, Math.floor(pts.length / 3))));
   return median(third.map((p) => p.latencyMs!.p95)) > boundMs;
 }
+
+/**
+ * Table scans that grow with the load: the PostgreSQL series of sequential-scan rows per second
+ * whose level means rise with the load (Spearman ρ ≥ 0.8), with the rows read per request at the
+ * busiest level. Null without such a series. Shared by missing-index (its evidence) and
+ * pool-exhaustion (a competing explanation: slow queries hold the connections).
+ */
+export function seqScanLoad(ev: Evidence): { series: NamedSeries; rho: number; rowsPerRequest: number; level: number; rowsPerSec: number } | null {
+  let best: { series: NamedSeries; rho: number; rowsPerRequest: number; level: number; rowsPerSec: number } | null = null;
+  for (const tup of ev.find(/^seqTupReadPerSec$/, { watcher: 'postgres' })) {
+    const rho = riseWithLoad(ev, tup.name);
+    const vals = ev.levelValues(tup.name);
+    let top = -1;
+    vals.forEach((v, i) => {
+      if (v !== null && (top < 0 || v > vals[top]!)) top = i;
+    });
+    if (top < 0 || rho < 0.8 || !(ev.levels[top]!.rps > 0)) continue;
+    const rowsPerRequest = vals[top]! / ev.levels[top]!.rps;
+    if (!best || rowsPerRequest > best.rowsPerRequest) best = { series: tup, rho, rowsPerRequest, level: top, rowsPerSec: vals[top]! };
+  }
+  return best;
+}

@@ -280,9 +280,9 @@ const jitter = (rnd: () => number, base: number, spread: number): number => base
 const MB = 1024 * 1024;
 
 /** pool-exhaustion: a 10-slot pool held 20 ms per request → 500 req/s; app CPU low; pool gauges. */
-export function poolExhaustionCase(): Result {
+export function poolExhaustionCase(seed = 42): Result {
   const stages = steps([100, 200, 300, 400, 500, 600, 700, 800]);
-  const sim = simulate({ stages, servers: 10, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 19, 0.1) }) });
+  const sim = simulate({ seed, stages, servers: 10, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 19, 0.1) }) });
   return buildResult(sim, stages, {
     name: 'pool',
     pattern: 'breakpoint',
@@ -298,9 +298,9 @@ export function poolExhaustionCase(): Result {
 }
 
 /** cpu-bound: one core, 2.5 ms of CPU per request → 400 req/s; CPU and event loop pegged. */
-export function cpuBoundCase(): Result {
+export function cpuBoundCase(seed = 42): Result {
   const stages = steps([100, 200, 300, 400, 500, 600, 700]);
-  const sim = simulate({ stages, servers: 1, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 2.4, 0.3) }) });
+  const sim = simulate({ seed, stages, servers: 1, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 2.4, 0.3) }) });
   return buildResult(sim, stages, {
     name: 'cpu',
     pattern: 'breakpoint',
@@ -322,9 +322,9 @@ function soakStages(rate: number, holdSec: number): Stage[] {
 }
 
 /** memory-leak: 10 min at 100 req/s; RSS and heap grow 2 MB/min under a GC sawtooth. */
-export function memoryLeakCase(): Result {
+export function memoryLeakCase(seed = 42): Result {
   const stages = soakStages(100, 600);
-  const sim = simulate({ stages, servers: 10, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 10, 0.3) }) });
+  const sim = simulate({ seed, stages, servers: 10, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 10, 0.3) }) });
   const grow = (t: number): number => Math.max(0, t - 30) * ((2 * MB) / 60);
   return buildResult(sim, stages, {
     name: 'leak',
@@ -342,10 +342,10 @@ export function memoryLeakCase(): Result {
  * open slows every query a little (locks, bloat): p95 climbs steadily from ~15 ms while
  * PostgreSQL's idle-in-transaction count grows.
  */
-export function connectionLeakCase(): Result {
+export function connectionLeakCase(seed = 42): Result {
   const stages = soakStages(100, 600);
   const leaked = (t: number): number => Math.max(0, Math.floor((t - 30) / 20));
-  const sim = simulate({ stages, servers: 20, request: (t, _r, rnd) => ({ serviceMs: jitter(rnd, 10 + 2 * leaked(t), 0.3) }) });
+  const sim = simulate({ seed, stages, servers: 20, request: (t, _r, rnd) => ({ serviceMs: jitter(rnd, 10 + 2 * leaked(t), 0.3) }) });
   return buildResult(sim, stages, {
     name: 'connleak',
     pattern: 'soak',
@@ -361,12 +361,13 @@ export function connectionLeakCase(): Result {
 }
 
 /** cold-start: the first 6 s fail 30% fast and answer the rest in ~1 s (cold caches), then 10 ms. */
-export function coldStartCase(): Result {
+export function coldStartCase(seed = 42): Result {
   const stages: Stage[] = [
     { durationSec: 5, target: 100 },
     { durationSec: 115, target: 100 },
   ];
   const sim = simulate({
+    seed,
     stages,
     servers: Infinity,
     request: (t, _r, rnd) => {
@@ -385,9 +386,9 @@ export function coldStartCase(): Result {
 }
 
 /** timeout-cascade: 8 workers × 40 ms → 200 req/s; the client gives up at 1 s; CPU moderate. */
-export function timeoutCascadeCase(): Result {
+export function timeoutCascadeCase(seed = 42): Result {
   const stages = steps([50, 100, 150, 200, 250, 300, 350, 400]);
-  const sim = simulate({ stages, servers: 8, timeoutMs: 1000, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 38, 0.3) }) });
+  const sim = simulate({ seed, stages, servers: 8, timeoutMs: 1000, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 38, 0.3) }) });
   return buildResult(sim, stages, {
     name: 'timeouts',
     pattern: 'breakpoint',
@@ -401,9 +402,9 @@ export function timeoutCascadeCase(): Result {
  * missing-index: every request scans a 5,000-row table on PostgreSQL — 8 ms of database CPU per
  * request on one backend core → 125 req/s; the app's own CPU stays low.
  */
-export function missingIndexCase(): Result {
+export function missingIndexCase(seed = 42): Result {
   const stages = steps([25, 50, 75, 100, 125, 150, 175, 200]);
-  const sim = simulate({ stages, servers: 1, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 7.6, 0.2) }) });
+  const sim = simulate({ seed, stages, servers: 1, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 7.6, 0.2) }) });
   return buildResult(sim, stages, {
     name: 'index',
     pattern: 'breakpoint',
@@ -424,11 +425,12 @@ export function missingIndexCase(): Result {
  * excess is throttled (429); the app retries once after 100 ms and answers 503 when throttled
  * twice. The dependency's latency also rises as it nears its limit. App CPU low.
  */
-export function downstreamRateLimitCase(): Result {
+export function downstreamRateLimitCase(seed = 42): Result {
   const stages = steps([50, 100, 150, 200, 250, 300, 350, 400]);
   const share = (r: number): number => Math.max(0, 1 - 200 / r);
   const depMs = (r: number): number => 10 + 60 * Math.min(1, r / 250) ** 3;
   const sim = simulate({
+    seed,
     stages,
     servers: Infinity,
     request: (_t, r, rnd) => {
@@ -452,9 +454,9 @@ export function downstreamRateLimitCase(): Result {
 }
 
 /** healthy: 20 workers × 10 ms (2,000 req/s) tested up to 300 req/s; nothing is wrong. */
-export function healthyCase(): Result {
+export function healthyCase(seed = 42): Result {
   const stages = steps([50, 100, 150, 200, 250, 300]);
-  const sim = simulate({ stages, servers: 20, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 10, 0.3) }) });
+  const sim = simulate({ seed, stages, servers: 20, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 10, 0.3) }) });
   return buildResult(sim, stages, {
     name: 'healthy',
     pattern: 'breakpoint',

@@ -95,3 +95,42 @@ test('pool-exhaustion evidence names the pool 10/10 and a capacity near the desi
   assert.ok(cap.maxSustainableRps !== null && cap.maxSustainableRps >= 395 && cap.maxSustainableRps <= 530, JSON.stringify(cap));
   assert.ok(a.analysis!.phases.knee !== null && Math.abs(a.analysis!.phases.knee.rps - 500) <= 110, JSON.stringify(a.analysis!.phases));
 });
+
+test('robustness: one-second latency blips and error bursts in a healthy run name no cause', async () => {
+  const { createHistogram, recordUs, encodeHistogram, pointMs } = await import('../../src/metrics/histogram.js');
+  const r = structuredClone(caseOf('healthy'));
+  for (const p of r.timeline) {
+    if (p.t % 37 === 5 && p.rps > 0) {
+      const h = createHistogram();
+      for (let i = 0; i < p.rps; i++) recordUs(h, 200_000);
+      p.hdr = encodeHistogram(h);
+      p.latencyMs = pointMs(h);
+    }
+    if (p.t % 53 === 7) p.errors = Math.round(p.rps * 0.05);
+  }
+  assert.deepEqual(
+    analyze(r).analysis!.diagnoses.map((d) => d.id),
+    [],
+  );
+});
+
+test('robustness: with less evidence the right cause still ranks first, at a lower confidence', () => {
+  // missing-index without a CPU watch on the database: the table scans remain
+  const mi = structuredClone(caseOf('missing-index'));
+  delete mi.watch['process.postgres.cpuPct'];
+  const a = analyze(mi).analysis!.diagnoses;
+  assert.equal(a[0]?.id, 'missing-index');
+  assert.ok(a[0]!.confidence < 0.95);
+  assert.match(a[0]!.evidence.join(' '), /CPU was not watched/);
+  // pool-exhaustion without pool gauges: named, but with the gap said out loud
+  const pool = structuredClone(caseOf('pool-exhaustion'));
+  for (const k of Object.keys(pool.watch)) if (k.includes('.gauge.')) delete pool.watch[k];
+  const p = analyze(pool).analysis!.diagnoses;
+  assert.equal(p[0]?.id, 'pool-exhaustion');
+  assert.ok(p[0]!.confidence <= 0.45);
+  assert.match(p[0]!.evidence.join(' '), /inferred, not seen/);
+  // cpu-bound seen only through the event loop
+  const cpu = structuredClone(caseOf('cpu-bound'));
+  for (const k of Object.keys(cpu.watch)) if (k.startsWith('process.')) delete cpu.watch[k];
+  assert.equal(analyze(cpu).analysis!.diagnoses[0]?.id, 'cpu-bound');
+});

@@ -7,7 +7,7 @@
  *   typical  the median per-interval p95 of its last 60%
  *   bad      an interval with p95 ≥ 3× typical (and ≥ typical + 20 ms), or ≥ 5% errors
  * It is a cold start when the bad intervals sit at the start (the first or second interval is
- * bad, and at least 70% of the intervals up to the last bad one are bad), the last 60% has no bad
+ * bad, at least 2 are, and at least 70% of the intervals up to the last bad one are bad), the last 60% has no bad
  * interval, its error rate is under the budget and its p95 under the SLO's p95 bound — it recovered
  * at the same load. Strength: max(errors in the bad head (1% → 0, 10% → 1), head p95 over typical
  * (2× → 0, 6× → 1)). Confidence = 0.45 + 0.45 × strength (+0.1 at the run's start); gate 0.2.
@@ -71,7 +71,8 @@ export function coldStart(ev: Evidence): Diagnosis | null {
     });
     if (lastBad < 0 || !(isBad(pts[0]!) || isBad(pts[1]!))) continue;
     const head = pts.slice(0, lastBad + 1);
-    if (head.filter(isBad).length < 0.7 * head.length) continue;
+    // one slow second at a step's start is a blip (a new connection, a GC); a cold start lasts
+    if (head.length < 2 || head.filter(isBad).length < Math.max(2, 0.7 * head.length)) continue;
     if (tail.some(isBad)) continue;
     const tailReq = tail.reduce((a, p) => a + reqs(p), 0);
     const tailErr = tailReq > 0 ? tail.reduce((a, p) => a + p.errors, 0) / tailReq : 0;

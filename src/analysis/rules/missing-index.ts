@@ -11,10 +11,11 @@
  *            (50 → 0, 1000 → 1; seq scans per request ≥ 0.5 count 0.5 when rows are not watched)
  *                                                                                       weight 0.4
  *   together the latency rise began within one level of the db's saturation            weight 0.15
- * Gate: dbFirst ≥ 0.3 or scans ≥ 0.5. Nothing about a database is said without a db watch.
+ * Gate: dbFirst ≥ 0.3 or scans ≥ 0.5. Without a CPU watch on the database the confidence is
+ * 0.6 × scans (the scans are then the only evidence). Nothing is said without a db watch.
  */
 import type { Diagnosis } from '../../result/types.js';
-import { cpuSeries, ownerName, peakOf, riseWithLoad, type Evidence, type NamedSeries } from '../evidence.js';
+import { cpuSeries, ownerName, peakOf, riseWithLoad, seqScanLoad, type Evidence, type NamedSeries } from '../evidence.js';
 import { ramp } from '../stats.js';
 import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
@@ -72,16 +73,12 @@ export function missingIndex(ev: Evidence): Diagnosis | null {
   }
 
   let scans = 0;
-  for (const tup of ev.find(/^seqTupReadPerSec$/, { watcher: 'postgres' })) {
-    const rho = riseWithLoad(ev, tup.name);
-    const vals = ev.levelValues(tup.name);
-    const top = vals.reduce<number>((a, v, i) => (v !== null && v > (vals[a] ?? -1) ? i : a), 0);
-    const rowsPerReq = vals[top] !== null && ev.levels[top]!.rps > 0 ? vals[top]! / ev.levels[top]!.rps : 0;
-    const s = rho >= 0.8 ? ramp(rowsPerReq, 50, 1000) : 0;
-    if (s > scans) {
-      scans = s;
+  const seq = seqScanLoad(ev);
+  if (seq) {
+    scans = ramp(seq.rowsPerRequest, 50, 1000);
+    if (scans > 0) {
       evidence.push(
-        `sequential scans read ${w.num(rowsPerReq, 0)} rows per request (${w.num(vals[top]!, 0)} rows/s at ${w.load(ev.levels[top]!.load, ev.unit)}), rising with the load (Spearman ${w.num(rho, 2)})`,
+        `sequential scans read ${w.num(seq.rowsPerRequest, 0)} rows per request (${w.num(seq.rowsPerSec, 0)} rows/s at ${w.load(ev.levels[seq.level]!.load, ev.unit)}), rising with the load (Spearman ${w.num(seq.rho, 2)})`,
       );
     }
   }
@@ -107,7 +104,10 @@ export function missingIndex(ev: Evidence): Diagnosis | null {
   }
   const together = dbSatIdx !== null && ev.degradeIndex !== null && Math.abs(dbSatIdx - ev.degradeIndex) <= 1 ? 1 : 0;
   if (together) evidence.push(`latency turned at ${w.load(ev.levels[ev.degradeIndex!]!.load, ev.unit)}, where the database saturated`);
-  const confidence = 0.45 * dbFirst + 0.4 * scans + 0.15 * together;
+  // Without a CPU watch on the database, the scans are the only evidence there can be: they count more,
+  // and the finding says what was not watched.
+  const confidence = db.length ? 0.45 * dbFirst + 0.4 * scans + 0.15 * together : 0.6 * scans;
+  if (!db.length) evidence.push("the database's CPU was not watched (add a process watch on postgres): whether it saturated first could not be checked");
   const at = dbSatIdx ?? ev.degradeIndex ?? ev.levels.length - 1;
   return diagnosis(
     'missing-index',

@@ -15,10 +15,11 @@
  * Gates: latStep ≥ 0.3, cpuLow ≥ 0.3, and the first degraded level was slow from its start (a
  * step at a load; latency creeping up at constant load is connection-leak's symptom). Without pool evidence the confidence stays ≤ 0.4: a
  * latency step with idle CPU fits a pool but also locks or a slow dependency. A watched dependency
- * whose latency rose with the load halves it (the pool would be the symptom, not the cause).
+ * whose latency rose with the load, or table scans of ≥ 1000 rows per request rising with it, halve
+ * it (the pool would be the symptom, not the cause).
  */
 import type { Diagnosis } from '../../result/types.js';
-import { cpuLowness, ownerName, peakOf, riseWithLoad, risesOnArrival, type Evidence, type NamedSeries } from '../evidence.js';
+import { cpuLowness, ownerName, peakOf, riseWithLoad, risesOnArrival, seqScanLoad, type Evidence, type NamedSeries } from '../evidence.js';
 import { latencyBoundMs } from '../phases.js';
 import { ramp } from '../stats.js';
 import * as w from '../wording.js';
@@ -137,7 +138,9 @@ export function poolExhaustion(ev: Evidence): Diagnosis | null {
     const v = ev.levelValues(d.name).filter((x): x is number => x !== null);
     return v.length >= 3 && riseWithLoad(ev, d.name) >= 0.8 && v[v.length - 1]! >= 2 * Math.max(v[0]!, 1e-9);
   });
-  const confidence = (0.2 * latStep + 0.15 * cpuLow + 0.05 * inflight + 0.6 * pinned) * (depRose ? 0.5 : 1);
+  const scans = seqScanLoad(ev);
+  const slowQueries = scans !== null && scans.rowsPerRequest >= 1000;
+  const confidence = (0.2 * latStep + 0.15 * cpuLow + 0.05 * inflight + 0.6 * pinned) * (depRose || slowQueries ? 0.5 : 1);
 
   const evidence: string[] = [];
   evidence.push(low ? `${rise.text} while ${low.text}` : `${rise.text} (CPU was not watched: whether it was saturated could not be checked)`);
@@ -153,6 +156,7 @@ export function poolExhaustion(ev: Evidence): Diagnosis | null {
     evidence.push(`requests in flight grew from ${w.num(before.inFlight)} to ${w.num(top.inFlight)}`);
   }
   if (depRose) evidence.push('a watched dependency also slowed with the load: the pool may be waiting on it');
+  if (slowQueries) evidence.push(`the database read ${w.num(scans.rowsPerRequest, 0)} rows per request by sequential scans: slow queries may be what holds the connections`);
   if (!pool) evidence.push('no pool gauge or PostgreSQL connection count was watched: the pool is inferred, not seen');
 
   const size = pool?.size ?? null;
