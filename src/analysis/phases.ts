@@ -32,8 +32,11 @@ import * as w from './wording.js';
 
 export interface PhaseFindings {
   phases: Analysis['phases'];
-  /** index of the last level of the linear region, -1 when the first level already was not linear */
-  linearEnd: number;
+  /**
+   * index of the last level of the linear region, -1 when the first level already was not linear,
+   * null when linearity could not be judged (unknown load axis, a single level)
+   */
+  linearEnd: number | null;
   kneeIndex: number | null;
   collapseIndex: number | null;
   baselineP95Ms: number | null;
@@ -73,7 +76,7 @@ export function findPhases(curve: LoadCurve, slo: Slo, usl: UslFit | null): Phas
   const unit = loadUnit(curve.kind);
   const empty: PhaseFindings = {
     phases: { linearUntilRps: null, knee: null, collapse: null, notes },
-    linearEnd: -1,
+    linearEnd: null,
     kneeIndex: null,
     collapseIndex: null,
     baselineP95Ms: null,
@@ -89,13 +92,15 @@ export function findPhases(curve: LoadCurve, slo: Slo, usl: UslFit | null): Phas
 
   // Linear region
   // Linearity is a relation between load and response: it needs a known load axis and two levels.
-  let linearEnd = -1;
+  let linearEnd: number | null = null;
   if (curve.kind === 'achieved') {
     notes.push('no linear region: the offered load was not recorded, so whether throughput kept up with it cannot be judged');
   } else if (levels.length < 2) {
     notes.push('no linear region: a single load level shows no relation between load and response');
   } else {
-    while (linearEnd + 1 < levels.length && isLinear(linearEnd + 1)) linearEnd++;
+    let i = -1;
+    while (i + 1 < levels.length && isLinear(i + 1)) i++;
+    linearEnd = i;
   }
 
   // Collapse
@@ -154,7 +159,7 @@ export function findPhases(curve: LoadCurve, slo: Slo, usl: UslFit | null): Phas
           .map((c) => `${c.what} at ${w.load(levels[c.i]!.load, unit)}`)
           .join('; ')})`,
       );
-    } else if (linearEnd >= 0 && linearEnd < levels.length - 1) {
+    } else if (linearEnd !== null && linearEnd >= 0 && linearEnd < levels.length - 1) {
       kneeIndex = linearEnd;
       notes.push(`Kneedle found no knee; the knee is taken as the last linear level, ${w.load(levels[linearEnd]!.load, unit)}`);
     } else if (linearEnd === levels.length - 1) {
@@ -186,7 +191,7 @@ export function findPhases(curve: LoadCurve, slo: Slo, usl: UslFit | null): Phas
   const round = (x: number): number => Math.round(x * 10) / 10;
   return {
     phases: {
-      linearUntilRps: linearEnd >= 0 ? round(levels[linearEnd]!.rps) : null,
+      linearUntilRps: linearEnd !== null && linearEnd >= 0 ? round(levels[linearEnd]!.rps) : null,
       knee: knee && knee.latencyMs ? { rps: round(knee.rps), p95Ms: knee.latencyMs.p95 } : null,
       collapse: collapse ? { rps: round(collapse.offeredRps ?? collapse.rps), errorRate: Math.round(collapse.errorRate * 1e4) / 1e4 } : null,
       notes,

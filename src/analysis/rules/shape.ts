@@ -7,7 +7,8 @@ import * as w from '../wording.js';
 
 /** The first level where the system left its linear region (knee, latency rise or collapse), or null. */
 export function troubleStart(ev: Evidence): number | null {
-  const c = [ev.phases.kneeIndex, ev.degradeIndex, ev.phases.collapseIndex, ev.phases.linearEnd + 1 < ev.levels.length ? ev.phases.linearEnd + 1 : null].filter(
+  const le = ev.phases.linearEnd;
+  const c = [ev.phases.kneeIndex, ev.degradeIndex, ev.phases.collapseIndex, le !== null && le + 1 < ev.levels.length ? le + 1 : null].filter(
     (x): x is number => x !== null && x >= 0,
   );
   return c.length ? Math.min(...c) : null;
