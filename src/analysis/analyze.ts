@@ -128,6 +128,7 @@ export function analyze(result: Result, opts: AnalyzeOptions = {}): Result {
           peakConcurrency: usl.peakConcurrency,
           r2: usl.r2,
           dominant: usl.dominant,
+          peakThroughput: usl.peakThroughput,
         }
       : null,
     validity,

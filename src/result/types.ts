@@ -201,6 +201,8 @@ export interface Analysis {
     peakConcurrency: number | null;
     r2: number;
     dominant?: 'contention' | 'coherency' | 'none';
+    /** X(N*), the throughput the fit predicts at its peak; null without a peak */
+    peakThroughput?: number | null;
   } | null;
   validity: ValidityNote[];
   diagnoses: Diagnosis[];
