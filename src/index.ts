@@ -12,6 +12,12 @@ export type { ResolvedLoad } from './plan/patterns.js';
 export { parseDurationMs, parseRatePerSec, formatDurationMs } from './plan/units.js';
 export { parseThreshold, parseAbortRule } from './plan/thresholds.js';
 export type { ThresholdExpr, AbortExpr } from './plan/thresholds.js';
+export { compileTemplate, compileJsonTemplate, Vars } from './engine/scenario/template.js';
+export type { Template, JsonTemplate, VarScope, TemplateOptions } from './engine/scenario/template.js';
+export { evaluateThresholds } from './metrics/thresholds.js';
+export { AbortGuard, MIN_WINDOW_SAMPLES } from './engine/guard.js';
+export type { GuardSecond, GuardEndpointSecond, GuardTrip } from './engine/guard.js';
+export { REDACTED, isSecretHeader, redactHeaders, SecretRegistry } from './engine/redact.js';
 export { RESULT_SCHEMA } from './result/types.js';
 export type {
   Result,
@@ -28,6 +34,28 @@ export type {
   Verdict,
 } from './result/types.js';
 export { VERSION } from './version.js';
+export { startWatch, DEFAULT_WATCH_INTERVAL_MS } from './watch/session.js';
+export type { StartWatchOptions, WatchSession } from './watch/session.js';
+export { describeWatch } from './watch/describe.js';
+export type { DescribeWatchOptions } from './watch/describe.js';
+export type { Watcher, WatcherKind, WatchHeadline, WatchOutput, WatchWarning } from './watch/types.js';
+export { parseExposition } from './watch/exposition.js';
+export type { MetricFamily, MetricSample, MetricType } from './watch/exposition.js';
+export { histogramQuantile } from './watch/histogram-quantile.js';
+export { importFiles, IMPORTERS } from './formats/import.js';
+export type { Importer } from './formats/import.js';
+export { sniffKind, sniffTool, IMPORT_TOOLS } from './formats/sniff.js';
+export type { ImportTool, FileKind } from './formats/sniff.js';
+export { EXPORTERS, EXPORT_TOOLS } from './formats/export.js';
+export type { ExportTool } from './formats/export.js';
+export { renderMarkdown, renderSummary } from './report/markdown.js';
+export { renderHtml } from './report/html.js';
+export { renderJunit } from './report/junit.js';
+export { buildReportModel } from './report/model.js';
+export type { ReportModel } from './report/model.js';
+export { readResult, parseResult } from './report/read-result.js';
+export { writeReports, writeFileAtomic, renderJson } from './report/write.js';
+export type { WrittenReports } from './report/write.js';
 export { analyze } from './analysis/analyze.js';
 export type { AnalyzeOptions } from './analysis/analyze.js';
 export { fitUsl, uslThroughput } from './analysis/usl.js';
@@ -36,4 +64,3 @@ export { kneedle } from './analysis/kneedle.js';
 export type { KneedleOptions, KneedleResult, KneePoint, KneeCurve, KneeDirection } from './analysis/kneedle.js';
 export { parseSlo } from './analysis/slo.js';
 export type { Slo } from './analysis/slo.js';
-export { readResultFile, parseResult } from './result/read.js';

@@ -52,7 +52,9 @@ const us2ms = (us: number): number => Math.round(us) / 1000;
 
 /** The value at percentile `p` (0..100) in milliseconds; 0 for an empty histogram. */
 export function percentileMs(h: Histogram, p: number): number {
-  return h.totalCount === 0 ? 0 : us2ms(h.getValueAtPercentile(p));
+  // HdrHistogram answers with the top of the value's bucket, which can exceed the largest value
+  // recorded (p99 10,011 ms beside a max of 10,005 ms): a percentile is never above the max.
+  return h.totalCount === 0 ? 0 : us2ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
 }
 
 /** min, mean, p50, p90, p95, p99, p99.9, max and stdev in milliseconds (zeros when empty). */

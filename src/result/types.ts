@@ -88,7 +88,9 @@ export interface CriterionResult {
   /** the observed value in the metric's unit; null when there was nothing to observe */
   observed: number | null;
   pass: boolean;
-  unit?: 'ms' | 'ratio' | 'rps' | 'count';
+  unit?: 'ms' | 'ratio' | 'rps' | 'count' | 'bytes' | 'bytes/s';
+  /** why `observed` is null (e.g. no endpoint matched the tag filter), or how it was obtained */
+  note?: string;
 }
 
 /** One second of the run (or one interval of an imported time series). */

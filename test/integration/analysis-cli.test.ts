@@ -118,7 +118,7 @@ test('analyze --json prints only the analysed document; --slo overrides the SLO;
 test('analyze: a missing file, a non-result and a bad --slo are exit 2 with one line', async () => {
   const missing = await runCli(['analyze', join(dir, 'nope.json')], T);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /nope\.json: no such file/);
+  assert.match(missing.stderr, /nope\.json: .*no such file/);
   const k6 = join(dir, 'k6-summary.json');
   writeFileSync(k6, JSON.stringify({ metrics: { http_reqs: { count: 10 } } }));
   const nr = await runCli(['analyze', k6], T);
@@ -126,7 +126,7 @@ test('analyze: a missing file, a non-result and a bad --slo are exit 2 with one 
   assert.match(nr.stderr, /not a loadproof result.*loadproof import/);
   const junk = join(dir, 'junk.json');
   writeFileSync(junk, '{not json');
-  assert.match((await runCli(['analyze', junk], T)).stderr, /not valid JSON/);
+  assert.match((await runCli(['analyze', junk], T)).stderr, /not a JSON document/);
   const slo = await runCli(['analyze', poolFile, '--slo', 'p(95)>>3'], T);
   assert.equal(slo.code, 2);
   assert.equal(slo.stderr.trim().split('\n').length, 1);

@@ -1,16 +1,17 @@
 /**
  * `analyze <result.json> [--slo EXPR] [--headroom H] [--json] [-o FILE]`: re-runs the
  * interpretation on a stored result (loadproof's own or imported). It writes nothing unless
- * `-o/--write FILE` is given (FILE may be the input, to update it in place); it prints a text
+ * `-o/--write FILE` is given (written atomically; FILE may be the input, to update it in place); it prints a text
  * summary, or with --json the analysed result document and nothing else on stdout. The exit code
  * is the verdict's (CONTRACT.md "Exit codes").
  */
-import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { analyze } from '../../analysis/analyze.js';
 import * as w from '../../analysis/wording.js';
 import { badFile, badFlag } from '../../errors.js';
-import { readResultFile } from '../../result/read.js';
+import { readResult } from '../../report/read-result.js';
+import { renderJson, writeFileAtomic } from '../../report/write.js';
 import type { Result } from '../../result/types.js';
 import { exitCodeFor, hypothesisOutcome } from '../../result/verdict.js';
 import type { Io } from '../io.js';
@@ -32,17 +33,17 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--json', 'print the analysed result document on stdout')
     .option('-o, --write <file>', 'write the analysed result document to a file')
     .description('re-run the interpretation on a stored result')
-    .action((file: string, flags: AnalyzeFlags) => {
+    .action(async (file: string, flags: AnalyzeFlags) => {
       const headroom = Number(flags.headroom ?? '0.4');
       if (!/^\d*\.?\d+$/.test((flags.headroom ?? '0.4').trim()) || !(headroom >= 0 && headroom < 1)) {
         throw badFlag(`--headroom must be a number in [0, 1), got "${flags.headroom}"`, 'e.g. --headroom 0.4 keeps 40% in reserve', '--headroom');
       }
-      const input = readResultFile(file);
+      const input = await readResult(file);
       const result = analyze(input, { slo: flags.slo, headroom });
-      const doc = JSON.stringify(result, null, 2) + '\n';
+      const doc = renderJson(result);
       if (flags.write) {
         try {
-          writeFileSync(flags.write, doc);
+          await writeFileAtomic(resolve(flags.write), doc);
         } catch (e) {
           throw badFile(flags.write, `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }

@@ -1,16 +1,43 @@
+/**
+ * `loadproof export <plan> --to k6|locust|artillery|wrk [-o FILE]`: writes the equivalent test for
+ * another tool (stdout by default). `${env.NAME}` in the plan is kept as the tool's own environment
+ * lookup rather than substituted, so the exported file reads the environment when it runs.
+ */
 import type { Command } from 'commander';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Io } from '../io.js';
-import { notAvailable } from '../io.js';
 import type { SetExit } from './index.js';
+import { badFile, badFlag, ExitCode } from '../../errors.js';
+import { parsePlan } from '../../plan/parse.js';
+import { EXPORTERS, EXPORT_TOOLS, isExportTool } from '../../formats/export.js';
 
-export function register(program: Command, _io: Io, _setExit: SetExit): void {
+/** An environment whose every name reads back as its own `${env.NAME}` reference. */
+const keepEnvRefs = new Proxy({} as Record<string, string | undefined>, {
+  get: (_t, name) => (typeof name === 'string' ? `\${env.${name}}` : undefined),
+  has: () => true,
+});
+
+export function register(program: Command, io: Io, setExit: SetExit): void {
   program
     .command('export')
     .argument('<plan>', 'plan file')
     .requiredOption('--to <tool>', 'k6 | locust | artillery | wrk')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .description('write the equivalent test for another tool')
-    .action(() => {
-      throw notAvailable('export');
+    .action(async (file: string, opts: { to: string; output?: string }) => {
+      if (!isExportTool(opts.to)) throw badFlag(`--to ${opts.to} is not a tool loadproof exports to`, `use one of ${EXPORT_TOOLS.join(', ')}`, '--to');
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch {
+        throw badFile(file, 'cannot read the plan file');
+      }
+      const plan = parsePlan(text, { file, env: keepEnvRefs });
+      const out = EXPORTERS[opts.to](plan, file);
+      if (opts.output) {
+        await writeFile(opts.output, out);
+        io.err(`wrote ${opts.to} test to ${opts.output}\n`);
+      } else io.out(out);
+      setExit(ExitCode.ok);
     });
 }

@@ -1,16 +1,67 @@
-import type { Command } from 'commander';
+/**
+ * `loadproof report <result.json> [--format md|html|json|junit] [-o FILE]`: renders a stored result.
+ *
+ * Writes to stdout, or atomically to FILE (its folder is created). Without `--format`, the format
+ * follows FILE's extension (.md, .html, .json, .xml) and is Markdown otherwise. Rendering is not
+ * judging: the command exits 0 whatever the verdict (CI reads the verdict from the JUnit file or
+ * from `run`'s own exit code), and 2 when the file is not a loadproof result.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { ExitCode, badFile } from '../../errors.js';
+import { renderHtml } from '../../report/html.js';
+import { renderJunit } from '../../report/junit.js';
+import { renderMarkdown } from '../../report/markdown.js';
+import { readResult } from '../../report/read-result.js';
+import { renderJson, writeFileAtomic } from '../../report/write.js';
+import type { Result } from '../../result/types.js';
 import type { Io } from '../io.js';
-import { notAvailable } from '../io.js';
 import type { SetExit } from './index.js';
 
-export function register(program: Command, _io: Io, _setExit: SetExit): void {
+const FORMATS = ['md', 'html', 'json', 'junit'] as const;
+type Format = (typeof FORMATS)[number];
+
+const RENDERERS: Record<Format, (r: Result) => string> = {
+  md: renderMarkdown,
+  html: renderHtml,
+  json: renderJson,
+  junit: renderJunit,
+};
+
+const BY_EXTENSION: Record<string, Format> = { '.md': 'md', '.markdown': 'md', '.html': 'html', '.htm': 'html', '.json': 'json', '.xml': 'junit' };
+
+interface ReportOptions {
+  format: Format;
+  output?: string;
+}
+
+export function register(program: Command, io: Io, setExit: SetExit): void {
   program
     .command('report')
-    .argument('<result>', 'result.json')
-    .option('--format <f>', 'md | html | json | junit', 'md')
-    .option('-o, --output <file>', 'write to a file instead of stdout')
-    .description('render a stored result')
-    .action(() => {
-      throw notAvailable('report');
+    .argument('<result>', 'a result.json written by run, quick or import')
+    .addOption(new Option('--format <format>', 'md | html | json | junit (default: from -o\'s extension, else md)').choices(FORMATS).default('md'))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
+    .description('render a stored result as Markdown, self-contained HTML, JSON or JUnit XML')
+    .action(async (file: string, opts: ReportOptions, cmd: Command) => {
+      const result = await readResult(file);
+      let format = opts.format;
+      if (opts.output && cmd.getOptionValueSource('format') === 'default') {
+        format = BY_EXTENSION[extname(opts.output).toLowerCase()] ?? 'md';
+      }
+      const text = RENDERERS[format](result);
+      if (!opts.output) {
+        io.out(text);
+      } else {
+        const target = resolve(opts.output);
+        try {
+          await mkdir(dirname(target), { recursive: true });
+          await writeFileAtomic(target, text);
+        } catch (err) {
+          throw badFile(opts.output, `cannot write the report: ${(err as Error).message}`);
+        }
+        io.err(`loadproof: wrote ${format} report to ${target}\n`);
+      }
+      setExit(ExitCode.ok);
     });
 }

@@ -1,0 +1,20 @@
+/** `export`: the explicit list of exporters, plan → another tool's test file. */
+import type { Plan } from '../plan/schema.js';
+import { exportK6 } from './k6/export.js';
+import { exportLocust } from './locust/export.js';
+import { exportArtillery } from './artillery/export.js';
+import { exportWrk } from './wrk/export.js';
+
+export type ExportTool = 'k6' | 'locust' | 'artillery' | 'wrk';
+export const EXPORT_TOOLS: readonly ExportTool[] = ['k6', 'locust', 'artillery', 'wrk'];
+
+export const EXPORTERS: Readonly<Record<ExportTool, (plan: Plan, file?: string) => string>> = {
+  k6: exportK6,
+  locust: exportLocust,
+  artillery: exportArtillery,
+  wrk: exportWrk,
+};
+
+export function isExportTool(s: string): s is ExportTool {
+  return (EXPORT_TOOLS as readonly string[]).includes(s);
+}

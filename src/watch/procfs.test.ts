@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { argv0Name, listeningInodes, parseProcStat, parseStatusRssBytes } from './procfs.js';
+
+test('listeningInodes finds LISTEN sockets on a port in /proc/net/tcp and tcp6 text', () => {
+  const tcp = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 44211 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:0BB8 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 55555 1 0000000000000000 20 4 30 10 -1
+   2: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 44999 1 0000000000000000 100 0 0 10 0`;
+  assert.deepEqual(listeningInodes(tcp, 3000), ['44211']); // 0x0BB8 = 3000; the established one is not a listener
+  assert.deepEqual(listeningInodes(tcp, 8080), ['44999']);
+  const tcp6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000001000000:0BB8 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 77001 1 0000000000000000 100 0 0 10 0`;
+  assert.deepEqual(listeningInodes(tcp6, 3000), ['77001']);
+});
+
+test('parseProcStat reads ticks, start time and threads after a comm with spaces and parentheses', () => {
+  const line = '4242 (my (odd) proc) S 1 4242 4242 0 -1 4194560 1200 0 0 0 350 120 0 0 20 0 7 0 98765 1000000 2500 18446744073709551615';
+  const s = parseProcStat(line);
+  assert.equal(s.pid, 4242);
+  assert.equal(s.comm, 'my (odd) proc');
+  assert.equal(s.cpuTicks, 470);
+  assert.equal(s.threads, 7);
+  assert.equal(s.startTicks, 98765);
+});
+
+test('parseStatusRssBytes and argv0Name', () => {
+  assert.equal(parseStatusRssBytes('Name:\tnode\nVmRSS:\t  204800 kB\nThreads:\t7\n'), 204800 * 1024);
+  assert.equal(parseStatusRssBytes('Name:\tkthreadd\n'), 0);
+  assert.equal(argv0Name('/usr/bin/node\0server.js\0'), 'node');
+  assert.equal(argv0Name('postgres: app shop 127.0.0.1(5000) idle\0\0'), 'postgres:');
+});

@@ -1,0 +1,214 @@
+/**
+ * `loadproof export`: the exported Locust and Artillery files are run by the real tools for a few
+ * seconds against a local target (test/tools/fixture-target.ts on 127.0.0.1) and must complete
+ * having sent requests that the target counted; the exported wrk script is run by wrk; the exported
+ * k6 script is parsed as an ES module with acorn and its `options` evaluated.
+ *
+ * Every foreign process is bounded by a timeout and killed by its own PID. Artillery runs with
+ * test/tools/loopback-only.cjs preloaded (NODE_OPTIONS=--require): Artillery 2 sends a telemetry
+ * event to an outside host at exit even with ARTILLERY_DISABLE_TELEMETRY=true; the preload makes
+ * every non-loopback lookup and connection fail at once, so nothing leaves the machine.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import vm from 'node:vm';
+import * as acorn from 'acorn';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
+import { startFixtureTarget } from '../tools/fixture-target.js';
+
+function plan(target: string, model: 'open' | 'closed'): string {
+  return `name: interop export
+hypothesis: the items API answers
+target: ${target}
+load:
+  model: ${model}
+  stages:
+    - { duration: 2s, target: 4 }
+    - { duration: 2s, target: 4 }
+thresholds:
+  http_req_duration: ["p(95)<200", "p(99)<500"]
+  http_req_failed: ["rate<0.01"]
+abort:
+  http_req_failed: "rate>0.05 for 10s"
+defaults:
+  headers: { User-Agent: loadproof-export-test }
+scenarios:
+  - name: browse
+    weight: 3
+    setup:
+      - post: /auth/login
+        json: { email: "test@example.com", password: "x" }
+        capture: { token: "$.token" }
+    flow:
+      - get: /items
+        headers: { Authorization: "Bearer {{ token }}" }
+        expect: { status: 200, maxDuration: 500ms }
+      - think: 100ms..200ms
+  - name: create
+    weight: 1
+    flow:
+      - post: /items
+        json: { name: "{{ $randomString() }}", value: 42 }
+        expect: { status: 201 }
+`;
+}
+
+interface Ran {
+  code: number | null;
+  out: string;
+}
+
+/** Spawns a tool, bounded by `timeoutMs` (then SIGKILL to its PID only). */
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+async function exportTo(tool: string, planText: string, dir: string, ext: string): Promise<string> {
+  const planFile = join(dir, 'plan.yaml');
+  writeFileSync(planFile, planText);
+  const outFile = join(dir, `exported.${ext}`);
+  const r = await runCli(['export', planFile, '--to', tool, '-o', outFile], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  return outFile;
+}
+
+test('exported locustfile runs in Locust against a local target and completes', async () => {
+  const target = await startFixtureTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'lp-export-locust-'));
+  try {
+    const file = await exportTo('locust', plan(target.url, 'closed'), dir, 'py');
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /class PlanUser\(HttpUser\):/);
+    assert.match(text, /@task\(3\)/);
+    assert.match(text, /def on_start\(self\):/);
+    assert.match(text, /wait_time = between\(0\.1, 0\.2\)/);
+    assert.match(text, /class PlanShape\(LoadTestShape\):/);
+    // the shape ends the run after 4 s (Locust refuses --run-time with a shape); the timeout is the backstop
+    const r = await run('locust', ['-f', file, '--headless', '-H', target.url, '--stop-timeout', '2', '--only-summary'], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
+    assert.equal(r.code, 0, r.out.slice(-3000));
+    assert.ok((target.counts.get('POST /auth/login') ?? 0) >= 1, 'per-user login ran');
+    assert.ok((target.counts.get('GET /items') ?? 0) >= 5, `GET /items: ${target.counts.get('GET /items')}`);
+    assert.ok((target.counts.get('POST /items') ?? 0) >= 1);
+    assert.ok(target.bearerSeen >= 5, 'the captured token was sent back');
+  } finally {
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exported Artillery script runs in Artillery against a local target and completes', async () => {
+  const bin = join(REPO_ROOT, 'test/tools/node_modules/.bin/artillery');
+  assert.ok(existsSync(bin), 'artillery is installed by `npm ci --prefix test/tools` (see .ci/run)');
+  const target = await startFixtureTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'lp-export-art-'));
+  try {
+    const file = await exportTo('artillery', plan(target.url, 'open'), dir, 'yml');
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /arrivalRate: 0\n\s+name: stage 1\n\s+rampTo: 4/);
+    assert.match(text, /weight: 3/);
+    assert.match(text, /capture:\n\s+json: \$\.token\n\s+as: token/);
+    const report = join(dir, 'report.json');
+    const env = {
+      ...process.env,
+      ARTILLERY_DISABLE_TELEMETRY: 'true',
+      NODE_OPTIONS: `--require ${join(REPO_ROOT, 'test/tools/loopback-only.cjs')}`,
+    };
+    const r = await run(bin, ['run', '-o', report, file], { cwd: dir, env, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.out.slice(-3000));
+    assert.ok((target.counts.get('POST /auth/login') ?? 0) >= 1);
+    assert.ok((target.counts.get('GET /items') ?? 0) >= 3, `GET /items: ${target.counts.get('GET /items')}`);
+    assert.ok(target.bearerSeen >= 3, 'the captured token was sent back');
+    // and loadproof imports what Artillery wrote
+    const imp = await runCli(['import', report, '--json', '--out', join(dir, 'imported')], { timeoutMs: 60_000 });
+    const result = JSON.parse(imp.stdout) as { summary: { requests: number } };
+    const served = [...target.counts.values()].reduce((a, b) => a + b, 0);
+    assert.equal(result.summary.requests, served);
+  } finally {
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exported k6 script parses as an ES module using the k6 API shape', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-export-k6-'));
+  try {
+    for (const model of ['open', 'closed'] as const) {
+      const file = await exportTo('k6', plan('http://127.0.0.1:3000', model), dir, `${model}.js`);
+      const text = readFileSync(file, 'utf8');
+      const ast = acorn.parse(text, { ecmaVersion: 'latest', sourceType: 'module' });
+      const imports = ast.body.filter((n): n is acorn.ImportDeclaration => n.type === 'ImportDeclaration').map((n) => String(n.source.value));
+      assert.deepEqual(imports.sort(), ['k6', 'k6/http']);
+      const exported = new Map<string, acorn.Node>();
+      for (const n of ast.body) {
+        if (n.type !== 'ExportNamedDeclaration' || !n.declaration) continue;
+        const d = n.declaration;
+        if (d.type === 'FunctionDeclaration') exported.set(d.id.name, d);
+        if (d.type === 'VariableDeclaration') for (const v of d.declarations) if (v.id.type === 'Identifier' && v.init) exported.set(v.id.name, v.init);
+      }
+      const init = exported.get('options')!;
+      assert.ok(init, 'exports options');
+      const options = JSON.parse(JSON.stringify(vm.runInNewContext(`(${text.slice(init.start, init.end)})`))) as {
+        scenarios: Record<string, { executor: string; exec: string; stages: Array<{ duration: string; target: number }> }>;
+        thresholds: Record<string, unknown[]>;
+      };
+      assert.deepEqual(Object.keys(options.scenarios), ['browse', 'create']);
+      for (const s of Object.values(options.scenarios)) {
+        assert.equal(s.executor, model === 'open' ? 'ramping-arrival-rate' : 'ramping-vus');
+        assert.ok(exported.has(s.exec), `exec function ${s.exec} is exported`);
+        assert.deepEqual(s.stages.map((x) => x.duration), ['2s', '2s']);
+      }
+      assert.equal(options.scenarios.browse!.stages[1]!.target, 3, '3/4 of the load by weight');
+      assert.deepEqual(options.thresholds.http_req_duration, ['p(95)<200', 'p(99)<500']);
+      assert.deepEqual(options.thresholds.http_req_failed, ['rate<0.01', { threshold: 'rate<=0.05', abortOnFail: true, delayAbortEval: '10s' }]);
+      assert.match(text, /if \(!vars\.__setupDone\) \{/);
+      assert.match(text, /vars\["token"\] = res\.json\("token"\);/);
+      assert.match(text, /"Authorization": `Bearer \$\{vars\["token"\]\}`/);
+      assert.match(text, /check\(res, \{ "GET \/items: status 200": \(r\) => \[200\]\.includes\(r\.status\)/);
+      assert.match(text, /sleep\(0\.1 \+ Math\.random\(\) \* 0\.1\);/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exported wrk script runs in wrk; the header says what wrk cannot express', async () => {
+  const target = await startFixtureTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'lp-export-wrk-'));
+  try {
+    const single = `name: one endpoint\ntarget: ${target.url}\nload:\n  stages: [{ duration: 1s, target: 50 }]\nscenarios:\n  - name: create\n    flow:\n      - post: /items\n        json: { name: "{{ $randomString() }}" }\n`;
+    const file = await exportTo('wrk', single, dir, 'lua');
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /--\s+wrk -t\d+ -c\d+ -d1s --latency -s <this file>/);
+    assert.match(text, /-R50/);
+    const r = await run('wrk', ['-t1', '-c2', '-d1s', '-s', file, target.url], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.out);
+    assert.ok((target.counts.get('POST /items') ?? 0) >= 10, `POST /items: ${target.counts.get('POST /items')}`);
+    const multi = await exportTo('wrk', plan(target.url, 'open'), dir, 'multi.lua');
+    const m = readFileSync(multi, 'utf8');
+    assert.match(m, /What wrk cannot express from this plan:/);
+    assert.match(m, /several scenarios \(browse, create\)/);
+    assert.match(m, /think time/);
+    assert.match(m, /ramps and stages/);
+  } finally {
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,265 @@
+/**
+ * `loadproof import` on real fixtures (see each src/formats/<tool>/fixtures/README.md): imported
+ * totals and percentiles are checked against what the tool itself printed for that run, and a
+ * garbled and a truncated file of each format fail with exit 2 naming what was expected.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
+import type { Result } from '../../src/result/types.js';
+
+const FX = (tool: string, file: string): string => join(REPO_ROOT, 'src/formats', tool, 'fixtures', file);
+
+async function importJson(files: string[], extra: string[] = []): Promise<{ code: number | null; result: Result; stderr: string }> {
+  const out = mkdtempSync(join(tmpdir(), 'lp-import-'));
+  try {
+    const r = await runCli(['import', ...files, '--json', '--out', out, ...extra], { timeoutMs: 60_000 });
+    assert.ok(r.stdout.startsWith('{'), `expected JSON on stdout, got: ${r.stdout.slice(0, 200)} ${r.stderr}`);
+    const result = JSON.parse(r.stdout) as Result;
+    // the same document was written into the folder
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')), result);
+    return { code: r.code, result, stderr: r.stderr };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** Runs import on a broken copy; expects exit 2, one line naming the file, and no result folder. */
+async function expectBadInput(name: string, text: string, pattern: RegExp, from?: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-bad-'));
+  try {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const out = join(dir, 'out');
+    const r = await runCli(['import', file, '--out', out, ...(from ? ['--from', from] : [])], { timeoutMs: 60_000 });
+    assert.equal(r.code, 2, `exit code for ${name}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.ok(r.stderr.startsWith(`loadproof: ${name}`) || r.stderr.startsWith(`loadproof: ${file}`), r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+    assert.equal(existsSync(out), false, 'nothing half-imported');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const truncate = (text: string, fraction: number): string => text.slice(0, Math.floor(text.length * fraction));
+
+test('wrk --latency: totals, errors and percentiles as wrk printed them', async () => {
+  const { result: r, code } = await importJson([FX('wrk', 'wrk-latency.txt')]);
+  assert.equal(code, 0);
+  assert.equal(r.source, 'wrk');
+  assert.equal(r.stop?.reason, 'imported');
+  assert.equal(r.analysis, null);
+  assert.deepEqual(r.steps, []);
+  // printed: "17014 requests in 3.01s", "Non-2xx or 3xx responses: 2430", "Requests/sec: 5652.50"
+  assert.equal(r.summary.requests, 17014);
+  assert.equal(r.summary.errors, 2430);
+  assert.equal(r.summary.throughputRps, 5652.5);
+  assert.equal(r.durationSec, 3.01);
+  // printed: Latency 6.26ms 19.13ms 187.60ms; 50% 2.36ms 90% 5.81ms 99% 126.22ms
+  assert.equal(r.summary.latencyMs.mean, 6.26);
+  assert.equal(r.summary.latencyMs.max, 187.6);
+  assert.equal(r.summary.latencyMs.p50, 2.36);
+  assert.equal(r.summary.latencyMs.p90, 5.81);
+  assert.equal(r.summary.latencyMs.p99, 126.22);
+  assert.equal(r.summary.latencyMs.p95, null, 'wrk 4 does not print p95');
+  assert.deepEqual(r.timeline, []);
+  assert.ok(r.limitations?.some((l) => l.includes('wrk records no time series: phases cannot be detected')));
+  assert.equal(r.plan.target, 'http://127.0.0.1:18431/flaky');
+});
+
+test('wrk without --latency has no percentiles; wrk2 reads the corrected and uncorrected distributions', async () => {
+  const plain = (await importJson([FX('wrk', 'wrk.txt')])).result;
+  assert.equal(plain.summary.requests, 6824);
+  assert.equal(plain.summary.latencyMs.p50, null);
+  assert.equal(plain.summary.latencyMs.max, 33.89);
+  const w2 = (await importJson([FX('wrk', 'wrk2-documented.txt')])).result;
+  assert.equal(w2.summary.latencyBasis, 'intended');
+  assert.equal(w2.summary.latencyMs.p50, 20.11);
+  assert.equal(w2.summary.latencyMs.p999, 54.02);
+  assert.ok(w2.summary.latencyMs.p95 !== null && w2.summary.latencyMs.p95 > 28.3 && w2.summary.latencyMs.p95 < 49.5);
+  assert.ok(w2.summary.serviceTimeMs, 'uncorrected distribution kept beside the corrected one');
+  assert.ok(w2.summary.serviceTimeMs.p99 < w2.summary.latencyMs.p99, 'correction only adds latency');
+});
+
+test('ab: text totals, percentiles from the -e CSV, timeline and exact histogram from -g', async () => {
+  const text = (await importJson([FX('ab', 'ab.txt')])).result;
+  // printed: Complete requests 2000, Non-2xx responses 286, Requests per second 2170.15, 50% 4, 95% 10, 99% 18, 100% 38
+  assert.equal(text.summary.requests, 2000);
+  assert.equal(text.summary.errors, 286);
+  assert.equal(text.summary.throughputRps, 2170.15);
+  assert.deepEqual([text.summary.latencyMs.p50, text.summary.latencyMs.p95, text.summary.latencyMs.p99, text.summary.latencyMs.max], [4, 10, 18, 38]);
+  assert.ok(text.warnings?.some((w) => w.message.includes('1714 "Length" failures')));
+  const withE = (await importJson([FX('ab', 'ab.txt'), FX('ab', 'ab-percentiles.csv')])).result;
+  const csv = readFileSync(FX('ab', 'ab-percentiles.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const at = (p: number): number => csv.find((r) => r[0] === p)![1]!;
+  assert.equal(withE.summary.latencyMs.p50, at(50));
+  assert.equal(withE.summary.latencyMs.p99, at(99));
+  const withG = (await importJson([FX('ab', 'ab.txt'), FX('ab', 'ab-gnuplot.tsv')])).result;
+  assert.ok(withG.timeline.length >= 1);
+  assert.equal(withG.timeline.reduce((a, p) => a + p.rps, 0), 2000, 'every gnuplot row lands in one interval');
+  assert.ok(withG.summary.hdr && withG.timeline.every((p) => p.hdr));
+  // ab prints whole milliseconds; the histogram keeps 3 significant digits (10 ms ↔ 10.007 ms)
+  assert.ok(Math.abs(withG.summary.latencyMs.p50 - 4) <= 0.01);
+  assert.ok(Math.abs(withG.summary.latencyMs.max - 38) <= 0.05);
+});
+
+test('hey: printed summary and the per-request CSV', async () => {
+  const t = (await importJson([FX('hey', 'hey.txt')])).result;
+  // printed: [200] 1714, [500] 286, Requests/sec 3766.0715, 50% in 0.0023 secs, 99% in 0.0088 secs, Slowest 0.0109
+  assert.equal(t.summary.requests, 2000);
+  assert.equal(t.summary.errors, 286);
+  assert.deepEqual(t.summary.statusCodes, { '200': 1714, '500': 286 });
+  assert.equal(t.summary.throughputRps, 3766.0715);
+  assert.equal(t.summary.latencyMs.p50, 2.3);
+  assert.equal(t.summary.latencyMs.p99, 8.8);
+  assert.equal(t.summary.latencyMs.max, 10.9);
+  const c = (await importJson([FX('hey', 'hey.csv')])).result;
+  const rows = readFileSync(FX('hey', 'hey.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]) * 1000);
+  rows.sort((a, b) => a - b);
+  assert.equal(c.summary.requests, rows.length);
+  // HdrHistogram keeps 3 significant digits: within 0.1% (+ 1 µs) of the exact order statistic
+  const exact = (p: number): number => rows[Math.ceil((p / 100) * rows.length) - 1]!;
+  for (const [p, got] of [[50, c.summary.latencyMs.p50], [95, c.summary.latencyMs.p95], [99, c.summary.latencyMs.p99]] as const) {
+    assert.ok(Math.abs(got - exact(p)) <= exact(p) * 0.001 + 0.002, `p${p}: ${got} vs ${exact(p)}`);
+  }
+  assert.equal(c.timeline.reduce((a, p) => a + p.rps, 0), rows.length);
+  assert.ok(c.timeline.some((p) => p.inFlight !== null && p.inFlight > 1), 'mean concurrency per interval from the samples');
+});
+
+test('Locust: stats, history and failures found by prefix, as Locust printed them', async () => {
+  // any one file of the family will do
+  const { result: r } = await importJson([FX('locust', 'run_failures.csv')]);
+  const printed = readFileSync(FX('locust', 'locust-output.txt'), 'utf8');
+  // the last statistics table Locust printed (the first ones are periodic progress tables)
+  const agg = [...printed.matchAll(/^\s+Aggregated\s+(\d+)\s+(\d+)\(/gm)].at(-1)!;
+  assert.equal(r.summary.requests, Number(agg[1]));
+  assert.equal(r.summary.errors, Number(agg[2]));
+  // the last "Response time percentiles" table: 50% … 99.9% columns of the Aggregated row
+  const pct = [...printed.matchAll(/^\s+Aggregated((?:\s+\d+){12})\s*$/gm)].at(-1)![1]!.trim().split(/\s+/).map(Number);
+  assert.equal(r.summary.latencyMs.p50, pct[0]);
+  assert.equal(r.summary.latencyMs.p90, pct[4]);
+  assert.equal(r.summary.latencyMs.p95, pct[5]);
+  assert.equal(r.summary.latencyMs.p99, pct[7]);
+  assert.equal(r.summary.latencyMs.p999, pct[8]);
+  const flaky = r.endpoints.find((e) => e.name === '/flaky')!;
+  assert.equal(flaky.method, 'GET');
+  const flakyRow = [...printed.matchAll(/^GET\s+\/flaky\s+(\d+)\s+(\d+)\(/gm)].at(-1)!;
+  assert.equal(flaky.requests, Number(flakyRow[1]));
+  assert.equal(flaky.errors, Number(flakyRow[2]));
+  assert.equal(flaky.statusCodes['500'], flaky.errors, 'status parsed from the failure messages');
+  assert.ok(r.timeline.length >= 15);
+  assert.equal(r.timeline.reduce((a, p) => a + Math.round(p.rps * (p.durationSec ?? 1)), 0), r.summary.requests, 'interval counts add up');
+  assert.ok(r.timeline.some((p) => p.vus === 10));
+});
+
+test('Artillery: aggregate totals and per-endpoint metrics, as Artillery printed them', async () => {
+  const { result: r } = await importJson([FX('artillery', 'report.json')]);
+  const printed = readFileSync(FX('artillery', 'artillery-output.txt'), 'utf8');
+  const final = printed.slice(printed.lastIndexOf('Summary report'));
+  const field = (name: string): number => Number(new RegExp(`^${name.replace(/\./g, '\\.')}:\\s*\\.+\\s*([\\d.]+)`, 'm').exec(final)![1]);
+  const rt = final.slice(final.indexOf('http.response_time:'));
+  const stat = (name: string): number => Number(new RegExp(`^\\s+${name}:\\s*\\.+\\s*([\\d.]+)`, 'm').exec(rt)![1]);
+  assert.equal(r.summary.requests, field('http.requests'));
+  assert.equal(r.summary.statusCodes?.['500'], field('http.codes.500'));
+  assert.equal(r.summary.errors, field('http.codes.500'));
+  assert.equal(r.summary.latencyMs.p50, stat('median'));
+  assert.equal(r.summary.latencyMs.p95, stat('p95'));
+  assert.equal(r.summary.latencyMs.p99, stat('p99'));
+  assert.equal(r.summary.latencyMs.max, stat('max'));
+  assert.deepEqual(r.endpoints.map((e) => e.name), ['/auth/login', '/flaky', '/items', '/slow']);
+  assert.equal(r.endpoints.reduce((a, e) => a + e.requests, 0), r.summary.requests);
+  assert.equal(r.timeline.reduce((a, p) => a + (p.statusCodes?.['200'] ?? 0) + (p.statusCodes?.['500'] ?? 0), 0), field('http.responses'));
+});
+
+test('k6: --out json rebuilt from points agrees with the summary export of the same run; thresholds judged', async () => {
+  const pts = await importJson([FX('k6', 'k6-out.ndjson')]);
+  const sum = await importJson([FX('k6', 'k6-summary.json')]);
+  const s = JSON.parse(readFileSync(FX('k6', 'k6-summary.json'), 'utf8')) as { metrics: Record<string, Record<string, number>> };
+  const expected = JSON.parse(readFileSync(FX('k6', 'k6-expected.json'), 'utf8')) as Record<string, number>;
+  const d = s.metrics.http_req_duration!;
+  assert.equal(pts.result.summary.requests, s.metrics.http_reqs!.count);
+  assert.equal(pts.result.summary.errors, s.metrics.http_req_failed!.passes);
+  assert.equal(sum.result.summary.requests, s.metrics.http_reqs!.count);
+  assert.equal(sum.result.summary.latencyMs.p95, Math.round(d['p(95)']! * 1000) / 1000);
+  // percentiles from histograms (0.1%) vs k6's interpolated ones: within 1% or one sample's gap
+  for (const [k, got] of [['med', pts.result.summary.latencyMs.p50], ['p(90)', pts.result.summary.latencyMs.p90], ['p(95)', pts.result.summary.latencyMs.p95]] as const) {
+    assert.ok(Math.abs(got - d[k]!) <= d[k]! * 0.01 + 0.3, `${k}: ${got} vs ${d[k]}`);
+  }
+  // threshold outcomes: the summary's own (true = failed) and the ones re-judged from points agree
+  const outcome = (r: Result): string[] => r.criteria.map((c) => `${c.metric} ${c.condition} ${c.pass}`).sort();
+  assert.deepEqual(outcome(pts.result), outcome(sum.result));
+  assert.equal(pts.code, 1, 'a failed threshold exits 1, as k6 does');
+  const p99 = pts.result.criteria.find((c) => c.condition === 'p(99)<25')!;
+  assert.ok(Math.abs(p99.observed! - expected['p(99)']!) <= expected['p(99)']! * 0.01 + 0.3);
+  assert.equal(pts.result.summary.checks?.fails, s.metrics.checks!.fails);
+  assert.ok(pts.result.timeline.length >= 2 && pts.result.timeline.every((p) => p.vus === 6));
+  assert.deepEqual(pts.result.endpoints.map((e) => e.name), ['create item', 'flaky', 'list items', 'slow']);
+});
+
+test('Gatling simulation.log: requests, KO status codes and users', async () => {
+  const { result: r } = await importJson([FX('gatling', 'simulation.log')]);
+  const lines = readFileSync(FX('gatling', 'simulation.log'), 'utf8').trim().split('\n');
+  const reqs = lines.filter((l) => l.startsWith('REQUEST\t'));
+  assert.equal(r.summary.requests, reqs.length);
+  assert.equal(r.summary.errors, reqs.filter((l) => l.split('\t')[5] === 'KO').length);
+  assert.equal(r.summary.statusCodes?.['500'], r.summary.errors);
+  assert.equal(r.tool.version, '3.9.5');
+  const ms = reqs.map((l) => Number(l.split('\t')[4]) - Number(l.split('\t')[3])).sort((a, b) => a - b);
+  assert.equal(r.summary.latencyMs.max, ms[ms.length - 1]);
+  assert.ok(Math.abs(r.summary.latencyMs.p50 - ms[Math.ceil(0.5 * ms.length) - 1]!) <= 0.01);
+  assert.ok(r.timeline.some((p) => p.vus === 6));
+});
+
+test('format sniffing: a file no tool wrote, and --from naming another tool', async () => {
+  await expectBadInput('notes.txt', 'hello\nworld\n', /cannot tell which tool wrote this file \(hint: pass --from/);
+  await expectBadInput('wrk.txt', readFileSync(FX('hey', 'hey.txt'), 'utf8'), /expected "Running <duration> test @ <url>" line \(is this wrk output\?/, 'wrk');
+});
+
+test('garbled and truncated files fail with exit 2 naming what was expected', async () => {
+  const wrk = readFileSync(FX('wrk', 'wrk-latency.txt'), 'utf8');
+  await expectBadInput('wrk.txt', wrk.split('\n').slice(0, 9).join('\n'), /wrk\.txt:\d+: expected "<n> requests in <time>, <bytes> read" line \(is this wrk output\? it looks truncated\)/);
+  await expectBadInput('wrk.txt', wrk.replace('Latency     6.26ms', 'Latency     fast'), /expected latencies like "6\.26ms"/);
+  const ab = readFileSync(FX('ab', 'ab.txt'), 'utf8');
+  await expectBadInput('ab.txt', truncate(ab, 0.5), /ab\.txt:\d+: expected "Requests per second:" line \(is this ab output\? it looks truncated\)/);
+  await expectBadInput('ab.txt', ab.replace(/^Complete requests:.*$/m, 'Complete requests: many'), /expected "Complete requests:" line/);
+  const hey = readFileSync(FX('hey', 'hey.txt'), 'utf8');
+  await expectBadInput('hey.txt', truncate(hey, 0.3), /expected "Status code distribution:" line \(is this hey output\?/);
+  const heyCsv = readFileSync(FX('hey', 'hey.csv'), 'utf8');
+  await expectBadInput('hey.csv', heyCsv.slice(0, heyCsv.lastIndexOf(',')), /hey\.csv:\d+: expected 8 hey -o csv columns, found 7 \(the file looks truncated\)/);
+  await expectBadInput('hey.csv', heyCsv.replace(/\n0\.\d+,/, '\nquick,'), /expected a number in column "response-time"/);
+  const stats = readFileSync(FX('locust', 'run_stats.csv'), 'utf8');
+  await expectBadInput('run_stats.csv', stats.split('\n').slice(0, 3).join('\n') + '\n', /expected the "Aggregated" row \(the file looks truncated\)/);
+  await expectBadInput('run_stats.csv', stats.replace(/^GET,\/flaky,\d+/m, 'GET,/flaky,lots'), /expected a number in column "Request Count"/);
+  const art = readFileSync(FX('artillery', 'report.json'), 'utf8');
+  await expectBadInput('report.json', truncate(art, 0.6), /report\.json:\d+:\d+: expected an Artillery report .*the file looks truncated/, 'artillery');
+  await expectBadInput('report.json', '{"aggregate": {"latency": {}}, "intermediate": []}', /this looks like an Artillery 1 report/);
+  const k6 = readFileSync(FX('k6', 'k6-out.ndjson'), 'utf8');
+  await expectBadInput('k6.json', truncate(k6, 0.5), /k6\.json:\d+: expected one k6 JSON output record per line .*the file looks truncated/);
+  await expectBadInput('k6.json', k6.replace('"value":6', '"value":"six"'), /expected a point with a numeric "value"/);
+  const k6s = readFileSync(FX('k6', 'k6-summary.json'), 'utf8');
+  await expectBadInput('summary.json', truncate(k6s, 0.7), /summary\.json:\d+:\d+: expected a k6 --summary-export JSON document \(the JSON ends early/, 'k6');
+  const gat = readFileSync(FX('gatling', 'simulation.log'), 'utf8');
+  await expectBadInput('simulation.log', gat.slice(0, gat.indexOf('\tOK', gat.indexOf('REQUEST')) ), /simulation\.log:\d+: expected REQUEST <groups> <name> <start ms> <end ms> OK\|KO <message> \(the file looks truncated\)/);
+  await expectBadInput('simulation.log', gat.replace(/^RUN\t.*\n/, ''), /expected a "RUN<TAB>…" record/, 'gatling');
+  await expectBadInput('simulation.log', '\u0000\u0005binary', /binary simulation\.log of Gatling 3\.12 or later/, 'gatling');
+});
+
+test('import writes a new folder under loadproof-results by default', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'lp-cwd-'));
+  try {
+    const r = await runCli(['import', FX('wrk', 'wrk.txt')], { cwd, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const dirs = readdirSync(join(cwd, 'loadproof-results'));
+    assert.equal(dirs.length, 1);
+    assert.match(dirs[0]!, /^wrk-\d{8}-\d{6}$/);
+    assert.match(r.stdout, /imported wrk output from .*wrk\.txt → loadproof-results\/wrk-\d{8}-\d{6}\/result\.json/);
+    assert.match(r.stdout, /requests 6824, errors 0/);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
