@@ -401,8 +401,8 @@ export function toStepResult(s: AnalysisStep): StepResult | null {
   if (!s.latencyMs) return null;
   const out: StepResult = {
     index: s.index,
-    startSec: s.startSec,
-    endSec: s.endSec,
+    startSec: r3(s.startSec),
+    endSec: r3(s.endSec),
     offeredRps: s.offeredRps === null ? null : r1(s.offeredRps),
     rps: r1(s.rps),
     errorRate: Math.round(s.errorRate * 1e5) / 1e5,

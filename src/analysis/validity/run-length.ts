@@ -3,7 +3,8 @@
  *   warn  a soak whose constant load lasted under 30 minutes: slow leaks may not show, results
  *         are exploratory (the same bound as the soak pattern's own, plan/patterns.ts)
  *   warn  a stepped run (stress, breakpoint, or 3+ holds) with holds under 10 s: latency has no
- *         time to settle (each hold also leaves out its first second)
+ *         time to settle (each hold also leaves out its first second); the last step of a run
+ *         stopped early is not counted
  */
 import type { Result, ValidityNote } from '../../result/types.js';
 import type { Evidence } from '../evidence.js';
@@ -25,7 +26,10 @@ export function runLength(result: Result, ev: Evidence): ValidityNote[] {
       });
     }
   }
-  const holds = ev.steps.filter((s) => s.shape === 'hold');
+  // a run stopped early (guard, Ctrl-C) cuts its last step short: that is the stop, not the design
+  const cut = result.stop?.reason === 'aborted' || result.stop?.reason === 'interrupted';
+  const last = ev.steps[ev.steps.length - 1];
+  const holds = ev.steps.filter((s) => s.shape === 'hold' && !(cut && s === last));
   if (type === 'stress' || type === 'breakpoint' || holds.length >= 3) {
     const short = holds.filter((s) => s.endSec - s.startSec < STEP_MIN_SEC);
     if (short.length) {
