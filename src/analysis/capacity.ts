@@ -43,6 +43,16 @@ export function estimateCapacity(curve: LoadCurve, slo: Slo, headroom = DEFAULT_
 
   if (curve.kind === 'achieved') {
     const ok = levels.filter((_, i) => judged[i]!.pass);
+    const unknown = judged.filter((j) => j.unknown);
+    if (ok.length === 0 && unknown.length === levels.length) {
+      return {
+        ...base,
+        maxSustainableRps: null,
+        breakingPointRps,
+        recommendedMaxRps: null,
+        statement: `The SLO (${slo.text}) could not be judged: the result does not record ${[...new Set(unknown.flatMap((j) => j.unjudged))].join(', ')}.${breakingText}`,
+      };
+    }
     if (ok.length === 0) {
       const why = levels.length === 1 ? ` (${judged[0]!.failures.join(', ')})` : '';
       const where = levels.length === 1 ? 'over the run' : `in any of the ${levels.length} windows`;
@@ -63,6 +73,20 @@ export function estimateCapacity(curve: LoadCurve, slo: Slo, headroom = DEFAULT_
   }
 
   const firstFail = judged.findIndex((j) => !j.pass);
+  if (firstFail >= 0 && judged[firstFail]!.unknown) {
+    // the source did not record what the SLO asks for: say so rather than guess
+    const what = [...new Set(judged[firstFail]!.unjudged)].join(', ');
+    const max = firstFail > 0 ? round(levels[firstFail - 1]!.rps) : null;
+    return {
+      ...base,
+      maxSustainableRps: max,
+      breakingPointRps,
+      recommendedMaxRps: max === null ? null : round(max * (1 - headroom)),
+      statement:
+        (firstFail > 0 ? `The SLO (${slo.text}) held up to ${w.rps(max!)}; beyond it ` : `The SLO (${slo.text}) could not be judged: `) +
+        `the result does not record ${what} per load level.${breakingText}`,
+    };
+  }
   if (firstFail === -1) {
     const top = levels[levels.length - 1]!;
     const max = round(top.rps);

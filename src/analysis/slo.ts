@@ -146,6 +146,12 @@ export interface SloSubject {
  * judgement errs on the strict side, and `approx` says so. Null when it cannot be known.
  */
 export function stepLatency(s: SloSubject, a: Aggregation): { ms: number; approx: boolean } | null {
+  const v = rawStepLatency(s, a);
+  // imported summaries may hold null for a statistic their tool did not report
+  return v && typeof v.ms === 'number' && Number.isFinite(v.ms) ? v : null;
+}
+
+function rawStepLatency(s: SloSubject, a: Aggregation): { ms: number; approx: boolean } | null {
   if (!s.latencyMs) return null;
   switch (a.kind) {
     case 'avg':
@@ -172,21 +178,27 @@ export function stepLatency(s: SloSubject, a: Aggregation): { ms: number; approx
 }
 
 export interface SloJudgement {
+  /** every objective judged and met */
   pass: boolean;
+  /** nothing failed, but some objective could not be judged (the source did not record it) */
+  unknown: boolean;
   /** what failed, e.g. "p(95) 480 ms ≥ 200 ms" */
   failures: string[];
   /** objectives that could not be judged for this step */
   unjudged: string[];
 }
 
-/** Does a step meet the SLO? Objectives that cannot be judged are listed, not failed. */
+/**
+ * Does a step meet the SLO? An objective that cannot be judged (the source did not record that
+ * statistic) is listed in `unjudged`; the step then neither passes nor fails (`unknown`).
+ */
 export function judgeSlo(s: SloSubject, slo: Slo): SloJudgement {
   const failures: string[] = [];
   const unjudged: string[] = [];
   for (const b of slo.latency) {
     const v = stepLatency(s, b.aggregation);
     if (!v) {
-      unjudged.push(b.source);
+      unjudged.push(b.source.replace(/\s*(<=|<).*$/, ''));
       continue;
     }
     const ok = b.inclusive ? v.ms <= b.valueMs : v.ms < b.valueMs;
@@ -196,5 +208,5 @@ export function judgeSlo(s: SloSubject, slo: Slo): SloJudgement {
   // a zero budget ("rate<0") cannot be met by anything; treat `<0` as "no errors"
   const zeroOk = slo.errorBudget === 0 && s.errorRate === 0;
   if (!eok && !zeroOk) failures.push(`errors ${fmtPct(s.errorRate)} over the ${fmtPct(slo.errorBudget)} budget`);
-  return { pass: failures.length === 0, failures, unjudged };
+  return { pass: failures.length === 0 && unjudged.length === 0, unknown: failures.length === 0 && unjudged.length > 0, failures, unjudged };
 }

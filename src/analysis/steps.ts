@@ -211,7 +211,9 @@ function summarizeStep(
   if (!latencyMs) {
     const lat = withReq.filter((p) => p.latencyMs);
     if (lat.length) {
-      const max = (f: (l: LatencyPointMs) => number | undefined): number => Math.max(...lat.map((p) => f(p.latencyMs!) ?? -Infinity));
+      // imported points may carry null for a statistic their tool did not record: skip those
+      const max = (f: (l: LatencyPointMs) => number | undefined): number =>
+        Math.max(...lat.map((p) => f(p.latencyMs!)).map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : -Infinity)));
       // the mean is a mean: weighting the points' means by their request counts is exact
       const allMeans = lat.every((p) => typeof p.latencyMs!.mean === 'number');
       const req = lat.reduce((a, p) => a + pointRequests(p), 0);
@@ -363,6 +365,10 @@ function fromWithoutTimeline(result: Result): Segmentation {
   }
   const dur = result.durationSec > 0 ? result.durationSec : sm.throughputRps > 0 ? sm.requests / sm.throughputRps : 0;
   const l = sm.latencyMs;
+  // imported summaries hold null for what their tool did not report: keep it unknown, never 0
+  const fin = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  const mean = fin(l.mean);
+  const little = mean !== null ? (sm.throughputRps * mean) / 1000 : fin(l.p50) !== null ? (sm.throughputRps * l.p50) / 1000 : null;
   const step: AnalysisStep = {
     index: 0,
     startSec: 0,
@@ -376,15 +382,15 @@ function fromWithoutTimeline(result: Result): Segmentation {
     requests: sm.requests,
     errors: sm.errors,
     errorRate: sm.errorRate,
-    latencyMs: { p50: l.p50, p95: l.p95, p99: l.p99, mean: l.mean, max: l.max },
-    meanMs: l.mean,
-    maxMs: l.max,
+    latencyMs: { p50: l.p50, p95: l.p95, p99: l.p99, ...(mean !== null ? { mean } : {}), ...(fin(l.max) !== null ? { max: l.max } : {}) },
+    meanMs: mean,
+    maxMs: fin(l.max),
     percentileSource: 'stage-summary',
     histogram: null,
     vus: null,
     inFlight: null,
-    littleConcurrency: (sm.throughputRps * l.mean) / 1000,
-    concurrency: (sm.throughputRps * l.mean) / 1000,
+    littleConcurrency: mean !== null ? little : null,
+    concurrency: little ?? 0,
     watch: {},
   };
   return { steps: [step], method: 'summary', notes: ['no time series: the whole run is analysed as one step from its summary'] };
@@ -394,11 +400,14 @@ const r1 = (x: number): number => Math.round(x * 10) / 10;
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
- * The contract's step row; null for a step without latency (offered load but nothing completed),
- * which the table leaves out rather than show invented figures (the phases still see it).
+ * The contract's step row; null for a step without latency (offered load but nothing completed,
+ * or an imported summary without p50/p95/p99), which the table leaves out rather than show
+ * invented figures (phases and capacity still see it).
  */
 export function toStepResult(s: AnalysisStep): StepResult | null {
   if (!s.latencyMs) return null;
+  const { p50, p95, p99 } = s.latencyMs;
+  if (![p50, p95, p99].every((x) => typeof x === 'number' && Number.isFinite(x))) return null;
   const out: StepResult = {
     index: s.index,
     startSec: r3(s.startSec),

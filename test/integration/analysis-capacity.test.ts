@@ -178,6 +178,22 @@ test('imported-like: no timeline (wrk-style summary only) → one whole-run step
   assert.ok(an.capacity.statement!.length > 0);
 });
 
+test('imported-like: a summary without the percentile the SLO asks for → capacity not judged, never a 0 taken as a pass', () => {
+  const r = structuredClone(pool);
+  r.source = 'k6';
+  r.timeline = [];
+  r.watch = {};
+  delete r.plan.stages;
+  (r.summary.latencyMs as unknown as Record<string, number | null>).p95 = null;
+  r.summary.errors = 0;
+  r.summary.errorRate = 0;
+  const a = analyze(r);
+  assert.equal(a.analysis!.capacity.maxSustainableRps, null);
+  assert.match(a.analysis!.capacity.statement!, /could not be judged: the result does not record p\(95\)/);
+  // the whole-run row is left out of the step table rather than shown with a missing p95
+  assert.equal(a.steps.length, 0);
+});
+
 test('imported-like: nothing recorded at all → no steps, capacity not estimated, no throw', () => {
   const r = structuredClone(pool);
   r.timeline = [];
