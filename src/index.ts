@@ -56,6 +56,19 @@ export type { ReportModel } from './report/model.js';
 export { readResult, parseResult } from './report/read-result.js';
 export { writeReports, writeFileAtomic, renderJson } from './report/write.js';
 export type { WrittenReports } from './report/write.js';
+// plan design, init, JSON Schema (foundation)
+export { buildDesign, renderDesign, DESIGN_SECTIONS } from './plan/design.js';
+export type { Design, DesignStage, DesignScenario, DesignGap, DesignCriterion, DesignPhase, DesignSymptom, BuildDesignOptions } from './plan/design.js';
+export { SYMPTOMS, symptomsFor } from './plan/symptoms.js';
+export type { SymptomRow } from './plan/symptoms.js';
+export { renderInitPlan, completeAnswers, defaultHypothesis, INIT_QUESTIONS } from './plan/init.js';
+export type { InitAnswers, Endpoint } from './plan/init.js';
+export { planJsonSchema } from './plan/emit-json-schema.js';
+// the demo service and the probe
+export { startDemoService, describeBottleneck, BOTTLENECKS, DEMO_DEFAULTS, DEMO_USER } from './demo/service.js';
+export type { DemoService, DemoServiceOptions, Bottleneck } from './demo/service.js';
+export { probe } from './watch/probe.js';
+export type { ProbeOptions, ProbeHandler } from './watch/probe.js';
 export { analyze } from './analysis/analyze.js';
 export type { AnalyzeOptions } from './analysis/analyze.js';
 export { fitUsl, uslThroughput } from './analysis/usl.js';

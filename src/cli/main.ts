@@ -19,6 +19,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .description('Load tests as experiments: hypothesis → load → watch → interpret → report.')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Options belong to the command written before them: \`demo --bottleneck\` and
+    // \`demo serve --bottleneck\` are different options (commander otherwise gives both to \`demo\`).
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),

@@ -89,11 +89,37 @@ export function parsePlanSafe(text: string, opts: ParsePlanOptions = {}): ParseP
 
   const parsed = PlanSchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    for (const zi of parsed.error.issues) issues.push(...toPlanIssues(zi, doc, opts.file, at));
+    const envPaths = new Set(issues.map((i) => i.path));
+    const schemaIssues = parsed.error.issues.flatMap((zi) => toPlanIssues(zi, doc, opts.file, at));
+    // An unset variable already explains why the value at that path is invalid.
+    issues.push(...dropExplained(schemaIssues.filter((i) => !envPaths.has(i.path))));
   }
   if (issues.length) return { ok: false, issues: sortIssues(issues) };
   return { ok: true, plan: parsed.data!, doc };
 }
+
+/**
+ * Drops "missing field" issues that a misspelt key already explains: `patern:` yields both
+ * `unknown field "patern"` (did you mean "pattern"?) and "the plan needs a load pattern"; the
+ * first one is the one to fix.
+ */
+function dropExplained(issues: PlanIssue[]): PlanIssue[] {
+  const suggested: Array<{ parent: string; name: string }> = [];
+  for (const i of issues) {
+    const m = /^did you mean "([^"]+)"\?$/.exec(i.hint ?? '');
+    if (m && i.message.startsWith('unknown field')) suggested.push({ parent: i.path.split('.').slice(0, -1).join('.'), name: m[1]! });
+  }
+  return issues.filter((i) => {
+    const need = MISSING.get(i);
+    return !need || !suggested.some((s) => s.parent === need.parent && need.names.includes(s.name));
+  });
+}
+
+/**
+ * Issues that report an absent field: the mapping (dotted path) that lacks it and the field
+ * names any one of which would satisfy it. Filled by toPlanIssues, read by dropExplained.
+ */
+const MISSING = new WeakMap<PlanIssue, { parent: string; names: readonly string[] }>();
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.trim();
@@ -150,7 +176,7 @@ function toPlanIssues(
 ): PlanIssue[] {
   const path = zi.path;
   const dotted = path.map(String).join('.');
-  const params = (zi as { params?: { hint?: string; key?: boolean } }).params;
+  const params = (zi as { params?: { hint?: string; key?: boolean; missing?: { up: number; names: readonly string[] } } }).params;
 
   if (zi.code === 'unrecognized_keys') {
     return zi.keys.map((k) => {
@@ -179,18 +205,67 @@ function toPlanIssues(
       if (inner) message = inner.message;
     }
   }
+  // params.missing: the field names that would satisfy a custom "needs one of" rule, and how many
+  // path segments above the issue's path the mapping lacking them is.
+  let missing = params?.missing && { parent: path.slice(0, path.length - params.missing.up).map(String).join('.'), names: params.missing.names };
   if (zi.code === 'invalid_type') {
     const received = describe(valueAt(doc, path));
-    message = received === 'missing' ? `required field (expected ${zi.expected})` : `expected ${zi.expected}, got ${received}`;
+    if (received === 'missing') missing = { parent: path.slice(0, -1).map(String).join('.'), names: [String(path[path.length - 1])] };
+    message = received === 'missing' ? `required field (expected ${typeWords(zi.expected)})` : `expected ${typeWords(zi.expected)}, got ${received}`;
     if (received === 'missing') hint = hint ?? `add \`${String(path[path.length - 1])}:\``;
   }
+  if (zi.code === 'invalid_union') {
+    // Name what each alternative expects: "expected a number or a list, got "ok"".
+    const alternatives = new Set<string>();
+    for (const branch of zi.errors) {
+      const top = branch.find((b) => b.path.length === 0);
+      if (top?.code === 'invalid_type') alternatives.add(typeWords(top.expected));
+      else if (top?.code === 'unrecognized_keys' || branch.some((b) => b.path.length > 0)) alternatives.add('a mapping');
+    }
+    const got = describe(valueAt(doc, path));
+    if (alternatives.size) message = `expected ${[...alternatives].join(' or ')}, got ${got}`;
+  }
+  if (zi.code === 'too_small' || zi.code === 'too_big') message = boundWords(zi);
   if (zi.code === 'invalid_value' && 'values' in zi) {
     const got = valueAt(doc, path);
     const s = typeof got === 'string' ? suggest(got, path, 'value', zi.values.map(String)) : undefined;
     message = `expected one of ${zi.values.map((v) => JSON.stringify(v)).join(', ')}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
     if (s) hint = `did you mean "${s}"?`;
   }
-  return [{ file, ...at(node?.range?.[0]), path: dotted, message, hint }];
+  const issue: PlanIssue = { file, ...at(node?.range?.[0]), path: dotted, message, hint };
+  if (missing) MISSING.set(issue, missing);
+  return [issue];
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  record: 'a mapping',
+};
+
+function typeWords(expected: string): string {
+  return TYPE_WORDS[expected] ?? expected;
+}
+
+/** zod's "Too small: expected number to be >0" in plain words. */
+function boundWords(zi: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = zi.code === 'too_small';
+  const limit = Number(small ? (zi as z.core.$ZodIssueTooSmall).minimum : (zi as z.core.$ZodIssueTooBig).maximum);
+  const inclusive = zi.inclusive !== false;
+  switch (zi.origin) {
+    case 'array':
+    case 'set':
+      return small ? `needs at least ${limit} item${limit === 1 ? '' : 's'}` : `takes at most ${limit} item${limit === 1 ? '' : 's'}`;
+    case 'string':
+      return small ? (limit === 1 ? 'must not be empty' : `needs at least ${limit} characters`) : `takes at most ${limit} characters`;
+    default:
+      if (small) return inclusive ? `must be at least ${limit}` : `must be greater than ${limit}`;
+      return inclusive ? `must be at most ${limit}` : `must be less than ${limit}`;
+  }
 }
 
 function valueAt(doc: Document, path: Path): unknown {

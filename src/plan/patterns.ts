@@ -6,7 +6,7 @@
  * the hold is what the analysis reads as one step of constant offered load.
  *
  * Default durations (peak = P, `pattern.duration` = D scales the whole shape when given):
- *   smoke      max(1, P/100) for 30s                           — does it work at all?
+ *   smoke      max(1, P/100) for 30s (1s ramp, 29s hold)        — does it work at all?
  *   load       0→P over 1/6, hold P 2/3, P→0 over 1/6 (D=6m)    — does it hold at the expected peak?
  *   stress     steps 50%,100%,150%,200% of P (ramp + hold), then down   — how does it degrade past peak?
  *   spike      baseline P/5, jump ×10 to 2P within 10s, hold, drop, recovery  — does it recover?
@@ -48,8 +48,15 @@ export function expandPattern(pattern: Pattern): Stage[] {
     return shape.map((s) => ({ durationMs: Math.max(1000, Math.round((s.durationMs * f) / 1000) * 1000), target: s.target }));
   };
   switch (pattern.type) {
-    case 'smoke':
-      return [{ durationMs: D ?? 30 * S, target: round(Math.max(1, P / 100)) }];
+    case 'smoke': {
+      // A 1 s ramp then a hold: a single 30 s stage would ramp from 0 and average half the rate.
+      const totalMs = Math.max(2 * S, D ?? 30 * S);
+      const target = round(Math.max(1, P / 100));
+      return [
+        { durationMs: 1 * S, target },
+        { durationMs: totalMs - 1 * S, target },
+      ];
+    }
     case 'load':
       return scaled(
         [

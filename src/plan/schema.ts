@@ -6,8 +6,11 @@
  * string is also kept parsed, so no later layer parses units again.
  */
 import { z } from 'zod';
-import { parseDurationMs, parseDurationRangeMs, type DurationRangeMs } from './units.js';
+import { DURATION_SOURCE, parseDurationMs, parseDurationRangeMs, type DurationRangeMs } from './units.js';
 import {
+  ABORT_PATTERN,
+  METRIC_KEY_PATTERN,
+  THRESHOLD_SOURCE,
   parseAbortRule,
   parseMetricKey,
   parseThreshold,
@@ -17,10 +20,17 @@ import {
   type ThresholdExpr,
 } from './thresholds.js';
 
+/*
+ * `.meta({...})` entries below are JSON Schema keywords for `schema/plan.schema.json` only: they
+ * let editors flag what the zod refinements and transforms check (a bad duration, two methods in
+ * one step), which `z.toJSONSchema` cannot derive from code. zod itself ignores them.
+ */
+
 /** "30s", "1m30s", "250ms", or a number of milliseconds → milliseconds. */
 export const Duration = z
   .union([z.string(), z.number()])
   .describe('a duration: "250ms", "30s", "1m30s", "2h" (a bare number is milliseconds)')
+  .meta({ anyOf: [{ type: 'string', pattern: `^${DURATION_SOURCE}$` }, { type: 'number', minimum: 0 }] })
   .transform((v, ctx) => {
     const ms = parseDurationMs(v);
     if (ms === undefined) {
@@ -34,14 +44,27 @@ export const Duration = z
 export const DurationRange = z
   .union([z.string(), z.number()])
   .describe('a duration or a uniform range: "1s..3s"')
+  .meta({ anyOf: [{ type: 'string', pattern: `^${DURATION_SOURCE}(?:\\.\\.${DURATION_SOURCE})?$` }, { type: 'number', minimum: 0 }] })
   .transform((v, ctx): DurationRangeMs => {
     const r = parseDurationRangeMs(v);
     if (!r) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration or range`, params: { hint: 'write e.g. 1s..3s or 500ms' } });
+      const [a, b] = typeof v === 'string' ? v.split('..') : [];
+      const reversed = a !== undefined && b !== undefined && (parseDurationMs(a) ?? -1) > (parseDurationMs(b) ?? Infinity);
+      ctx.addIssue({
+        code: 'custom',
+        message: reversed ? `"${v}" ends before it starts` : `"${v}" is not a duration or range`,
+        params: { hint: reversed ? `write ${b}..${a}` : 'write e.g. 1s..3s or 500ms' },
+      });
       return z.NEVER;
     }
     return r;
   });
+
+/**
+ * Cross-field checks run even when a field already failed, so that every problem is reported at
+ * once (zod skips refinements after an issue by default). They must therefore cope with raw values.
+ */
+const ALWAYS = { when: () => true };
 
 export const PATTERN_TYPES = ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint'] as const;
 export type PatternType = (typeof PATTERN_TYPES)[number];
@@ -71,9 +94,14 @@ export const LoadSchema = z.strictObject({
  * Validates `{ metric: expr | [expr] }` maps (thresholds and abort rules) in one pass, so that a bad
  * metric name and a bad expression under another metric are both reported at once.
  */
-function exprRecord<T>(parse: (text: string, type: MetricType) => T | string) {
+function exprRecord<T>(parse: (text: string, type: MetricType) => T | string, pattern: string) {
+  const expr = { type: 'string', pattern };
   return z
     .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
+    .meta({
+      propertyNames: { pattern: METRIC_KEY_PATTERN },
+      additionalProperties: { anyOf: [expr, { type: 'array', minItems: 1, items: expr }] },
+    })
     .superRefine((rec, ctx) => {
       for (const [key, value] of Object.entries(rec)) {
         const mk = parseMetricKey(key);
@@ -99,10 +127,10 @@ function exprRecord<T>(parse: (text: string, type: MetricType) => T | string) {
 }
 
 /** `{ http_req_duration: ["p(95)<200"] }` — each expression parsed (k6 syntax). */
-export const ThresholdsSchema = exprRecord<ThresholdExpr>(parseThreshold).describe('metric → k6-syntax expressions, e.g. p(95)<200');
+export const ThresholdsSchema = exprRecord<ThresholdExpr>(parseThreshold, `^${THRESHOLD_SOURCE}$`).describe('metric → k6-syntax expressions, e.g. p(95)<200');
 
 /** `{ http_req_failed: "rate>0.05 for 10s" }` — live incident-guard rules. */
-export const AbortSchema = exprRecord<AbortExpr>(parseAbortRule).describe('metric → "<expression> for <duration>"');
+export const AbortSchema = exprRecord<AbortExpr>(parseAbortRule, ABORT_PATTERN).describe('metric → "<expression> for <duration>"');
 
 /** A capture: `"$.token"` (JSONPath), or `{json}`, `{regex, group?}`, `{header}`. */
 export const CaptureSpecSchema = z.union([
@@ -145,7 +173,9 @@ const StepShape = {
 /** A request step (exactly one of get/post/...) or a think step. */
 export const StepSchema = z
   .strictObject(StepShape)
+  .meta({ oneOf: [...HTTP_METHODS, 'think'].map((k) => ({ required: [k] })) })
   .superRefine((s, ctx) => {
+    if (typeof s !== 'object' || s === null) return; // not a mapping: already reported (ALWAYS runs on raw values)
     const methods = HTTP_METHODS.filter((m) => s[m] !== undefined);
     const kinds = methods.length + (s.think !== undefined ? 1 : 0);
     if (kinds !== 1) {
@@ -155,12 +185,15 @@ export const StepSchema = z
           kinds === 0
             ? 'a step needs a request (get/post/put/patch/delete/head/options: path) or think'
             : `a step has one request or one think, found ${[...methods, ...(s.think ? ['think'] : [])].join(', ')}`,
-        params: { hint: 'split it into several steps' },
+        params:
+          kinds === 0
+            ? { hint: 'write e.g. `- get: /items` or `- think: 1s..3s`', missing: { up: 0, names: [...HTTP_METHODS, 'think'] } }
+            : { hint: 'split it into several steps' },
       });
     }
     const bodies = ['json', 'form', 'body'].filter((k) => s[k as 'json' | 'form' | 'body'] !== undefined);
     if (bodies.length > 1) ctx.addIssue({ code: 'custom', message: `a request has one body, found ${bodies.join(', ')}` });
-  })
+  }, ALWAYS)
   .transform((s) => {
     if (s.think !== undefined) return { kind: 'think' as const, think: s.think };
     const method = HTTP_METHODS.find((m) => s[m] !== undefined)!;
@@ -190,6 +223,9 @@ export const ScenarioSchema = z.strictObject({
 const label = z.string().optional().describe('name of the series (default derived from the target)');
 const interval = Duration.optional().describe('sampling interval (default 1s)');
 
+export const WATCH_KINDS = ['process', 'postgres', 'prometheus', 'eventLoop', 'dependency'] as const;
+export type WatchKind = (typeof WATCH_KINDS)[number];
+
 export const WatchItemSchema = z
   .strictObject({
     process: z
@@ -200,6 +236,7 @@ export const WatchItemSchema = z
         role: z.enum(['app', 'db', 'dependency', 'other']).optional().describe('what the process is, for diagnosis'),
         label,
       })
+      .meta({ oneOf: [{ required: ['pid'] }, { required: ['port'] }, { required: ['name'] }] })
       .refine((p) => [p.pid, p.port, p.name].filter((v) => v !== undefined).length === 1, {
         message: 'process needs exactly one of pid, port, name',
       })
@@ -218,18 +255,19 @@ export const WatchItemSchema = z
       .optional(),
     interval,
   })
+  .meta({ oneOf: WATCH_KINDS.map((k) => ({ required: [k] })) })
   .superRefine((w, ctx) => {
+    if (typeof w !== 'object' || w === null) return; // not a mapping: already reported
     const kinds = WATCH_KINDS.filter((k) => w[k] !== undefined);
     if (kinds.length !== 1) {
       ctx.addIssue({
         code: 'custom',
         message: kinds.length === 0 ? `a watch entry needs one of ${WATCH_KINDS.join(', ')}` : `one watcher per entry, found ${kinds.join(', ')}`,
+        params: kinds.length === 0 ? { missing: { up: 0, names: WATCH_KINDS } } : { hint: 'write one list item per watcher' },
       });
     }
-  })
+  }, ALWAYS)
   .transform(({ interval, ...rest }) => ({ ...rest, intervalMs: interval }));
-export const WATCH_KINDS = ['process', 'postgres', 'prometheus', 'eventLoop', 'dependency'] as const;
-export type WatchKind = (typeof WATCH_KINDS)[number];
 
 export const DefaultsSchema = z.strictObject({
   timeout: Duration.default(10_000).describe('request timeout'),
@@ -253,30 +291,45 @@ export const PlanSchema = z
     scenarios: z.array(ScenarioSchema).min(1),
     watch: z.array(WatchItemSchema).optional(),
   })
-  .superRefine((p, ctx) => {
-    if (!p.pattern && !p.load?.stages) {
+  .meta({ anyOf: [{ required: ['pattern'] }, { required: ['load'], properties: { load: { required: ['stages'] } } }] })
+  .superRefine((plan, ctx) => {
+    // Runs even when fields failed (ALWAYS), so the values may be raw input: check types first.
+    if (typeof plan !== 'object' || plan === null) return;
+    const p = plan as unknown as { pattern?: unknown; load?: unknown; target?: unknown; scenarios?: unknown };
+    const stagesGiven = typeof p.load === 'object' && p.load !== null && (p.load as { stages?: unknown }).stages !== undefined;
+    if (p.pattern === undefined && (p.load === undefined || (typeof p.load === 'object' && !stagesGiven))) {
       ctx.addIssue({
         code: 'custom',
         path: ['pattern'],
         message: 'the plan needs a load pattern or explicit load.stages',
-        params: { hint: 'add e.g. `pattern: { type: load, peak: 100 }`' },
+        params: { hint: 'add e.g. `pattern: { type: load, peak: 100 }`', missing: { up: 1, names: ['pattern', 'load'] } },
       });
     }
-    let url: URL | undefined;
-    try {
-      url = new URL(p.target);
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['target'], message: `"${p.target}" is not a URL`, params: { hint: 'write e.g. http://127.0.0.1:3000' } });
+    if (typeof p.target === 'string') {
+      let url: URL | undefined;
+      try {
+        url = new URL(p.target);
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['target'], message: `"${p.target}" is not a URL`, params: { hint: 'write e.g. http://127.0.0.1:3000' } });
+      }
+      if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
+        // `localhost:3000` parses as protocol "localhost:"; the user meant http://localhost:3000.
+        const hint = /^[a-z0-9.-]+:\d+/i.test(p.target) ? `write http://${p.target}` : 'use http:// or https://';
+        ctx.addIssue({ code: 'custom', path: ['target'], message: `unsupported protocol ${url.protocol}`, params: { hint } });
+      }
     }
-    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', path: ['target'], message: `unsupported protocol ${url.protocol}`, params: { hint: 'use http:// or https://' } });
+    if (Array.isArray(p.scenarios)) {
+      const names = new Set<string>();
+      p.scenarios.forEach((s: unknown, i) => {
+        const name = (s as { name?: unknown } | null)?.name;
+        if (typeof name !== 'string') return;
+        if (names.has(name)) {
+          ctx.addIssue({ code: 'custom', path: ['scenarios', i, 'name'], message: `duplicate scenario name "${name}"`, params: { hint: 'give each scenario its own name' } });
+        }
+        names.add(name);
+      });
     }
-    const names = new Set<string>();
-    p.scenarios.forEach((s, i) => {
-      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['scenarios', i, 'name'], message: `duplicate scenario name "${s.name}"` });
-      names.add(s.name);
-    });
-  });
+  }, ALWAYS);
 
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.output<typeof PlanSchema>;

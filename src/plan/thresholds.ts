@@ -8,7 +8,7 @@
  * Durations in threshold values are milliseconds (k6's convention); a unit may be written
  * (`p(95)<2s`) and is converted. Metric keys may carry one tag filter: `http_req_duration{name:browse}`.
  */
-import { parseDurationMs } from './units.js';
+import { DURATION_SOURCE, parseDurationMs } from './units.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -76,7 +76,18 @@ export function parseMetricKey(key: string): MetricKey | string {
   return { metric, type };
 }
 
-const EXPR = /^\s*(avg|min|max|med|count|rate|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:[a-zµ]+)?)\s*$/;
+/**
+ * A threshold expression as a regular-expression source without anchors (groups: aggregation,
+ * percentile, operator, value). `parseThreshold` and the JSON Schema's `pattern` both use it.
+ */
+export const THRESHOLD_SOURCE = String.raw`\s*(avg|min|max|med|count|rate|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:[a-zµ]+)?)\s*`;
+const EXPR = new RegExp(`^${THRESHOLD_SOURCE}$`);
+
+/** An abort rule (`<threshold> for <duration>`) as an anchored pattern, for the JSON Schema. */
+export const ABORT_PATTERN = `^${THRESHOLD_SOURCE}\\s+for\\s+${DURATION_SOURCE}\\s*$`;
+
+/** A metric key (`http_req_duration`, `http_req_duration{name:browse}`) as an anchored pattern. */
+export const METRIC_KEY_PATTERN = `^(?:${Object.keys(METRICS).join('|')})(?:\\{\\s*(?:${METRIC_TAGS.join('|')})\\s*:\\s*[^}]+?\\s*\\})?$`;
 
 /** Parses `p(95)<200`. Returns an error message (string) when it is not a threshold. */
 export function parseThreshold(text: string, type?: MetricType): ThresholdExpr | string {

@@ -4,6 +4,13 @@
  */
 
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|us|µs|s|m|h)/gy;
+
+/**
+ * A duration as a regular-expression source without anchors: a bare number (milliseconds) or
+ * number+unit parts (`1m30s`). Matches exactly what `parseDurationMs` accepts (less surrounding
+ * whitespace); the JSON Schema uses it so editors flag a bad duration as it is typed.
+ */
+export const DURATION_SOURCE = '(?:\\d+(?:\\.\\d+)?|(?:\\d+(?:\\.\\d+)?(?:ms|us|µs|s|m|h))+)';
 const UNIT_MS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
