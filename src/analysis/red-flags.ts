@@ -26,12 +26,12 @@ export function redFlags(result: Result, slo: Slo): string[] {
     if (a.kind === 'med') return l.p50;
     if (a.kind === 'max') return l.max;
     if (a.kind !== 'percentile') return null;
-    const table: Record<number, number> = { 50: l.p50, 90: l.p90, 95: l.p95, 99: l.p99, 99.9: l.p999 };
+    const table: Record<number, number | null> = { 50: l.p50, 90: l.p90, 95: l.p95, 99: l.p99, 99.9: l.p999 };
     return table[a.p] ?? null;
   };
   for (const b of slo.latency) {
     const isTail = b.aggregation.kind === 'percentile' && b.aggregation.p > 50;
-    if ((isTail || b.aggregation.kind === 'max') && l.p50 > b.valueMs) {
+    if ((isTail || b.aggregation.kind === 'max') && l.p50 !== null && l.p50 > b.valueMs) {
       out.push(`the median (${w.ms(l.p50)}) is already over the ${b.source} threshold: most requests miss it, not just the tail`);
       continue;
     }

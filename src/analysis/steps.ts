@@ -368,7 +368,7 @@ function fromWithoutTimeline(result: Result): Segmentation {
   // imported summaries hold null for what their tool did not report: keep it unknown, never 0
   const fin = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
   const mean = fin(l.mean);
-  const little = mean !== null ? (sm.throughputRps * mean) / 1000 : fin(l.p50) !== null ? (sm.throughputRps * l.p50) / 1000 : null;
+  const little = mean !== null ? (sm.throughputRps * mean) / 1000 : l.p50 !== null ? (sm.throughputRps * l.p50) / 1000 : null;
   const step: AnalysisStep = {
     index: 0,
     startSec: 0,
@@ -382,7 +382,8 @@ function fromWithoutTimeline(result: Result): Segmentation {
     requests: sm.requests,
     errors: sm.errors,
     errorRate: sm.errorRate,
-    latencyMs: { p50: l.p50, p95: l.p95, p99: l.p99, ...(mean !== null ? { mean } : {}), ...(fin(l.max) !== null ? { max: l.max } : {}) },
+    // LatencyPointMs has no unknowns: a figure the source did not record shows as NaN, never as 0
+    latencyMs: { p50: l.p50 ?? NaN, p95: l.p95 ?? NaN, p99: l.p99 ?? NaN, ...(mean !== null ? { mean } : {}), ...(l.max !== null ? { max: l.max } : {}) },
     meanMs: mean,
     maxMs: fin(l.max),
     percentileSource: 'stage-summary',

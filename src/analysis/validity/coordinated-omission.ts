@@ -15,17 +15,20 @@ export function coordinatedOmission(result: Result): ValidityNote | null {
   const sm = result.summary;
   if (!closed || !sm || !(sm.requests > 0) || !(sm.throughputRps > 0)) return null;
   const l = sm.latencyMs;
+  if (l.p50 === null || l.p99 === null) return null; // the source did not record the tail
+  const p50 = l.p50;
+  const p99 = l.p99;
   const vus = (result.timeline ?? []).map((p) => p.vus).filter((v): v is number => v !== null && v > 0);
   const meanVus = vus.length ? vus.reduce((a, b) => a + b, 0) / vus.length : null;
   const cycleMs = meanVus !== null ? (meanVus / sm.throughputRps) * 1000 : null;
-  const stall = cycleMs !== null ? l.p99 > cycleMs && l.p99 >= 3 * l.p50 : l.p99 >= 5 * l.p50;
+  const stall = cycleMs !== null ? p99 > cycleMs && p99 >= 3 * p50 : p99 >= 5 * p50;
   if (!stall) return null;
   return {
     id: 'coordinated-omission',
     severity: 'warn',
     message:
-      `closed model: 1% of requests took over ${w.ms(l.p99)}` +
-      (cycleMs !== null ? `, longer than a virtual user's whole cycle (${w.ms(cycleMs)}: request + think time)` : ` (${w.times(l.p99 / Math.max(l.p50, 1e-6))} the median)`) +
+      `closed model: 1% of requests took over ${w.ms(p99)}` +
+      (cycleMs !== null ? `, longer than a virtual user's whole cycle (${w.ms(cycleMs)}: request + think time)` : ` (${w.times(p99 / Math.max(p50, 1e-6))} the median)`) +
       `; while a user waits it sends nothing, so the requests it would have sent during a stall were never measured (coordinated omission). The true tail is likely worse than reported — the open model (load.model: open) measures it from the intended send time.`,
   };
 }
