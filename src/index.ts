@@ -79,3 +79,11 @@ export { startDemoService, describeBottleneck, BOTTLENECKS, DEMO_DEFAULTS, DEMO_
 export type { DemoService, DemoServiceOptions, Bottleneck } from './demo/service.js';
 export { probe } from './watch/probe.js';
 export type { ProbeOptions, ProbeHandler } from './watch/probe.js';
+export { analyze } from './analysis/analyze.js';
+export type { AnalyzeOptions } from './analysis/analyze.js';
+export { fitUsl, uslThroughput } from './analysis/usl.js';
+export type { UslFit } from './analysis/usl.js';
+export { kneedle } from './analysis/kneedle.js';
+export type { KneedleOptions, KneedleResult, KneePoint, KneeCurve, KneeDirection } from './analysis/kneedle.js';
+export { parseSlo } from './analysis/slo.js';
+export type { Slo } from './analysis/slo.js';

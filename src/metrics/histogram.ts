@@ -5,7 +5,7 @@
  * `lib/aggregateResult.js`, wrk2 `hdr_add`).
  */
 import * as hdr from 'hdr-histogram-js';
-import type { LatencyPointMs, LatencySummaryMs } from '../result/types.js';
+import type { LatencyPointMs, LatencyStatsMs } from '../result/types.js';
 
 export type Histogram = hdr.Histogram;
 
@@ -58,7 +58,7 @@ export function percentileMs(h: Histogram, p: number): number {
 }
 
 /** min, mean, p50, p90, p95, p99, p99.9, max and stdev in milliseconds (zeros when empty). */
-export function summarizeMs(h: Histogram): LatencySummaryMs {
+export function summarizeMs(h: Histogram): LatencyStatsMs {
   if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, stdev: 0 };
   return {
     min: us2ms(h.minNonZeroValue),

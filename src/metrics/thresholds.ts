@@ -26,10 +26,18 @@ function mergeSummaries(eps: EndpointResult[]): Partial<LatencySummaryMs> | null
   if (withData.length === 0) return null;
   if (withData.length === 1) return withData[0]!.latencyMs;
   const total = withData.reduce((a, e) => a + e.requests, 0);
+  // A figure merges only when every endpoint recorded it (imports may hold null).
+  const all = (k: 'mean' | 'min' | 'max'): number[] | null => {
+    const vs = withData.map((e) => e.latencyMs[k]);
+    return vs.every((v): v is number => v !== null) ? vs : null;
+  };
+  const means = all('mean');
+  const mins = all('min');
+  const maxes = all('max');
   return {
-    mean: withData.reduce((a, e) => a + e.latencyMs.mean * e.requests, 0) / total,
-    min: Math.min(...withData.map((e) => e.latencyMs.min)),
-    max: Math.max(...withData.map((e) => e.latencyMs.max)),
+    ...(means ? { mean: means.reduce((a, m, i) => a + m * withData[i]!.requests, 0) / total } : {}),
+    ...(mins ? { min: Math.min(...mins) } : {}),
+    ...(maxes ? { max: Math.max(...maxes) } : {}),
   };
 }
 

@@ -13,18 +13,26 @@ export const RESULT_SCHEMA = 'loadproof.result/v1' as const;
 export type ResultSource = 'loadproof' | 'k6' | 'locust' | 'artillery' | 'wrk' | 'ab' | 'hey' | 'gatling';
 export type Verdict = 'pass' | 'fail' | 'aborted' | 'invalid';
 
+/**
+ * A latency distribution's summary. `null` means the source did not record that figure (wrk 4 has
+ * no p95, ab no p99.9, k6's default summary no p99): never a made-up number. loadproof's own runs
+ * always fill every field.
+ */
 export interface LatencySummaryMs {
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p999: number;
-  max: number;
+  min: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
   /** population standard deviation, when known */
   stdev?: number;
 }
+
+/** A summary computed from a histogram: every figure known. */
+export type LatencyStatsMs = { [K in keyof LatencySummaryMs]: NonNullable<LatencySummaryMs[K]> };
 
 export interface LatencyPointMs {
   p50: number;
@@ -203,6 +211,8 @@ export interface Analysis {
     peakConcurrency: number | null;
     r2: number;
     dominant?: 'contention' | 'coherency' | 'none';
+    /** X(N*), the throughput the fit predicts at its peak; null without a peak */
+    peakThroughput?: number | null;
   } | null;
   validity: ValidityNote[];
   diagnoses: Diagnosis[];

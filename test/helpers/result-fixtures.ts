@@ -369,7 +369,7 @@ function judge(thresholds: Record<string, string[]>, m: Measured): CriterionResu
       if (metric === 'http_req_duration') {
         const a = expr.aggregation;
         observed =
-          a.kind === 'percentile' ? percentileMs(m.all, a.p) : a.kind === 'avg' ? round(m.all.mean / 1000, 3) : a.kind === 'max' ? m.summary.latencyMs.max : m.summary.latencyMs.p50;
+          a.kind === 'percentile' ? percentileMs(m.all, a.p) : a.kind === 'avg' ? round(m.all.mean / 1000, 3) : a.kind === 'max' ? m.summary.latencyMs.max! : m.summary.latencyMs.p50!;
         unit = 'ms';
       } else if (metric === 'http_req_failed') {
         observed = m.summary.errorRate;
@@ -634,7 +634,7 @@ function failingStress(): Result {
           handoff: 'performance-optimizer',
         },
       ],
-      redFlags: [`p95 over the whole run (${Math.round(m.summary.latencyMs.p95).toLocaleString('en-US')} ms) is more than 10× the 200 ms threshold.`],
+      redFlags: [`p95 over the whole run (${Math.round(m.summary.latencyMs.p95!).toLocaleString('en-US')} ms) is more than 10× the 200 ms threshold.`],
     },
     stop: { reason: 'completed' },
     generator: { workers: 1, cores: 2, cpuPct: { mean: 12.4, max: 24 }, eventLoopDelayP99Ms: 2.1, sendLagP99Ms: 0.41 },
@@ -875,7 +875,7 @@ function invalidGenerator(): Result {
     errorKinds: { dropped },
   };
   const criteria: CriterionResult[] = [
-    { metric: 'http_req_duration', condition: 'p(95)<50', observed: summary.latencyMs.p95, pass: summary.latencyMs.p95 < 50, unit: 'ms' },
+    { metric: 'http_req_duration', condition: 'p(95)<50', observed: summary.latencyMs.p95, pass: summary.latencyMs.p95! < 50, unit: 'ms' },
     { metric: 'http_reqs', condition: 'rate>15000', observed: summary.throughputRps, pass: summary.throughputRps > 15000, unit: 'rps' },
   ];
   const result: Result = {

@@ -83,7 +83,7 @@ test('wrk without --latency has no percentiles; wrk2 reads the corrected and unc
   assert.equal(w2.summary.latencyMs.p999, 54.02);
   assert.ok(w2.summary.latencyMs.p95 !== null && w2.summary.latencyMs.p95 > 28.3 && w2.summary.latencyMs.p95 < 49.5);
   assert.ok(w2.summary.serviceTimeMs, 'uncorrected distribution kept beside the corrected one');
-  assert.ok(w2.summary.serviceTimeMs.p99 < w2.summary.latencyMs.p99, 'correction only adds latency');
+  assert.ok(w2.summary.serviceTimeMs.p99! < w2.summary.latencyMs.p99!, 'correction only adds latency');
 });
 
 test('ab: text totals, percentiles from the -e CSV, timeline and exact histogram from -g', async () => {
@@ -104,8 +104,8 @@ test('ab: text totals, percentiles from the -e CSV, timeline and exact histogram
   assert.equal(withG.timeline.reduce((a, p) => a + p.rps, 0), 2000, 'every gnuplot row lands in one interval');
   assert.ok(withG.summary.hdr && withG.timeline.every((p) => p.hdr));
   // ab prints whole milliseconds; the histogram keeps 3 significant digits (10 ms ↔ 10.007 ms)
-  assert.ok(Math.abs(withG.summary.latencyMs.p50 - 4) <= 0.01);
-  assert.ok(Math.abs(withG.summary.latencyMs.max - 38) <= 0.05);
+  assert.ok(Math.abs(withG.summary.latencyMs.p50! - 4) <= 0.01);
+  assert.ok(Math.abs(withG.summary.latencyMs.max! - 38) <= 0.05);
 });
 
 test('hey: printed summary and the per-request CSV', async () => {
@@ -125,7 +125,7 @@ test('hey: printed summary and the per-request CSV', async () => {
   // HdrHistogram keeps 3 significant digits: within 0.1% (+ 1 µs) of the exact order statistic
   const exact = (p: number): number => rows[Math.ceil((p / 100) * rows.length) - 1]!;
   for (const [p, got] of [[50, c.summary.latencyMs.p50], [95, c.summary.latencyMs.p95], [99, c.summary.latencyMs.p99]] as const) {
-    assert.ok(Math.abs(got - exact(p)) <= exact(p) * 0.001 + 0.002, `p${p}: ${got} vs ${exact(p)}`);
+    assert.ok(got !== null && Math.abs(got - exact(p)) <= exact(p) * 0.001 + 0.002, `p${p}: ${got} vs ${exact(p)}`);
   }
   assert.equal(c.timeline.reduce((a, p) => a + p.rps, 0), rows.length);
   assert.ok(c.timeline.some((p) => p.inFlight !== null && p.inFlight > 1), 'mean concurrency per interval from the samples');
@@ -188,7 +188,7 @@ test('k6: --out json rebuilt from points agrees with the summary export of the s
   assert.equal(sum.result.summary.latencyMs.p95, Math.round(d['p(95)']! * 1000) / 1000);
   // percentiles from histograms (0.1%) vs k6's interpolated ones: within 1% or one sample's gap
   for (const [k, got] of [['med', pts.result.summary.latencyMs.p50], ['p(90)', pts.result.summary.latencyMs.p90], ['p(95)', pts.result.summary.latencyMs.p95]] as const) {
-    assert.ok(Math.abs(got - d[k]!) <= d[k]! * 0.01 + 0.3, `${k}: ${got} vs ${d[k]}`);
+    assert.ok(got !== null && Math.abs(got - d[k]!) <= d[k]! * 0.01 + 0.3, `${k}: ${got} vs ${d[k]}`);
   }
   // threshold outcomes: the summary's own (true = failed) and the ones re-judged from points agree
   const outcome = (r: Result): string[] => r.criteria.map((c) => `${c.metric} ${c.condition} ${c.pass}`).sort();
@@ -211,7 +211,7 @@ test('Gatling simulation.log: requests, KO status codes and users', async () => 
   assert.equal(r.tool.version, '3.9.5');
   const ms = reqs.map((l) => Number(l.split('\t')[4]) - Number(l.split('\t')[3])).sort((a, b) => a - b);
   assert.equal(r.summary.latencyMs.max, ms[ms.length - 1]);
-  assert.ok(Math.abs(r.summary.latencyMs.p50 - ms[Math.ceil(0.5 * ms.length) - 1]!) <= 0.01);
+  assert.ok(Math.abs(r.summary.latencyMs.p50! - ms[Math.ceil(0.5 * ms.length) - 1]!) <= 0.01);
   assert.ok(r.timeline.some((p) => p.vus === 6));
 });
 

@@ -144,7 +144,7 @@ export function importAb(input: ImportInput): Result {
       warnings.push(`${displayName(gnuplot)} has ${agg.size} rows where ab reported ${ab.complete} complete requests`);
     }
     const parts = agg.build(ab.durationSec);
-    rec = { ...parts.summary.latencyMs };
+    rec = Object.fromEntries(Object.entries(parts.summary.latencyMs).filter(([, v]) => typeof v === 'number')) as RecordedLatencyMs;
     hdr = parts.summary.hdr;
     // The gnuplot file has no status per request: interval error counts are unknown.
     timeline = parts.timeline.map((p) => ({ ...p, errors: null as unknown as number }));

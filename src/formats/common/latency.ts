@@ -24,9 +24,9 @@ const LABEL: Record<LatencyStat, string> = {
 };
 
 /**
- * The summary with every statistic the tool did not record set to null. The result types declare
- * numbers because loadproof's own runs always have them; imported documents may hold null there
- * (see README "Interop"), and `missing` lists them for the limitation sentence.
+ * The summary with every statistic the tool did not record set to null (`LatencySummaryMs` allows
+ * it; loadproof's own runs always have every figure), and `missing` lists them for the limitation
+ * sentence.
  */
 export function recordedSummary(rec: RecordedLatencyMs): { latency: LatencySummaryMs; missing: string[] } {
   const out: Record<string, number | null> = {};
@@ -39,7 +39,7 @@ export function recordedSummary(rec: RecordedLatencyMs): { latency: LatencySumma
     } else out[k] = round3(v);
   }
   if (rec.stdev !== undefined && Number.isFinite(rec.stdev)) out.stdev = round3(rec.stdev);
-  return { latency: out as unknown as LatencySummaryMs, missing };
+  return { latency: out as Record<keyof LatencySummaryMs, number | null> as LatencySummaryMs, missing };
 }
 
 /** A timeline point's latency from recorded statistics; null when the tool recorded none of p50/p95/p99. */

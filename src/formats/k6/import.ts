@@ -314,8 +314,9 @@ function observeK6(key: string, t: ThresholdExpr, d: K6Data): number | undefined
     if (metric === 'http_req_failed' && a.kind === 'rate') return ep.errorRate;
     if (metric !== 'http_req_duration') return undefined;
     const l = ep.latencyMs;
-    if (a.kind === 'percentile') return a.p === 50 ? l.p50 : a.p === 90 ? l.p90 : a.p === 95 ? l.p95 : a.p === 99 ? l.p99 : undefined;
-    return a.kind === 'avg' ? l.mean : a.kind === 'min' ? l.min : a.kind === 'max' ? l.max : a.kind === 'med' ? l.p50 : undefined;
+    const known = (v: number | null): number | undefined => v ?? undefined;
+    if (a.kind === 'percentile') return known(a.p === 50 ? l.p50 : a.p === 90 ? l.p90 : a.p === 95 ? l.p95 : a.p === 99 ? l.p99 : null);
+    return known(a.kind === 'avg' ? l.mean : a.kind === 'min' ? l.min : a.kind === 'max' ? l.max : a.kind === 'med' ? l.p50 : null);
   }
   const trend = d.trends.get(metric!);
   if (trend) {

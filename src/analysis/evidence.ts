@@ -1,0 +1,294 @@
+/**
+ * The evidence the diagnosis rules share, computed once per analysis: the load curve and its
+ * phases, the watched series grouped by what they measure and whose they are, per-level means of
+ * any series, and the stretches of constant load that time-based rules (leaks) need.
+ *
+ * Series are matched by pattern on the pinned names (COMMON.md "Watch series naming"), never by
+ * one label: `process.<label>.cpuPct` of every app-role process counts as app CPU.
+ */
+import type { Result, SeriesInfo, TimelinePoint } from '../result/types.js';
+import type { LoadCurve, Level } from './load-curve.js';
+import { loadUnit } from './load-curve.js';
+import type { PhaseFindings } from './phases.js';
+import { latencyBoundMs } from './phases.js';
+import type { Slo } from './slo.js';
+import type { AnalysisStep } from './steps.js';
+import { median, ramp, spearman } from './stats.js';
+
+export type Role = NonNullable<SeriesInfo['role']>;
+
+export interface NamedSeries {
+  /** full series name, e.g. `process.port3000.cpuPct` */
+  name: string;
+  /** watcher kind: the first dotted part (process, postgres, prometheus, eventLoop, dependency, self) */
+  watcher: string;
+  /** the label between the watcher and the metric, e.g. `port3000` */
+  label: string;
+  /** the metric, e.g. `cpuPct`, `connections.active`, `gauge.pool_in_use` */
+  metric: string;
+  role: Role;
+  info: SeriesInfo;
+}
+
+const DB_PROCESS = /postgres|mysqld|mongod|redis-server/i;
+
+/** Metric suffixes of each watcher (the label may contain dots; the metric is matched from the end). */
+const METRICS: Record<string, RegExp> = {
+  process: /^(.+)\.(cpuPct|rssBytes|fds|threads|count)$/,
+  postgres: /^(.+?)\.(connections\.[a-z_]+|waitingOnLock|seqScanPerSec|idxScanPerSec|seqTupReadPerSec|commitsPerSec|rollbacksPerSec|blocksReadPerSec)$/,
+  eventLoop: /^(.+?)\.(delayP50Ms|delayP99Ms|delayMaxMs|utilization|heapUsedBytes|rssBytes|gcPauseMsPerSec|activeHandles|gauge\..+)$/,
+  dependency: /^(.+)\.(latencyMs|p95Ms|errorRate|throttledRate)$/,
+  self: /^(.+)\.(cpuPct|eventLoopDelayP99Ms|rssBytes)$/,
+};
+
+/** Splits a series name into watcher, label and metric and decides its role. */
+export function describeSeries(name: string, info: SeriesInfo): NamedSeries {
+  const dot = name.indexOf('.');
+  const watcher = info.watcher ?? (dot > 0 ? name.slice(0, dot) : name);
+  const rest = dot > 0 ? name.slice(dot + 1) : '';
+  const m = METRICS[watcher]?.exec(rest);
+  let label = m ? m[1]! : rest.slice(0, Math.max(0, rest.indexOf('.')));
+  let metric = m ? m[2]! : rest.slice(rest.indexOf('.') + 1);
+  if (watcher === 'prometheus') {
+    const i = rest.indexOf('.');
+    label = rest.slice(0, i);
+    metric = rest.slice(i + 1);
+  }
+  const role: Role =
+    info.role ??
+    (watcher === 'postgres'
+      ? 'db'
+      : watcher === 'dependency'
+        ? 'dependency'
+        : watcher === 'self'
+          ? 'generator'
+          : watcher === 'process' && DB_PROCESS.test(label + ' ' + (info.target ?? ''))
+            ? 'db'
+            : 'app');
+  return { name, watcher, label, metric, role, info };
+}
+
+/** A stretch of constant offered load long enough for trends over time. */
+export interface Stretch {
+  startSec: number;
+  endSec: number;
+  /** the load on the curve's axis */
+  load: number;
+  /** points after each step's settle time */
+  points: TimelinePoint[];
+  steps: AnalysisStep[];
+}
+
+export interface Evidence {
+  result: Result;
+  /** every step, in time order */
+  steps: AnalysisStep[];
+  curve: LoadCurve;
+  levels: Level[];
+  /** 'req/s' or 'VUs' */
+  unit: string;
+  phases: PhaseFindings;
+  slo: Slo;
+  aborted: boolean;
+  series: NamedSeries[];
+  /** the first level whose p95 left the linear bound (1.5× baseline), null when none did */
+  degradeIndex: number | null;
+  /** constant-load stretches, longest first */
+  stretches: Stretch[];
+  /** per-level means of a series (null where it had no value) */
+  levelValues(name: string): Array<number | null>;
+  /** series matching a metric pattern, optionally of some roles / watchers */
+  find(metric: RegExp, opts?: { roles?: Role[]; watcher?: string }): NamedSeries[];
+  /** non-null (t, value) pairs of a series within [fromSec, toSec) */
+  valuesBetween(name: string, fromSec: number, toSec: number): { ts: number[]; vs: number[] };
+}
+
+/** Consecutive holds at the same load (within 3%) merged, in time order. */
+function findStretches(steps: readonly AnalysisStep[], curve: LoadCurve): Stretch[] {
+  const loadOf = (s: AnalysisStep): number | null => (curve.kind === 'offered' ? s.offeredRps : curve.kind === 'vus' ? s.vus : null);
+  const out: Stretch[] = [];
+  for (const s of steps) {
+    const l = loadOf(s);
+    if (s.shape !== 'hold' || l === null) continue;
+    const last = out[out.length - 1];
+    if (last && Math.abs(last.endSec - s.startSec) < 1.5 && Math.abs(l - last.load) <= 0.03 * last.load) {
+      last.endSec = s.endSec;
+      last.points.push(...s.points);
+      last.steps.push(s);
+    } else {
+      out.push({ startSec: s.startSec + s.settleSec, endSec: s.endSec, load: l, points: [...s.points], steps: [s] });
+    }
+  }
+  return out.sort((a, b) => b.endSec - b.startSec - (a.endSec - a.startSec));
+}
+
+export function buildEvidence(result: Result, steps: AnalysisStep[], curve: LoadCurve, phases: PhaseFindings, slo: Slo): Evidence {
+  const series = Object.entries(result.watch ?? {}).map(([name, info]) => describeSeries(name, info));
+  const levels = curve.levels;
+  let degradeIndex: number | null = null;
+  if (phases.baselineP95Ms !== null) {
+    const bound = latencyBoundMs(phases.baselineP95Ms);
+    const i = levels.findIndex((l) => l.latencyMs === null || l.latencyMs.p95 > bound);
+    degradeIndex = i >= 0 ? i : null;
+  }
+  const cache = new Map<string, Array<number | null>>();
+  return {
+    result,
+    steps,
+    curve,
+    levels,
+    unit: loadUnit(curve.kind),
+    phases,
+    slo,
+    aborted: result.stop?.reason === 'aborted',
+    series,
+    degradeIndex,
+    stretches: findStretches(steps, curve),
+    levelValues(name) {
+      let v = cache.get(name);
+      if (!v) {
+        v = levels.map((l) => l.watch[name] ?? null);
+        cache.set(name, v);
+      }
+      return v;
+    },
+    find(metric, opts = {}) {
+      return series.filter(
+        (s) => metric.test(s.metric) && (!opts.roles || opts.roles.includes(s.role)) && (!opts.watcher || s.watcher === opts.watcher),
+      );
+    },
+    valuesBetween(name, fromSec, toSec) {
+      const ts: number[] = [];
+      const vs: number[] = [];
+      for (const [t, v] of result.watch?.[name]?.points ?? []) {
+        if (t >= fromSec && t < toSec && v !== null && Number.isFinite(v)) {
+          ts.push(t);
+          vs.push(v);
+        }
+      }
+      return { ts, vs };
+    },
+  };
+}
+
+/** Per-level values of a series paired with the levels' loads, nulls dropped. */
+export function againstLoad(ev: Evidence, name: string): { loads: number[]; values: number[]; idx: number[] } {
+  const vals = ev.levelValues(name);
+  const loads: number[] = [];
+  const values: number[] = [];
+  const idx: number[] = [];
+  vals.forEach((v, i) => {
+    if (v !== null) {
+      loads.push(ev.levels[i]!.load);
+      values.push(v);
+      idx.push(i);
+    }
+  });
+  return { loads, values, idx };
+}
+
+/** Spearman's ρ of a series against the load across levels (0 with fewer than 3 levels). */
+export function riseWithLoad(ev: Evidence, name: string): number {
+  const { loads, values } = againstLoad(ev, name);
+  return loads.length >= 3 ? spearman(loads, values) : 0;
+}
+
+/** The highest per-level mean of the busiest of these series, with where it was. */
+export function peakOf(ev: Evidence, list: NamedSeries[], fromLevel = 0): { series: NamedSeries; value: number; level: number } | null {
+  let best: { series: NamedSeries; value: number; level: number } | null = null;
+  for (const s of list) {
+    ev.levelValues(s.name).forEach((v, i) => {
+      if (i >= fromLevel && v !== null && (!best || v > best.value)) best = { series: s, value: v, level: i };
+    });
+  }
+  return best;
+}
+
+/** A short human name for a series' owner: "process port3000", "PostgreSQL appdb", "dependency payments". */
+export function ownerName(s: NamedSeries): string {
+  switch (s.watcher) {
+    case 'process':
+      return `process ${s.label}`;
+    case 'postgres':
+      return `PostgreSQL ${s.label}`;
+    case 'eventLoop':
+      return `the event loop of ${s.label}`;
+    case 'dependency':
+      return `dependency ${s.label}`;
+    default:
+      return `${s.watcher} ${s.label}`;
+  }
+}
+
+/**
+ * How close a CPU figure (percent of one core) is to a whole number of busy cores, 0..1:
+ * 0 below 70% of the nearest whole number of cores, 1 from 95%. 97% → 1 (one core pegged),
+ * 190% → 1 (two), 150% → 0.2 (neither one nor two cores is clearly the limit).
+ */
+export function coreSaturation(cpuPct: number): number {
+  if (!(cpuPct >= 50)) return 0;
+  const k = Math.max(1, Math.round(cpuPct / 100));
+  return ramp(cpuPct / (100 * k), 0.7, 0.95);
+}
+
+/** The CPU series of processes with these roles. */
+export function cpuSeries(ev: Evidence, roles: Role[]): NamedSeries[] {
+  return ev.find(/^cpuPct$/, { roles, watcher: 'process' });
+}
+
+/**
+ * "CPU not saturated" over the levels from `fromLevel` on, 0..1: 1 when every watched app and db
+ * process stayed under 50% of a core and event-loop utilisation under 0.5; 0 when one reached
+ * 85% (0.85). Null when no CPU was watched (the rules then say they could not check).
+ */
+export function cpuLowness(ev: Evidence, fromLevel: number): { strength: number; text: string } | null {
+  const cpu = peakOf(ev, cpuSeries(ev, ['app', 'db']), fromLevel);
+  const elu = peakOf(ev, ev.find(/^utilization$/, { watcher: 'eventLoop' }), fromLevel);
+  if (!cpu && !elu) return null;
+  const parts: string[] = [];
+  let s = 1;
+  if (cpu) {
+    s = Math.min(s, 1 - ramp(cpu.value, 50, 85));
+    parts.push(`${ownerName(cpu.series)} CPU peaked at ${Math.round(cpu.value)}%`);
+  }
+  if (elu) {
+    s = Math.min(s, 1 - ramp(elu.value, 0.5, 0.85));
+    parts.push(`event-loop utilisation at ${Math.round(elu.value * 100) / 100}`);
+  }
+  return { strength: s, text: parts.join(' and ') };
+}
+
+/**
+ * Did a level's latency rise when its load arrived, rather than creep up over time? True when the
+ * median per-interval p95 of the level's first intervals (its first third, at most 10) is already
+ * over `boundMs` (true when the level has no timeline points to tell). A latency step at a load —
+ * not a trend at constant load.
+ */
+export function risesOnArrival(level: Level, boundMs: number): boolean {
+  const pts = level.steps.flatMap((s) => s.points).filter((p) => p.latencyMs !== null);
+  if (pts.length < 3) return true;
+  const third = pts.slice(0, Math.max(1, Math.min(10, Math.floor(pts.length / 3))));
+  return median(third.map((p) => p.latencyMs!.p95)) > boundMs;
+}
+
+/**
+ * Table scans that grow with the load: the PostgreSQL series of sequential-scan rows per second
+ * whose level means rise with the load (Spearman ρ ≥ 0.8), with the rows read per request at the
+ * busiest level. Null without such a series. Shared by missing-index (its evidence) and
+ * pool-exhaustion (a competing explanation: slow queries hold the connections).
+ */
+export function seqScanLoad(ev: Evidence): { series: NamedSeries; rho: number; rowsPerRequest: number; level: number; rowsPerSec: number } | null {
+  let best: { series: NamedSeries; rho: number; rowsPerRequest: number; level: number; rowsPerSec: number } | null = null;
+  for (const tup of ev.find(/^seqTupReadPerSec$/, { watcher: 'postgres' })) {
+    const rho = riseWithLoad(ev, tup.name);
+    const vals = ev.levelValues(tup.name);
+    let top = -1;
+    vals.forEach((v, i) => {
+      if (v !== null && (top < 0 || v > vals[top]!)) top = i;
+    });
+    if (top < 0 || rho < 0.8 || !(ev.levels[top]!.rps > 0)) continue;
+    const rowsPerRequest = vals[top]! / ev.levels[top]!.rps;
+    if (!best || rowsPerRequest > best.rowsPerRequest) best = { series: tup, rho, rowsPerRequest, level: top, rowsPerSec: vals[top]! };
+  }
+  return best;
+}

@@ -1,0 +1,66 @@
+/**
+ * cpu-bound — "latency fine but throughput plateaus, a core saturated".
+ *
+ * Signals, over the levels from where the system left its linear region:
+ *   sat      a watched app process at a whole number of busy cores (coreSaturation: ≥ 95% of
+ *            one core → 1), or event-loop utilisation ≥ 0.95 (0.7 → 0)          weight 0.55
+ *   plateau  throughput fell short of the offered load (1), a knee was found (0.7), or only
+ *            latency rose (0.4)                                                  weight 0.25
+ *   scaling  the CPU rose with the load before that (Spearman ρ, 0.5 → 0, 0.9 → 1)  weight 0.2
+ * Gate: sat ≥ 0.3 and the curve left its linear region (a pegged core with the system still linear
+ * is not yet the limit).
+ */
+import type { Diagnosis } from '../../result/types.js';
+import { coreSaturation, cpuSeries, ownerName, peakOf, riseWithLoad, type Evidence } from '../evidence.js';
+import { ramp } from '../stats.js';
+import * as w from '../wording.js';
+import { diagnosis } from './diagnosis.js';
+import { latencyRise, throughputPlateau, troubleStart } from './shape.js';
+
+export function cpuBound(ev: Evidence): Diagnosis | null {
+  const zone = troubleStart(ev);
+  if (zone === null) return null;
+  const cpu = peakOf(ev, cpuSeries(ev, ['app']), zone);
+  const elu = peakOf(ev, ev.find(/^utilization$/, { watcher: 'eventLoop' }), zone);
+  const delay = peakOf(ev, ev.find(/^delayP99Ms$/, { watcher: 'eventLoop' }), zone);
+  const cpuSat = cpu ? coreSaturation(cpu.value) : 0;
+  const eluSat = elu ? ramp(elu.value, 0.7, 0.95) : 0;
+  const sat = Math.max(cpuSat, eluSat);
+  if (sat < 0.3) return null;
+
+  const plateau = throughputPlateau(ev);
+  const plateauS = plateau ? 1 : ev.phases.kneeIndex !== null ? 0.7 : 0.4;
+  const scalingRho = cpu ? riseWithLoad(ev, cpu.series.name) : elu ? riseWithLoad(ev, elu.series.name) : 0;
+  const scaling = ramp(scalingRho, 0.5, 0.9);
+  const confidence = 0.55 * sat + 0.25 * plateauS + 0.2 * scaling;
+
+  const evidence: string[] = [];
+  const rise = latencyRise(ev);
+  if (plateau) evidence.push(plateau.text);
+  if (rise) evidence.push(rise.text);
+  if (cpu && cpuSat >= 0.3) {
+    const first = ev.levelValues(cpu.series.name).find((v) => v !== null);
+    const cores = Math.max(1, Math.round(cpu.value / 100));
+    evidence.push(
+      `${ownerName(cpu.series)} CPU reached ${Math.round(cpu.value)}% (${cores === 1 ? 'one core' : `${cores} cores`}) at ${w.load(ev.levels[cpu.level]!.load, ev.unit)}` +
+        (first !== undefined && first !== null ? `, from ${Math.round(first)}% at ${w.load(ev.levels[0]!.load, ev.unit)}` : ''),
+    );
+  }
+  if (elu && eluSat >= 0.3) {
+    evidence.push(
+      `event-loop utilisation of ${elu.series.label} reached ${w.num(elu.value, 2)}` + (delay ? ` with delay p99 up to ${w.ms(delay.value)}` : ''),
+    );
+  }
+  const capRps = plateau?.rps ?? ev.levels[zone]!.rps;
+  const cores = cpu ? Math.max(1, Math.round(cpu.value / 100)) : 1;
+  return diagnosis(
+    'cpu-bound',
+    cores === 1 ? 'CPU bound: one core is saturated' : `CPU bound: ${cores} cores are saturated`,
+    confidence,
+    evidence,
+    `Profile the hot path at about ${w.rps(capRps * 0.8)} (e.g. node --cpu-prof, or a flame graph) and cut the CPU per request: ` +
+      `cache repeated work, move heavy computation off the event loop (worker threads), or run one process per core (cluster, more replicas). ` +
+      `Capacity scales with the CPU per request: halving it roughly doubles the ~${w.rps(capRps)} ceiling; spreading over N cores multiplies it by up to N.`,
+    'performance-optimizer',
+  );
+}

@@ -1,0 +1,57 @@
+/**
+ * memory-leak — "memory grows linearly during a soak".
+ *
+ * Over the longest constant-load stretch (≥ 2 min; the first 10%, at least 30 s, left out as
+ * warm-up), for every watched RSS or heap series of the app, the Theil–Sen line (robust to GC's
+ * sawtooth) with Sen's 95% interval. The series with the strongest case counts:
+ *   growth    growth over the window relative to its start (5% → 0, 25% → 1)           weight 0.4
+ *   fit       r² of the points about the line (0.3 → 0, 0.8 → 1): linear, not a step  weight 0.35
+ *   length    the window's length: 0.5 at 5 min, 1 at 30 min (a soak's minimum)        weight 0.25
+ * Gates: the interval's lower bound > 0 (the growth is not noise) and at least 2 MB of growth.
+ * The projection is to the next of 512 MB, 1, 2, 4, 8 GB above the current value: container
+ * limits come in such sizes, and the watcher cannot see the real one.
+ */
+import type { Diagnosis } from '../../result/types.js';
+import { ownerName, type Evidence } from '../evidence.js';
+import { ramp } from '../stats.js';
+import * as w from '../wording.js';
+import { diagnosis } from './diagnosis.js';
+import { seriesTrend, type Trend } from './trend.js';
+
+const MB = 1024 * 1024;
+const LIMITS = [512 * MB, 1024 * MB, 2048 * MB, 4096 * MB, 8192 * MB, 16384 * MB];
+
+export function memoryLeak(ev: Evidence): Diagnosis | null {
+  const mem = ev.series.filter((s) => s.role === 'app' && /^(rssBytes|heapUsedBytes)$/.test(s.metric));
+  let best: { conf: number; t: Trend; name: string; who: string; metric: string } | null = null;
+  for (const s of mem) {
+    const t = seriesTrend(ev, s.name);
+    if (!t || !(t.fit.slopeLow > 0)) continue;
+    const growth = t.endValue - t.startValue;
+    if (growth < 2 * MB || !(t.startValue > 0)) continue;
+    const len = t.toSec - t.fromSec;
+    const conf = 0.4 * ramp(growth / t.startValue, 0.05, 0.25) + 0.35 * ramp(t.fit.r2, 0.3, 0.8) + 0.25 * (0.5 + 0.5 * ramp(len, 300, 1800)) * (len >= 300 ? 1 : len / 300);
+    if (!best || conf > best.conf) best = { conf, t, name: s.name, who: ownerName(s), metric: s.metric === 'rssBytes' ? 'RSS' : 'heap used' };
+  }
+  if (!best) return null;
+  const { t } = best;
+  const perMin = t.fit.slope * 60;
+  const limit = LIMITS.find((l) => l > t.endValue * 1.05) ?? null;
+  const evidence = [
+    `${best.metric} of ${best.who} grew ${w.bytes(perMin)}/min (95% interval ${w.bytes(t.fit.slopeLow * 60)}–${w.bytes(t.fit.slopeHigh * 60)}/min) ` +
+      `over ${w.duration(t.toSec - t.fromSec)} at a constant ${w.load(t.stretch.load, ev.unit)}, from ${w.bytes(t.startValue)} to ${w.bytes(t.endValue)}`,
+    `a straight line fits it with r² ${w.num(t.fit.r2, 2)} (Theil–Sen over ${t.fit.n} interval means, warm-up left out)`,
+  ];
+  if (limit) evidence.push(`at this rate it reaches ${w.bytes(limit)} (a common container memory limit) in about ${w.duration((limit - t.endValue) / t.fit.slope)}`);
+  if (t.toSec - t.fromSec < 1800) evidence.push(`the constant-load stretch lasted ${w.duration(t.stretch.endSec - t.stretch.startSec)}; a soak of 30 min or more makes the case firmer`);
+  return diagnosis(
+    'memory-leak',
+    'Memory leak: memory grows steadily at constant load',
+    best.conf,
+    evidence,
+    `Take two heap snapshots a few minutes apart under this load (node --heapsnapshot-signal=SIGUSR2, or the inspector) and compare what is retained: ` +
+      `caches without eviction, listeners or timers added per request, and maps keyed by request data are the usual culprits. ` +
+      `A fix flattens the line (0 MB/min at constant load); until then, restart before the projected limit${limit ? ` (~${w.duration((limit - t.endValue) / t.fit.slope)} at this load)` : ''}.`,
+    'performance-optimizer',
+  );
+}

@@ -1,0 +1,482 @@
+/**
+ * Synthetic results for the analysis tests: a small discrete-event simulation of a service under
+ * an open-model load (evenly spaced arrivals at the plan's rate, like loadproof's own schedule),
+ * recorded the way the engine records a run — one timeline point per second with an HdrHistogram
+ * of that second's latencies — plus watched series computed from the simulation's own state
+ * (busy servers, queue length, CPU time). Each bottleneck case has a designed limit, so tests can
+ * check that the analysis finds the cause and a capacity near it.
+ *
+ * Deterministic: a seeded PRNG (mulberry32) drives every random choice.
+ */
+import { createHistogram, encodeHistogram, mergeHistograms, recordUs, summarizeMs, pointMs, type Histogram } from '../../src/metrics/histogram.js';
+import type { ErrorKind, Result, SeriesInfo, TimelinePoint } from '../../src/result/types.js';
+import { RESULT_SCHEMA } from '../../src/result/types.js';
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Stage {
+  durationSec: number;
+  target: number;
+}
+
+/** What happens to one request. */
+export interface Outcome {
+  /** service time on a server, ms (servers: Infinity → pure latency) */
+  serviceMs: number;
+  /** fails with this status/kind regardless of time (e.g. a throttled 503) */
+  status?: number;
+  kind?: ErrorKind;
+}
+
+export interface SimOptions {
+  stages: Stage[];
+  /** parallel servers (pool slots, cores); Infinity: no queueing */
+  servers: number;
+  /** decides a request's fate from its arrival time (s) and the rate offered then */
+  request: (tSec: number, offeredRps: number, rnd: () => number) => Outcome;
+  /** client timeout, ms: slower requests are recorded at the timeout as `timeout` errors */
+  timeoutMs?: number;
+  seed?: number;
+}
+
+/** Per-second state of the simulation, for watched series. */
+export interface SecondState {
+  t: number;
+  offeredRps: number;
+  completed: number;
+  errors: number;
+  /** server-busy milliseconds started in this second (CPU time when a server is a core) */
+  busyMs: number;
+  /** requests holding a server at the second's start */
+  inService: number;
+  /** requests waiting for a server at the second's start */
+  waiting: number;
+  inFlight: number;
+  p95Ms: number;
+}
+
+export interface Simulation {
+  timeline: TimelinePoint[];
+  states: SecondState[];
+  all: Histogram;
+  statusCodes: Record<string, number>;
+  errorKinds: Partial<Record<ErrorKind, number>>;
+  requests: number;
+  errors: number;
+  durationSec: number;
+}
+
+/** The offered rate at time t (s): stages ramp linearly from the previous target, as in k6. */
+export function rateAt(stages: Stage[], t: number): number {
+  let start = 0;
+  let prev = 0;
+  for (const s of stages) {
+    if (t < start + s.durationSec) return prev + ((s.target - prev) * (t - start)) / s.durationSec;
+    start += s.durationSec;
+    prev = s.target;
+  }
+  return 0;
+}
+
+export function simulate(o: SimOptions): Simulation {
+  const rnd = mulberry32(o.seed ?? 42);
+  const total = o.stages.reduce((a, s) => a + s.durationSec, 0);
+  const free: number[] = Number.isFinite(o.servers) ? new Array<number>(o.servers).fill(0) : [];
+  const hists = Array.from({ length: total + 60 }, () => createHistogram());
+  const codes = Array.from({ length: total + 60 }, () => ({}) as Record<string, number>);
+  const kinds = Array.from({ length: total + 60 }, () => ({}) as Partial<Record<ErrorKind, number>>);
+  const completed = new Array<number>(total + 60).fill(0);
+  const errors = new Array<number>(total + 60).fill(0);
+  const busy = new Array<number>(total + 60).fill(0);
+  const spans: Array<[number, number, number]> = []; // arrival, service start, client end (s)
+  const statusCodes: Record<string, number> = {};
+  const errorKinds: Partial<Record<ErrorKind, number>> = {};
+  let requests = 0;
+  let nErr = 0;
+  // Arrival n is due when the integral of the rate reaches n (the engine's schedule): stepping
+  // 1 ms at a time keeps ramps from zero exact without solving the integral.
+  const arrivals: number[] = [];
+  let acc = 0;
+  for (let step = 0; step < total * 1000; step++) {
+    const tt = step / 1000;
+    acc += rateAt(o.stages, tt + 0.0005) / 1000;
+    if (acc >= 1) {
+      acc -= 1;
+      arrivals.push(tt);
+    }
+  }
+  for (const t of arrivals) {
+    const r = rateAt(o.stages, t);
+    const out = o.request(t, r, rnd);
+    let start = t;
+    let end = t + out.serviceMs / 1000;
+    if (free.length) {
+      let k = 0;
+      for (let i = 1; i < free.length; i++) if (free[i]! < free[k]!) k = i;
+      start = Math.max(t, free[k]!);
+      end = start + out.serviceMs / 1000;
+      free[k] = end;
+      busy[Math.floor(start)] = (busy[Math.floor(start)] ?? 0) + out.serviceMs;
+    }
+    let latencyMs = (end - t) * 1000;
+    let kind: ErrorKind | undefined = out.kind;
+    let status = out.status ?? 200;
+    if (o.timeoutMs !== undefined && latencyMs > o.timeoutMs) {
+      latencyMs = o.timeoutMs;
+      kind = 'timeout';
+      status = 0;
+    }
+    const clientEnd = t + latencyMs / 1000;
+    const sec = Math.floor(clientEnd);
+    spans.push([t, start, clientEnd]);
+    if (sec < hists.length) {
+      recordUs(hists[sec]!, latencyMs * 1000);
+      completed[sec]!++;
+      requests++;
+      const failed = kind !== undefined || status >= 400;
+      if (failed) {
+        errors[sec]!++;
+        nErr++;
+        const k = kind ?? 'status';
+        kinds[sec]![k] = (kinds[sec]![k] ?? 0) + 1;
+        errorKinds[k] = (errorKinds[k] ?? 0) + 1;
+      }
+      if (status > 0) {
+        codes[sec]![String(status)] = (codes[sec]![String(status)] ?? 0) + 1;
+        statusCodes[String(status)] = (statusCodes[String(status)] ?? 0) + 1;
+      }
+    }
+  }
+  // the run ends when the schedule ends plus a grace for in-flight requests (at most 5 s)
+  const lastEnd = Math.min(total + 5, Math.ceil(Math.max(total, ...spans.map((s) => s[2]))));
+  const timeline: TimelinePoint[] = [];
+  const states: SecondState[] = [];
+  // requests in flight / in service / waiting at each whole second: each span adds itself to the
+  // seconds it covers (a ≤ s < end), split at its service start
+  const inFlightAt = new Array<number>(lastEnd + 1).fill(0);
+  const inServiceAt = new Array<number>(lastEnd + 1).fill(0);
+  for (const [a, st, e] of spans) {
+    for (let s = Math.ceil(a); s < e && s < lastEnd; s++) {
+      inFlightAt[s]!++;
+      if (st <= s) inServiceAt[s]!++;
+    }
+  }
+  for (let s = 0; s < lastEnd; s++) {
+    const inFlight = inFlightAt[s]!;
+    const inService = inServiceAt[s]!;
+    const waiting = inFlight - inService;
+    const h = hists[s]!;
+    const pm = pointMs(h);
+    timeline.push({
+      t: s,
+      durationSec: 1,
+      offeredRps: s < total ? Math.round(rateAt(o.stages, s + 0.5) * 100) / 100 : 0,
+      rps: completed[s]!,
+      errors: errors[s]!,
+      inFlight,
+      vus: null,
+      latencyMs: pm,
+      statusCodes: codes[s]!,
+      errorKinds: kinds[s]!,
+      ...(h.totalCount > 0 ? { hdr: encodeHistogram(h) } : {}),
+    });
+    states.push({
+      t: s,
+      offeredRps: s < total ? rateAt(o.stages, s + 0.5) : 0,
+      completed: completed[s]!,
+      errors: errors[s]!,
+      busyMs: busy[s] ?? 0,
+      inService,
+      waiting,
+      inFlight,
+      p95Ms: pm?.p95 ?? 0,
+    });
+  }
+  return { timeline, states, all: mergeHistograms(hists.slice(0, lastEnd)), statusCodes, errorKinds, requests, errors: nErr, durationSec: lastEnd };
+}
+
+/** A watched series from the simulation state, one point per second. */
+export function series(
+  states: SecondState[],
+  unit: string,
+  value: (s: SecondState, rnd: () => number) => number | null,
+  info: Omit<SeriesInfo, 'unit' | 'points'> = {},
+  seed = 7,
+): SeriesInfo {
+  const rnd = mulberry32(seed);
+  return { unit, watcher: info.watcher, target: info.target, role: info.role, points: states.map((s) => [s.t, value(s, rnd)]) };
+}
+
+export interface BuildOptions {
+  name: string;
+  pattern: string;
+  thresholds?: Record<string, string[]>;
+  watch?: Record<string, SeriesInfo>;
+  criteria?: Result['criteria'];
+  model?: 'open' | 'closed';
+}
+
+/** A result document as the engine writes it (steps and analysis left empty). */
+export function buildResult(sim: Simulation, stages: Stage[], o: BuildOptions): Result {
+  const lat = summarizeMs(sim.all);
+  const peak = Math.max(...stages.map((s) => s.target));
+  return {
+    schema: RESULT_SCHEMA,
+    source: 'loadproof',
+    tool: { name: 'loadproof', version: 'test' },
+    plan: {
+      name: o.name,
+      hypothesis: 'synthetic',
+      target: 'http://127.0.0.1:3000',
+      pattern: { type: o.pattern, peak },
+      model: o.model ?? 'open',
+      stages,
+      thresholds: o.thresholds ?? { http_req_duration: ['p(95)<200'], http_req_failed: ['rate<0.01'] },
+    },
+    startedAt: '2025-01-01T00:00:00.000Z',
+    endedAt: new Date(Date.parse('2025-01-01T00:00:00.000Z') + sim.durationSec * 1000).toISOString(),
+    durationSec: sim.durationSec,
+    verdict: 'pass',
+    summary: {
+      requests: sim.requests,
+      errors: sim.errors,
+      errorRate: sim.requests ? sim.errors / sim.requests : 0,
+      throughputRps: sim.requests / sim.durationSec,
+      peakRps: Math.max(...sim.timeline.map((p) => p.rps)),
+      latencyMs: lat,
+      latencyBasis: 'intended',
+      statusCodes: sim.statusCodes,
+      errorKinds: sim.errorKinds,
+      hdr: encodeHistogram(sim.all),
+    },
+    endpoints: [],
+    criteria: o.criteria ?? [],
+    timeline: sim.timeline,
+    steps: [],
+    watch: o.watch ?? {},
+    analysis: null,
+    stop: { reason: 'completed' },
+  };
+}
+
+/** Breakpoint-style stages: a 2 s ramp then an 18 s hold at each level. */
+export function steps(levels: number[], holdSec = 18, rampSec = 2): Stage[] {
+  return levels.flatMap((l) => [
+    { durationSec: rampSec, target: l },
+    { durationSec: holdSec, target: l },
+  ]);
+}
+
+const jitter = (rnd: () => number, base: number, spread: number): number => base * (1 - spread + 2 * spread * rnd());
+const MB = 1024 * 1024;
+
+/** pool-exhaustion: a 10-slot pool held 20 ms per request → 500 req/s; app CPU low; pool gauges. */
+export function poolExhaustionCase(seed = 42): Result {
+  const stages = steps([100, 200, 300, 400, 500, 600, 700, 800]);
+  const sim = simulate({ seed, stages, servers: 10, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 19, 0.1) }) });
+  return buildResult(sim, stages, {
+    name: 'pool',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 3 + s.completed * 0.05 + r() * 2, { watcher: 'process', role: 'app' }),
+      'eventLoop.app.utilization': series(sim.states, 'ratio', (s, r) => Math.min(1, 0.02 + s.completed * 0.0004 + r() * 0.02), { watcher: 'eventLoop', role: 'app' }),
+      'eventLoop.app.gauge.pool_in_use': series(sim.states, 'count', (s) => s.inService, { watcher: 'eventLoop', role: 'app' }),
+      'eventLoop.app.gauge.pool_size': series(sim.states, 'count', () => 10, { watcher: 'eventLoop', role: 'app' }),
+      'eventLoop.app.gauge.pool_waiting': series(sim.states, 'count', (s) => s.waiting, { watcher: 'eventLoop', role: 'app' }),
+      'process.port3000.rssBytes': series(sim.states, 'bytes', (_s, r) => 90 * MB + r() * 4 * MB, { watcher: 'process', role: 'app' }),
+    },
+  });
+}
+
+/** cpu-bound: one core, 2.5 ms of CPU per request → 400 req/s; CPU and event loop pegged. */
+export function cpuBoundCase(seed = 42): Result {
+  const stages = steps([100, 200, 300, 400, 500, 600, 700]);
+  const sim = simulate({ seed, stages, servers: 1, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 2.4, 0.3) }) });
+  return buildResult(sim, stages, {
+    name: 'cpu',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => Math.min(100, s.busyMs / 10 + 2 + r() * 2), { watcher: 'process', role: 'app' }),
+      'eventLoop.app.utilization': series(sim.states, 'ratio', (s) => Math.min(1, s.busyMs / 1000), { watcher: 'eventLoop', role: 'app' }),
+      'eventLoop.app.delayP99Ms': series(sim.states, 'ms', (s) => (s.waiting > 0 ? Math.min(1000, 2.5 * s.waiting) : 1), { watcher: 'eventLoop', role: 'app' }),
+      'process.port3000.rssBytes': series(sim.states, 'bytes', (_s, r) => 70 * MB + r() * 3 * MB, { watcher: 'process', role: 'app' }),
+    },
+  });
+}
+
+function soakStages(rate: number, holdSec: number): Stage[] {
+  return [
+    { durationSec: 30, target: rate },
+    { durationSec: holdSec, target: rate },
+    { durationSec: 10, target: 0 },
+  ];
+}
+
+/** memory-leak: 10 min at 100 req/s; RSS and heap grow 2 MB/min under a GC sawtooth. */
+export function memoryLeakCase(seed = 42): Result {
+  const stages = soakStages(100, 600);
+  const sim = simulate({ seed, stages, servers: 10, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 10, 0.3) }) });
+  const grow = (t: number): number => Math.max(0, t - 30) * ((2 * MB) / 60);
+  return buildResult(sim, stages, {
+    name: 'leak',
+    pattern: 'soak',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 4 + s.completed * 0.08 + r() * 3, { watcher: 'process', role: 'app' }),
+      'process.port3000.rssBytes': series(sim.states, 'bytes', (s, r) => 80 * MB + grow(s.t) + (s.t % 20) * 0.2 * MB + r() * 2 * MB, { watcher: 'process', role: 'app' }),
+      'eventLoop.app.heapUsedBytes': series(sim.states, 'bytes', (s, r) => 30 * MB + grow(s.t) + (s.t % 15) * 0.4 * MB + r() * MB, { watcher: 'eventLoop', role: 'app' }),
+    },
+  });
+}
+
+/**
+ * connection-leak: 10 min at 100 req/s; a transaction is left open every 20 s, and each one left
+ * open slows every query a little (locks, bloat): p95 climbs steadily from ~15 ms while
+ * PostgreSQL's idle-in-transaction count grows.
+ */
+export function connectionLeakCase(seed = 42): Result {
+  const stages = soakStages(100, 600);
+  const leaked = (t: number): number => Math.max(0, Math.floor((t - 30) / 20));
+  const sim = simulate({ seed, stages, servers: 20, request: (t, _r, rnd) => ({ serviceMs: jitter(rnd, 10 + 2 * leaked(t), 0.3) }) });
+  return buildResult(sim, stages, {
+    name: 'connleak',
+    pattern: 'soak',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 4 + s.completed * 0.08 + r() * 3, { watcher: 'process', role: 'app' }),
+      'process.port3000.rssBytes': series(sim.states, 'bytes', (_s, r) => 85 * MB + r() * 3 * MB, { watcher: 'process', role: 'app' }),
+      'postgres.appdb.connections.idle_in_transaction': series(sim.states, 'count', (s) => leaked(s.t), { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.connections.active': series(sim.states, 'count', (s) => Math.min(20, s.inService), { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.connections.total': series(sim.states, 'count', (s) => 20 + leaked(s.t), { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.connections.max': series(sim.states, 'count', () => 100, { watcher: 'postgres', role: 'db' }),
+    },
+  });
+}
+
+/** cold-start: the first 6 s fail 30% fast and answer the rest in ~1 s (cold caches), then 10 ms. */
+export function coldStartCase(seed = 42): Result {
+  const stages: Stage[] = [
+    { durationSec: 5, target: 100 },
+    { durationSec: 115, target: 100 },
+  ];
+  const sim = simulate({
+    seed,
+    stages,
+    servers: Infinity,
+    request: (t, _r, rnd) => {
+      if (t < 6) return rnd() < 0.3 ? { serviceMs: jitter(rnd, 5, 0.5), status: 503 } : { serviceMs: jitter(rnd, 900, 0.3) };
+      return { serviceMs: jitter(rnd, 10, 0.3) };
+    },
+  });
+  return buildResult(sim, stages, {
+    name: 'cold',
+    pattern: 'load',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => (s.t < 6 ? 60 : 8) + r() * 4, { watcher: 'process', role: 'app' }),
+      'process.port3000.rssBytes': series(sim.states, 'bytes', (s, r) => (s.t < 6 ? 60 + s.t * 5 : 90) * MB + r() * 2 * MB, { watcher: 'process', role: 'app' }),
+    },
+  });
+}
+
+/** timeout-cascade: 8 workers × 40 ms → 200 req/s; the client gives up at 1 s; CPU moderate. */
+export function timeoutCascadeCase(seed = 42): Result {
+  const stages = steps([50, 100, 150, 200, 250, 300, 350, 400]);
+  const sim = simulate({ seed, stages, servers: 8, timeoutMs: 1000, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 38, 0.3) }) });
+  return buildResult(sim, stages, {
+    name: 'timeouts',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 5 + s.completed * 0.1 + r() * 3, { watcher: 'process', role: 'app' }),
+    },
+  });
+}
+
+/**
+ * missing-index: every request scans a 5,000-row table on PostgreSQL — 8 ms of database CPU per
+ * request on one backend core → 125 req/s; the app's own CPU stays low.
+ */
+export function missingIndexCase(seed = 42): Result {
+  const stages = steps([25, 50, 75, 100, 125, 150, 175, 200]);
+  const sim = simulate({ seed, stages, servers: 1, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 7.6, 0.2) }) });
+  return buildResult(sim, stages, {
+    name: 'index',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 3 + s.completed * 0.1 + r() * 2, { watcher: 'process', role: 'app' }),
+      'process.postgres.cpuPct': series(sim.states, '%', (s, r) => Math.min(100, s.busyMs / 10 + 1 + r()), { watcher: 'process', role: 'db' }),
+      'postgres.appdb.seqScanPerSec': series(sim.states, '/s', (s) => s.completed, { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.seqTupReadPerSec': series(sim.states, '/s', (s) => s.completed * 5000, { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.idxScanPerSec': series(sim.states, '/s', (s) => s.completed * 0.1, { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.connections.active': series(sim.states, 'count', (s) => Math.min(10, s.inService + s.waiting), { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.connections.max': series(sim.states, 'count', () => 100, { watcher: 'postgres', role: 'db' }),
+    },
+  });
+}
+
+/**
+ * downstream-rate-limit: each request calls `payments`, which allows 200 calls/s: above it the
+ * excess is throttled (429); the app retries once after 100 ms and answers 503 when throttled
+ * twice. The dependency's latency also rises as it nears its limit. App CPU low.
+ */
+export function downstreamRateLimitCase(seed = 42): Result {
+  const stages = steps([50, 100, 150, 200, 250, 300, 350, 400]);
+  const share = (r: number): number => Math.max(0, 1 - 200 / r);
+  const depMs = (r: number): number => 10 + 60 * Math.min(1, r / 250) ** 3;
+  const sim = simulate({
+    seed,
+    stages,
+    servers: Infinity,
+    request: (_t, r, rnd) => {
+      const base = 8 + depMs(r) * (0.8 + 0.4 * rnd());
+      if (rnd() >= share(r)) return { serviceMs: base };
+      if (rnd() >= share(r)) return { serviceMs: base + 100 + depMs(r) };
+      return { serviceMs: base + 100, status: 503 };
+    },
+  });
+  return buildResult(sim, stages, {
+    name: 'downstream',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 3 + s.completed * 0.05 + r() * 2, { watcher: 'process', role: 'app' }),
+      'dependency.payments.latencyMs': series(sim.states, 'ms', (s, r) => depMs(s.offeredRps) * (0.9 + 0.2 * r()), { watcher: 'dependency', role: 'dependency' }),
+      'dependency.payments.p95Ms': series(sim.states, 'ms', (s, r) => depMs(s.offeredRps) * (1.3 + 0.2 * r()), { watcher: 'dependency', role: 'dependency' }),
+      'dependency.payments.throttledRate': series(sim.states, 'ratio', (s) => share(s.offeredRps), { watcher: 'dependency', role: 'dependency' }),
+      'dependency.payments.errorRate': series(sim.states, 'ratio', (s) => share(s.offeredRps), { watcher: 'dependency', role: 'dependency' }),
+    },
+  });
+}
+
+/** healthy: 20 workers × 10 ms (2,000 req/s) tested up to 300 req/s; nothing is wrong. */
+export function healthyCase(seed = 42): Result {
+  const stages = steps([50, 100, 150, 200, 250, 300]);
+  const sim = simulate({ seed, stages, servers: 20, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 10, 0.3) }) });
+  return buildResult(sim, stages, {
+    name: 'healthy',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 3 + s.completed * 0.05 + r() * 2, { watcher: 'process', role: 'app' }),
+      'process.port3000.rssBytes': series(sim.states, 'bytes', (_s, r) => 70 * MB + r() * 3 * MB, { watcher: 'process', role: 'app' }),
+      'eventLoop.app.gauge.pool_in_use': series(sim.states, 'count', (s) => s.inService, { watcher: 'eventLoop', role: 'app' }),
+      'eventLoop.app.gauge.pool_size': series(sim.states, 'count', () => 20, { watcher: 'eventLoop', role: 'app' }),
+    },
+  });
+}
+
+/** Every bottleneck case by the diagnosis id it should produce first. */
+export const CASES = {
+  'pool-exhaustion': poolExhaustionCase,
+  'timeout-cascade': timeoutCascadeCase,
+  'cpu-bound': cpuBoundCase,
+  'memory-leak': memoryLeakCase,
+  'connection-leak': connectionLeakCase,
+  'cold-start': coldStartCase,
+  'missing-index': missingIndexCase,
+  'downstream-rate-limit': downstreamRateLimitCase,
+} as const;
