@@ -280,7 +280,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   }
 }
 
-const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const fmtMs = (ms: number | null): string => (ms === null ? 'n/a ' : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 /** The short text summary printed at the end of a run. */
 export function summaryText(r: Result, dir: string, validity: ValidityNote[] = r.analysis?.validity ?? []): string {

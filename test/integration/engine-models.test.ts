@@ -28,7 +28,7 @@ scenarios: [{ name: a, flow: [{ get: "/slow?ms=1500" }] }]
     assert.equal(t.stats.requests, s.requests);
     const timelineDrops = o.totals.timeline.reduce((a, p) => a + (p.dropped ?? 0), 0);
     assert.equal(timelineDrops, s.dropped);
-    assert.ok(s.latencyMs.min >= 1400, 'the ones sent were timed');
+    assert.ok(s.latencyMs.min! >= 1400, 'the ones sent were timed');
   } finally {
     await t.close();
   }

@@ -54,7 +54,8 @@ export function generatorSaturation(result: Result): ValidityNote | null {
 
   const lagP99 = g?.sendLagP99Ms ?? result.summary.sendLagMs?.p99;
   const lagP90 = result.summary.sendLagMs?.p90 ?? lagP99;
-  const latP99 = result.summary.latencyMs.p99;
+  // no latency recorded (every request failed): the lag is all there is to the tail
+  const latP99 = result.summary.latencyMs.p99 ?? 0;
   if (lagP99 !== undefined && lagP99 !== null) {
     const share = latP99 > 0 ? lagP99 / latP99 : 1;
     if (lagP99 > LAG_INVALID_MS && share >= LAG_SHARE_INVALID && (lagP90 ?? 0) > LAG_WARN_MS) {
