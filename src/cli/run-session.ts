@@ -18,8 +18,8 @@
  * and scrubs Bearer/Basic credentials and secret-named parameters. Captured values never leave the
  * load workers: only counts and histograms do.
  */
-import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Plan } from '../plan/schema.js';
 import { resolveLoad } from '../plan/patterns.js';
 import { startRun, type RunHandle, type StopRequest } from '../engine/runner.js';
@@ -29,10 +29,13 @@ import type { SecondRecord } from '../metrics/timeline.js';
 import { decodeHistogram, percentileMs } from '../metrics/histogram.js';
 import { AbortGuard, type GuardSecond } from '../engine/guard.js';
 import { SecretRegistry, isSecretHeader } from '../engine/redact.js';
-import type { Result, ValidityNote } from '../result/types.js';
+import type { Result } from '../result/types.js';
 import { exitCodeFor } from '../result/verdict.js';
+import { startWatch, type WatchSession } from '../watch/session.js';
+import type { AnalyzeOptions } from '../analysis/analyze.js';
 import { Progress, type ProgressSnapshot } from './progress.js';
-import { judge } from './judge.js';
+import { finishResult } from './finish.js';
+import { resultsDir } from './results-dir.js';
 import type { Io } from './io.js';
 
 export interface SessionOptions {
@@ -47,35 +50,14 @@ export interface SessionOptions {
   secrets?: string[];
   /** install SIGINT/SIGTERM handlers (default true) */
   handleSignals?: boolean;
+  /** analysis options (e.g. the SLO) */
+  analyze?: AnalyzeOptions;
 }
 
 export interface SessionOutcome {
   result: Result;
   dir: string;
   exitCode: number;
-}
-
-/** `items API capacity` → `items-api-capacity` */
-export function slugOf(name: string): string {
-  const s = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '');
-  return s || 'run';
-}
-
-function stamp(d: Date): string {
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
-/** Writes a file through a temporary sibling and a rename (atomic on one filesystem). */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 /** The registry that scrubs the run's output: the plan's secret header values and URL credentials. */
@@ -185,15 +167,29 @@ function progressOf(r: SecondRecord, ctx: { stages: number; totalSec: number; mo
   return snap;
 }
 
+/** The watched value worth a glance on the status line (the target's, else the generator's). */
+function headlineOf(session: WatchSession | null): string | undefined {
+  const h = session?.latest();
+  return h ? `${h.label} ${h.text}` : undefined;
+}
+
 /** Runs the plan with progress, guard, signals and files; resolves with the result and exit code. */
 export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   const { plan, io } = o;
   const load = resolveLoad(plan);
   const reg = secretsOf(plan, o.secrets);
-  const dir = resolve(o.out ?? join('loadproof-results', `${slugOf(plan.name)}-${stamp(new Date())}`));
+  const dir = resultsDir(plan.name, o.out);
   mkdirSync(dir, { recursive: true });
   const logPath = join(dir, 'run.ndjson');
-  const resultPath = join(dir, 'result.json');
+  // Watchers start first (a bad watch item is a plan error, exit 2, before any load is sent) and
+  // take their priming reads; their series are put on the run's time axis when they stop.
+  const session = await startWatch(plan.watch ?? [], {
+    // the engine records the generator's own CPU, event-loop delay and send lag itself
+    self: false,
+    onWarning: (w) => io.err(`loadproof: watch ${w.source}: ${reg.scrub(w.message)}\n`),
+  });
+  let sessionStopped = false;
+  let originEpochMs = Date.now();
   const logFd = openSync(logPath, 'w');
   // scrub each line's strings but keep its histograms intact, then serialise
   const writeLine = (line: Parameters<typeof logLine>[0]): void => {
@@ -246,12 +242,15 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
       workers: o.workers,
       seed: o.seed,
       onStart: (info) => {
+        originEpochMs = info.startedAt.getTime();
         header = logHeaderOf(plan, info);
         writeLine(header);
       },
       onSecond: (record): StopRequest | null => {
         writeLine(record);
-        progress.update(progressOf(record, { stages: stagesCount, totalSec, model: load.model, vuTarget }));
+        const snap = progressOf(record, { stages: stagesCount, totalSec, model: load.model, vuTarget });
+        snap.watch = headlineOf(session) ?? snap.watch;
+        progress.update(snap);
         if (guard === null || header === null) return null;
         const trip = guard.push(guardSecondOf(record, header.endpoints));
         if (trip === null) return null;
@@ -262,57 +261,26 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     if (header === null) throw new Error('the run never started');
     writeLine(logEndOf(outcome));
     const raw = resultOf(plan, header, outcome);
-    const result = scrubJson(reg, raw) as Result;
-    const notes = judge(result);
-    writeFileAtomic(resultPath, `${JSON.stringify(result, null, 2)}\n`);
-    const summary = reg.scrub(summaryText(result, dir, notes));
+    const watched = await session.stop(originEpochMs);
+    sessionStopped = true;
+    raw.watch = { ...watched.series, ...raw.watch };
+    if (watched.warnings.length) raw.warnings = [...(raw.warnings ?? []), ...watched.warnings];
+    if (Object.keys(watched.info).length) raw.watchInfo = { ...(raw.watchInfo ?? {}), ...watched.info };
+    const scrubbed = scrubJson(reg, raw) as Result;
+    const { result, summary } = await finishResult(scrubbed, dir, o.analyze, [logPath]);
     progress.finish();
-    if (o.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
-    else io.out(summary);
-    if (o.json) io.err(summary);
+    const text = reg.scrub(summary);
+    if (o.json) {
+      io.out(`${JSON.stringify(result, null, 2)}\n`);
+      io.err(text);
+    } else io.out(text);
     return { result, dir, exitCode: exitCodeFor(result.verdict) };
   } finally {
+    if (!sessionStopped) await session.stop(originEpochMs).catch(() => undefined);
     closeSync(logFd);
     if (installSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
   }
-}
-
-const fmtMs = (ms: number | null): string => (ms === null ? 'n/a ' : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
-
-/** The short text summary printed at the end of a run. */
-export function summaryText(r: Result, dir: string, validity: ValidityNote[] = r.analysis?.validity ?? []): string {
-  const s = r.summary;
-  const l = s.latencyMs;
-  const lines: string[] = [];
-  lines.push('');
-  lines.push(`${r.plan.name}: ${r.verdict.toUpperCase()}  (${r.durationSec.toFixed(1)}s, ${r.plan.model ?? 'open'} model)`);
-  lines.push(
-    `  requests ${s.requests}  ${s.throughputRps.toFixed(1)} req/s (peak ${s.peakRps.toFixed(0)})  errors ${s.errors} (${(s.errorRate * 100).toFixed(2)}%)` +
-      (s.dropped ? `  dropped ${s.dropped}` : ''),
-  );
-  const basis = s.latencyBasis === 'actual' ? 'service time' : 'from intended start';
-  lines.push(`  latency (${basis}): p50 ${fmtMs(l.p50)}ms  p95 ${fmtMs(l.p95)}ms  p99 ${fmtMs(l.p99)}ms  max ${fmtMs(l.max)}ms`);
-  const kinds = Object.entries(s.errorKinds ?? {}).filter(([, n]) => (n ?? 0) > 0);
-  if (kinds.length) lines.push(`  error kinds: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  if (s.checks && s.checks.passes + s.checks.fails > 0) lines.push(`  checks: ${s.checks.passes} passed, ${s.checks.fails} failed`);
-  if (r.criteria.length) {
-    lines.push('  criteria:');
-    for (const c of r.criteria) {
-      const obs = c.observed === null ? 'n/a' : `${Math.round(c.observed * 1000) / 1000}${c.unit === 'ms' ? 'ms' : ''}`;
-      lines.push(`    ${c.pass ? 'pass' : 'FAIL'}  ${c.metric} ${c.condition}  (observed ${obs})${c.note ? ` — ${c.note}` : ''}`);
-    }
-  }
-  if (r.stop?.reason === 'aborted') {
-    lines.push(`  ABORTED at ${r.stop.atSec ?? '?'}s by the incident guard: ${r.stop.message ?? r.stop.rule ?? ''}`);
-  } else if (r.stop?.reason === 'interrupted') {
-    lines.push(`  interrupted at ${r.stop.atSec ?? '?'}s: ${r.stop.message ?? ''} — the result holds the run until then`);
-  }
-  for (const v of validity) if (v.severity !== 'info') lines.push(`  ${v.severity === 'invalid' ? 'INVALID' : 'warning'}: ${v.message}`);
-  for (const w of r.warnings ?? []) lines.push(`  warning: ${w.message}`);
-  lines.push(`  files: ${join(dir, 'result.json')}  ${join(dir, 'run.ndjson')}`);
-  lines.push('');
-  return lines.join('\n');
 }

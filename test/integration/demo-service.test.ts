@@ -41,7 +41,7 @@ test('the API: login, items with and without a token, create, errors, the probe'
   const demo = await startDemoChild([]);
   try {
     assert.match(demo.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.match(demo.description, /^bottleneck pool: pool of 10 connections held 20 ms .* capacity ≈ 500 req\/s/);
+    assert.match(demo.description, /^pool of 10 connections held 20 ms .* capacity ≈ 500 req\/s/);
     const token = await login(demo.url);
 
     const bad = await fetch(`${demo.url}/auth/login`, { method: 'POST', body: JSON.stringify({ email: 'test@example.com', password: 'nope' }) });

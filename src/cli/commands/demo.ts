@@ -1,10 +1,47 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
-import { notAvailable } from '../io.js';
 import { badFlag, ExitCode } from '../../errors.js';
+import { startDemoChild } from '../../demo/child.js';
+import { demoPlan, demoServeArgs } from '../../demo/plan.js';
+import { buildDesign, renderDesign } from '../../plan/design.js';
+import { runSession } from '../run-session.js';
+import { resultsDir } from '../results-dir.js';
 import { BOTTLENECKS, startDemoService, type Bottleneck, type DemoServiceOptions } from '../../demo/service.js';
 import { parseDurationMs } from '../../plan/units.js';
 import type { SetExit } from './index.js';
+
+interface DemoFlags {
+  quick?: boolean;
+  out?: string;
+  bottleneck: string;
+}
+
+/**
+ * `loadproof demo`: the demo service in a child process, the design, the experiment with live
+ * progress and watchers, the reports. Exit code: 0 when the experiment ran and was reported — a
+ * breakpoint run is *meant* to end on its stop rule and a refuted hypothesis is a finding, so
+ * neither is a failure of the demo — 4 when the results are not valid (the generator itself was
+ * saturated), 2 on a bad flag, 5 on an internal error.
+ */
+async function runDemo(flags: DemoFlags, io: Io): Promise<number> {
+  if (!(BOTTLENECKS as readonly string[]).includes(flags.bottleneck)) {
+    throw badFlag(`unknown bottleneck "${flags.bottleneck}"`, `use one of ${BOTTLENECKS.join(', ')}`, '--bottleneck');
+  }
+  const bottleneck = flags.bottleneck as Bottleneck;
+  const quick = Boolean(flags.quick);
+  const service = await startDemoChild(demoServeArgs({ bottleneck, quick }));
+  try {
+    io.out(`Demo service (pid ${service.pid}) on ${service.url}: ${service.description}\n\n`);
+    const plan = demoPlan({ url: service.url, bottleneck, quick });
+    io.out(renderDesign(buildDesign(plan)));
+    io.out('\n');
+    const out = await runSession({ plan, io, json: false, out: resultsDir(`demo-${bottleneck}`, flags.out) });
+    io.out(`Open the HTML report: ${out.dir}/report.html\n`);
+    return out.result.verdict === 'invalid' ? ExitCode.invalid : ExitCode.ok;
+  } finally {
+    await service.stop();
+  }
+}
 
 interface ServeFlags {
   port: string;
@@ -30,8 +67,21 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     // `demo` and `demo serve` share option names: each takes only the options written after it
     // (with enablePositionalOptions on the program too, in main.ts).
     .enablePositionalOptions()
-    .action(() => {
-      throw notAvailable('demo');
+    .addHelpText(
+      'after',
+      `
+The service runs in its own process on a free loopback port; the results go to
+loadproof-results/demo-<bottleneck>-<date-time>/ (or --out): result.json, report.md, report.html, run.ndjson.
+Exit code: 0 when the experiment ran and was reported (a breakpoint run is meant to end on its stop rule),
+4 when the results are not valid.
+
+Examples:
+  $ loadproof demo
+  $ loadproof demo --quick
+  $ loadproof demo --bottleneck cpu --out /tmp/demo-cpu`,
+    )
+    .action(async (flags: DemoFlags) => {
+      setExit(await runDemo(flags, io));
     });
   demo
     .command('serve')

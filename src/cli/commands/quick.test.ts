@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { quickPlan } from './quick.js';
-import { applyOverrides, compactDesign } from './run.js';
+import { applyOverrides } from './run.js';
+import { buildDesign, renderDesign } from '../../plan/design.js';
 import { parsePlan } from '../../plan/parse.js';
 import { resolveLoad } from '../../plan/patterns.js';
 import { LoadproofError } from '../../errors.js';
-import { slugOf } from '../run-session.js';
+import { slugOf } from '../results-dir.js';
 
 const base = { connections: '50', duration: '30s', method: 'GET' };
 
@@ -76,9 +77,9 @@ scenarios: [{ name: a, flow: [{ get: / }] }]
   assert.throws(() => applyOverrides(plan, { peak: '40' }), /needs a pattern/);
   assert.throws(() => applyOverrides(plan, { pattern: 'load' }), /needs a peak/);
   assert.throws(() => applyOverrides(plan, { pattern: 'load', peak: 'x' }), /not a positive number/);
-  const d = compactDesign(o);
+  const d = renderDesign(buildDesign(o));
   assert.ok(d.indexOf('What test to run') < d.indexOf('What to watch') && d.indexOf('What to watch') < d.indexOf('How to interpret'));
-  assert.match(d, /stress pattern/);
+  assert.match(d, /stress/);
 });
 
 test('results folder slug', () => {

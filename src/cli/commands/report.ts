@@ -1,5 +1,8 @@
 /**
- * `loadproof report <result.json> [--format md|html|json|junit] [-o FILE]`: renders a stored result.
+ * `loadproof report <result.json | run.ndjson> [--format md|html|json|junit] [-o FILE]`: renders a
+ * stored result. A run's NDJSON log (kept even when the run was killed with SIGKILL) is rebuilt into
+ * a result first; a result that was never analysed (a rebuilt log, an import saved without analysis)
+ * is analysed before it is rendered, so every report carries its interpretation.
  *
  * Writes to stdout, or atomically to FILE (its folder is created). Without `--format`, the format
  * follows FILE's extension (.md, .html, .json, .xml) and is Markdown otherwise. Rendering is not
@@ -14,6 +17,9 @@ import { renderHtml } from '../../report/html.js';
 import { renderJunit } from '../../report/junit.js';
 import { renderMarkdown } from '../../report/markdown.js';
 import { readResult } from '../../report/read-result.js';
+import { resultFromLog } from '../../metrics/log.js';
+import { analyze } from '../../analysis/analyze.js';
+import { readFile } from 'node:fs/promises';
 import { renderJson, writeFileAtomic } from '../../report/write.js';
 import type { Result } from '../../result/types.js';
 import type { Io } from '../io.js';
@@ -39,12 +45,13 @@ interface ReportOptions {
 export function register(program: Command, io: Io, setExit: SetExit): void {
   program
     .command('report')
-    .argument('<result>', 'a result.json written by run, quick or import')
+    .argument('<result>', 'a result.json written by run, quick or import, or a run.ndjson log')
     .addOption(new Option('--format <format>', 'md | html | json | junit (default: from -o\'s extension, else md)').choices(FORMATS).default('md'))
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
     .description('render a stored result as Markdown, self-contained HTML, JSON or JUnit XML')
     .action(async (file: string, opts: ReportOptions, cmd: Command) => {
-      const result = await readResult(file);
+      let result = (await looksLikeLog(file)) ? resultFromLog(await readFile(file, 'utf8'), file) : await readResult(file);
+      if (result.analysis === null) result = analyze(result);
       let format = opts.format;
       if (opts.output && cmd.getOptionValueSource('format') === 'default') {
         format = BY_EXTENSION[extname(opts.output).toLowerCase()] ?? 'md';
@@ -64,4 +71,15 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       }
       setExit(ExitCode.ok);
     });
+}
+
+/** A run log: named *.ndjson, or its first line is the log header. */
+async function looksLikeLog(file: string): Promise<boolean> {
+  if (extname(file).toLowerCase() === '.ndjson') return true;
+  try {
+    const head = (await readFile(file, 'utf8')).slice(0, 200);
+    return /^\{"type":"header"/.test(head);
+  } catch {
+    return false; // readResult reports the unreadable file
+  }
 }

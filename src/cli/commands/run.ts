@@ -3,9 +3,8 @@ import type { Io } from '../io.js';
 import type { SetExit } from './index.js';
 import { loadPlan } from '../../plan/parse.js';
 import { PATTERN_TYPES, type Plan, type PatternType } from '../../plan/schema.js';
-import { resolveLoad } from '../../plan/patterns.js';
+import { buildDesign, renderDesign } from '../../plan/design.js';
 import { assertRunnable } from '../../plan/runnable.js';
-import { formatDurationMs } from '../../plan/units.js';
 import { badFlag } from '../../errors.js';
 import { runSession } from '../run-session.js';
 import { parseWorkersFlag, parseSeedFlag } from '../engine-flags.js';
@@ -43,35 +42,6 @@ export function applyOverrides(plan: Plan, flags: Pick<RunFlags, 'pattern' | 'pe
   return out;
 }
 
-/**
- * A compact design printed before the run. Stopgap until the design command's renderer
- * (`renderDesign(buildDesign(plan))`, src/plan/design.ts) lands on main; it follows the same three
- * headings.
- */
-export function compactDesign(plan: Plan): string {
-  const load = resolveLoad(plan);
-  const unit = load.model === 'open' ? 'req/s' : 'VUs';
-  const lines: string[] = [];
-  lines.push(`What test to run: ${plan.name}`);
-  if (plan.hypothesis) lines.push(`  hypothesis: ${plan.hypothesis.trim()}`);
-  lines.push(`  target ${plan.target}, ${load.model} model, ${load.source === 'stages' ? 'explicit stages' : `${load.source} pattern`}, ${formatDurationMs(load.totalMs)} in ${load.stages.length} stages`);
-  let prev = 0;
-  const shown = load.stages.slice(0, 12).map((s) => {
-    const txt = s.target === prev ? `hold ${s.target} ${unit} ${formatDurationMs(s.durationMs)}` : `${prev}→${s.target} ${unit} over ${formatDurationMs(s.durationMs)}`;
-    prev = s.target;
-    return txt;
-  });
-  lines.push(`  stages: ${shown.join('; ')}${load.stages.length > 12 ? `; … (${load.stages.length - 12} more)` : ''}`);
-  lines.push(`  scenarios: ${plan.scenarios.map((s) => `${s.name} (weight ${s.weight})`).join(', ')}`);
-  lines.push('What to watch:');
-  lines.push(`  the generator itself (CPU, event-loop delay, send lag)${plan.watch?.length ? `; ${plan.watch.length} watcher(s) in the plan` : ''}`);
-  lines.push('How to interpret:');
-  for (const [metric, list] of Object.entries(plan.thresholds ?? {})) lines.push(`  pass when ${metric} ${list.map((e) => e.source).join(' and ')}`);
-  for (const [metric, list] of Object.entries(load.abort)) lines.push(`  stop early (exit 3) when ${metric} ${list.map((e) => e.source).join(', ')}`);
-  for (const n of load.notes) lines.push(`  note: ${n}`);
-  return `${lines.join('\n')}\n\n`;
-}
-
 export function register(program: Command, io: Io, setExit: SetExit): void {
   program
     .command('run')
@@ -88,7 +58,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       const seed = parseSeedFlag(flags.seed);
       const plan = applyOverrides(loadPlan(file), flags);
       assertRunnable(plan, file);
-      const design = compactDesign(plan);
+      const design = renderDesign(buildDesign(plan, { file }));
       if (flags.json) io.err(design);
       else io.out(design);
       const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed });

@@ -1,0 +1,25 @@
+/**
+ * The end of every experiment the CLI produces a result for (`run`, `quick`, `import`, `demo`):
+ * interpret it, write result.json, report.md and report.html, and say where they are. One place, so
+ * the four commands cannot drift apart.
+ */
+import { analyze, type AnalyzeOptions } from '../analysis/analyze.js';
+import { renderSummary } from '../report/markdown.js';
+import { writeReports, type WrittenReports } from '../report/write.js';
+import type { Result } from '../result/types.js';
+
+export interface Finished {
+  result: Result;
+  files: WrittenReports;
+  /** the Markdown report's summary plus where the files are, for the terminal */
+  summary: string;
+}
+
+/** Analyses `result` (verdict included) and writes the three files into `dir`. */
+export async function finishResult(result: Result, dir: string, opts: AnalyzeOptions = {}, extraFiles: string[] = []): Promise<Finished> {
+  const analysed = analyze(result, opts);
+  const files = await writeReports(analysed, dir);
+  const where = [files.md, files.html, files.json, ...extraFiles].map((f) => `  ${f}`).join('\n');
+  const summary = `\n${renderSummary(analysed)}\nReports:\n${where}\n`;
+  return { result: analysed, files, summary };
+}
