@@ -195,6 +195,10 @@ export function renderSummary(result: Result): string {
   const lines: string[] = [];
   lines.push(`${m.outcomeLabel}: ${plain(m.verdictText)}`);
   for (const d of m.verdictDetails) lines.push(`${d.indent ? '    ' : '  '}- ${plain(d.text)}`);
+  if (result.stop?.reason === 'interrupted') {
+    const at = result.stop.atSec !== undefined ? ` at ${Math.round(result.stop.atSec)}s` : '';
+    lines.push(`  - interrupted${at}${result.stop.message ? ` (${result.stop.message})` : ''}: the figures cover the run until then.`);
+  }
   for (const v of m.validity.invalid) lines.push(`  ! ${v.message}`);
   for (const v of m.validity.warn) lines.push(`  warning: ${v.message}`);
   lines.push(m.keyFigures);

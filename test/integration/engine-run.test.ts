@@ -39,9 +39,10 @@ test('quick: a closed loop against a local server writes result.json and run.ndj
     assert.equal(r.timeline.reduce((a, p) => a + p.rps * (p.durationSec ?? 1), 0).toFixed(0), String(r.summary.requests));
     assert.ok(r.timeline.every((p) => p.vus !== null && p.vus <= 4));
     assert.ok(r.watch['self.generator.cpuPct']!.points.length >= 2);
-    assert.equal(r.steps.length, 0);
-    assert.equal(r.analysis, null);
-    assert.match(run.stdout, /requests \d+/);
+    // run and quick analyse what they measured: steps and an analysis are filled in
+    assert.ok(r.steps.length >= 1, `steps ${r.steps.length}`);
+    assert.ok(r.analysis !== null);
+    assert.match(run.stdout, /[\d,]+ requests in \d+s/);
     assert.match(run.stdout, /p95/);
     // the log: header, one line per second, end; and the same result rebuilt from it
     const log = readFileSync(join(out, 'run.ndjson'), 'utf8');
@@ -225,7 +226,7 @@ scenarios: [{ name: a, flow: [{ get: "/slow?ms=30" }] }]
     const passOut = join(dir.path, 'pass');
     const pass = await runCli(['run', plan('p(95)<5000'), '--out', passOut], { timeoutMs: 60_000 });
     assertVerdict(pass.code, readResult(passOut), 'pass');
-    assert.match(pass.stdout, /pass {2}http_req_duration p\(95\)<5000/);
+    if (readResult(passOut).verdict === 'pass') assert.match(pass.stdout, /Hypothesis held: all 2 criteria met/);
     const failOut = join(dir.path, 'fail');
     const fail = await runCli(['run', plan('p(95)<5'), '--out', failOut], { timeoutMs: 60_000 });
     const r = readResult(failOut);

@@ -64,7 +64,7 @@ test('a missing, garbled or foreign file is one line naming the file and what wa
     ['missing.json', '', /missing\.json: cannot read the result: no such file/],
     ['garbled.json', '{"schema": "loadproof.result/v1", "source": ', /garbled\.json: not a JSON document/],
     ['foreign.json', '{"metrics": {}, "root_group": {}}', /foreign\.json: schema: not a loadproof result: expected "schema": "loadproof\.result\/v1", found no schema field/],
-    ['run.ndjson', '{"t":0}\n{"t":1}\n', /run\.ndjson: not a JSON document/],
+    ['run.ndjson', '{"t":0}\n{"t":1}\n', /run\.ndjson: no header line: not a loadproof run log/],
     [
       'shape.json',
       JSON.stringify({ ...loadResultFixture('pass-load'), summary: { requests: 'many' } }),
