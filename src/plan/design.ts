@@ -392,7 +392,8 @@ function watchGaps(plan: Plan, shape: PatternType | 'custom'): DesignGap[] {
   return gaps;
 }
 
-function loopbackPort(target: string): number | undefined {
+/** The port of a loopback target (127.0.0.1, localhost, [::1]); undefined for any other host. */
+export function loopbackPort(target: string): number | undefined {
   try {
     const u = new URL(target);
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) return undefined;

@@ -6,6 +6,7 @@
  * (src/cli/commands/init.ts) asks the questions on a terminal, reads piped answers, or takes flags.
  */
 import { HTTP_METHODS, PATTERN_TYPES, type PatternType } from './schema.js';
+import { loopbackPort } from './design.js';
 
 export interface Endpoint {
   method: Uppercase<(typeof HTTP_METHODS)[number]>;
@@ -273,15 +274,6 @@ function scenarioName(e: Endpoint, taken: Set<string>): string {
   return name;
 }
 
-function loopbackPort(target: string): number | undefined {
-  try {
-    const u = new URL(target);
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) return undefined;
-    return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
-  } catch {
-    return undefined;
-  }
-}
 
 const q = (s: string): string => JSON.stringify(s);
 

@@ -17,6 +17,7 @@
  * Regenerate (after `npm run build`): `node dist/test/helpers/result-fixtures.js`
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { mulberry32 } from '../../src/engine/rng.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -46,17 +47,6 @@ import { REPO_ROOT } from './cli.js';
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
 
-/** mulberry32: a small seeded PRNG, so fixtures rebuild byte for byte. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
@@ -133,7 +123,7 @@ interface SimOutput {
 }
 
 function simulate(cfg: SimConfig): SimOutput {
-  const rand = prng(cfg.seed);
+  const rand = mulberry32(cfg.seed);
   const total = cfg.stages.reduce((s, x) => s + x.durationSec, 0);
   const end = cfg.stopAtSec ?? total;
   const meanServiceMs = cfg.serviceMedianMs * Math.exp((cfg.serviceSigma * cfg.serviceSigma) / 2);
@@ -823,7 +813,7 @@ function abortedBreakpoint(): Result {
 // 4. An invalid run: the generator could not send 20,000 req/s; it measured itself.
 
 function invalidGenerator(): Result {
-  const rand = prng(44);
+  const rand = mulberry32(44);
   const durationSec = 20;
   const offered = 20_000;
   const sendCapacity = 11_500;

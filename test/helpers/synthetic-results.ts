@@ -12,16 +12,8 @@ import { createHistogram, encodeHistogram, mergeHistograms, recordUs, summarizeM
 import type { ErrorKind, Result, SeriesInfo, TimelinePoint } from '../../src/result/types.js';
 import { RESULT_SCHEMA } from '../../src/result/types.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/engine/rng.js';
+export { mulberry32 };
 
 export interface Stage {
   durationSec: number;
