@@ -33,6 +33,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--json', 'print the analysed result document on stdout')
     .option('-o, --write <file>', 'write the analysed result document to a file')
     .description('re-run the interpretation on a stored result')
+    .addHelpText('after', `\nExamples:\n  $ loadproof analyze loadproof-results/items-api-20261127-101500/result.json\n  $ loadproof analyze result.json --slo 'p(95)<300,rate<0.02'\n  $ loadproof analyze result.json --json\n`)
     .action(async (file: string, flags: AnalyzeFlags) => {
       const headroom = Number(flags.headroom ?? '0.4');
       if (!/^\d*\.?\d+$/.test((flags.headroom ?? '0.4').trim()) || !(headroom >= 0 && headroom < 1)) {

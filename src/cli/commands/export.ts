@@ -24,6 +24,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .requiredOption('--to <tool>', 'k6 | locust | artillery | wrk')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .description('write the equivalent test for another tool')
+    .addHelpText('after', `\nExamples:\n  $ loadproof export plan.yaml --to k6 -o script.js\n  $ loadproof export plan.yaml --to locust -o locustfile.py\n  $ loadproof export plan.yaml --to artillery -o artillery.yaml\n  $ loadproof export plan.yaml --to wrk\n`)
     .action(async (file: string, opts: { to: string; output?: string }) => {
       if (!isExportTool(opts.to)) throw badFlag(`--to ${opts.to} is not a tool loadproof exports to`, `use one of ${EXPORT_TOOLS.join(', ')}`, '--to');
       let text: string;

@@ -31,6 +31,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .argument('<csv>', 'N,X rows: concurrency, throughput (header optional; - for stdin)')
     .option('--json', 'print the fit as JSON')
     .description('fit the Universal Scalability Law X(N) = λN / (1 + σ(N−1) + κN(N−1))')
+    .addHelpText('after', `\nExamples:\n  $ loadproof fit usl throughput.csv          # rows: N,X (concurrency, throughput)\n  $ loadproof fit usl throughput.csv --json\n`)
     .action((file: string, opts: { json?: boolean }) => {
       const rows = parseXyCsv(readCsv(file), file, ['N', 'X']);
       rows.xs.forEach((n, i) => {
@@ -67,6 +68,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--online', 'report every knee found; the last one is the knee')
     .option('--json', 'print the fit as JSON')
     .description('find the knee with Kneedle (Satopää et al. 2011)')
+    .addHelpText('after', `\nExamples:\n  $ loadproof fit knee latency-vs-load.csv --curve convex\n  $ loadproof fit knee curve.csv -S 1 --online --json\n`)
     .action((file: string, opts: { curve: string; direction: string; sensitivity: string; online?: boolean; json?: boolean }) => {
       if (opts.curve !== 'concave' && opts.curve !== 'convex') throw badFlag(`--curve must be concave or convex, got "${opts.curve}"`, undefined, '--curve');
       if (opts.direction !== 'increasing' && opts.direction !== 'decreasing') {

@@ -110,6 +110,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--workers <n>', 'load worker threads (default 1)')
     .option('--seed <n>', 'seed for random values')
     .description('a one-endpoint test in the spirit of wrk/hey/ab')
+    .addHelpText('after', `\nExamples:\n  $ loadproof quick http://127.0.0.1:8080/ -c 50 -d 30s\n  $ loadproof quick http://127.0.0.1:8080/api -R 2000 -d 1m\n  $ loadproof quick http://127.0.0.1:8080/items -m POST -H 'content-type: application/json' -b '{"name":"x"}'\n\nWithout -R the test is a closed loop of -c connections with no think time (like wrk); with -R it is\nan open model at that arrival rate, latency measured from the intended send time (like wrk2).\n`)
     .action(async (url: string, flags: QuickFlags) => {
       const workers = parseWorkersFlag(flags.workers);
       const seed = parseSeedFlag(flags.seed);

@@ -49,6 +49,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .addOption(new Option('--format <format>', 'md | html | json | junit (default: from -o\'s extension, else md)').choices(FORMATS).default('md'))
     .option('-o, --output <file>', 'write to FILE (atomically) instead of stdout')
     .description('render a stored result as Markdown, self-contained HTML, JSON or JUnit XML')
+    .addHelpText('after', `\nExamples:\n  $ loadproof report result.json\n  $ loadproof report result.json --format html -o report.html\n  $ loadproof report result.json --format junit -o junit.xml\n  $ loadproof report loadproof-results/x/run.ndjson   # a killed run, from its log\n`)
     .action(async (file: string, opts: ReportOptions, cmd: Command) => {
       let result = (await looksLikeLog(file)) ? resultFromLog(await readFile(file, 'utf8'), file) : await readResult(file);
       if (result.analysis === null) result = analyze(result);

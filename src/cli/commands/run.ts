@@ -53,6 +53,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--workers <n>', 'load worker threads (default 1)')
     .option('--seed <n>', 'seed for arrivals, scenario choice, think times and random values')
     .description('print the design, run the experiment, watch the target, analyse and report')
+    .addHelpText('after', `\nExamples:\n  $ loadproof run plan.yaml\n  $ loadproof run plan.yaml --out results/today\n  $ loadproof run plan.yaml --pattern stress --peak 300\n  $ loadproof run plan.yaml --json > result.json\n\nExit code: 0 all criteria met, 1 a criterion failed, 2 bad plan or flags, 3 stopped by an abort rule,\n4 results not valid (generator saturated, too few samples), 5 internal error.\n`)
     .action(async (file: string, flags: RunFlags) => {
       const workers = parseWorkersFlag(flags.workers);
       const seed = parseSeedFlag(flags.seed);
