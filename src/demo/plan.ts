@@ -4,8 +4,9 @@
  * create items) and its watch targets (the service's process by port, its probe).
  *
  *   pool, cpu, none  breakpoint: steps of constant arrival rate until a stop rule trips
- *                    (default 100 → 900 req/s, 9 steps of 10 s; --quick 200 → 600 req/s, 5 steps
- *                    of 4 s). The pool's designed limit is 500 req/s: the knee falls in the middle.
+ *                    (default 100 → 800 req/s, 8 steps of a 1 s ramp and a 10 s hold — holds of
+ *                    10 s or more let latency settle; --quick 200 → 600 req/s, 5 steps of 4 s).
+ *                    The pool's designed limit is 500 req/s: the knee falls in the middle.
  *   leak             soak (exploratory, far shorter than 30 min): 300 req/s held, RSS watched
  *   cold             load: a short ramp to 150 req/s, held while the cache warms (15 s cold; 5 s
  *                    in --quick) and after
@@ -26,10 +27,11 @@ export function demoServeArgs(o: Pick<DemoPlanOptions, 'bottleneck' | 'quick'>):
   return args;
 }
 
+/** A 1 s ramp to each level, then a hold of `holdSec`. */
 function steps(levels: number[], holdSec: number): Array<{ duration: string; target: number }> {
   return levels.flatMap((level) => [
     { duration: '1s', target: level },
-    { duration: `${holdSec - 1}s`, target: level },
+    { duration: `${holdSec}s`, target: level },
   ]);
 }
 
@@ -71,7 +73,7 @@ export function demoPlan(o: DemoPlanOptions): Plan {
       break;
     default:
       pattern = { type: 'breakpoint', peak: 500, duration: o.quick ? '20s' : '90s' };
-      stages = o.quick ? steps(range(200, 600, 100), 4) : steps(range(100, 900, 100), 10);
+      stages = o.quick ? steps(range(200, 600, 100), 3) : steps(range(100, 800, 100), 10);
       hypothesis = 'The items API sustains 400 req/s of mixed traffic at p95 < 200 ms with under 1% errors, and breaks somewhere above.';
   }
   const input: PlanInput = {

@@ -165,7 +165,7 @@ export function poolExhaustion(ev: Evidence): Diagnosis | null {
     size !== null && holdMs !== null
       ? `A pool of ${w.num(size)} slots held ~${w.ms(holdMs)} per request serves at most ${w.num(size)} / ${w.ms(holdMs)} ≈ ${w.rps((size * 1000) / holdMs)}. ` +
         `Raise the pool size (if the database has headroom: check max_connections and its CPU) or shorten how long each request holds a slot (no network calls or heavy work inside a transaction). ` +
-        `Expect the knee to move up roughly in proportion — e.g. doubling the pool to ${w.num(size * 2)} aims at ~${w.rps(capRps * 2)} — until the next limit (CPU, database) binds.`
+        `Expect the knee to move up roughly in proportion — e.g. doubling the pool to ${w.num(size * 2)} aims at ~${w.rps((size * 2 * 1000) / holdMs)} — until the next limit (CPU, database) binds.`
       : `Find the pool that saturates at ~${w.rps(capRps)} (database connection pool, HTTP client agent maxSockets, worker pool) — watch its gauges (probe({ gauges: { pool_in_use, pool_size } })) to confirm — then raise its size or shorten how long each request holds a slot. Expect the knee to move up roughly in proportion to the pool size until the next limit binds.`;
   return diagnosis('pool-exhaustion', 'Pool exhaustion: requests queue for a connection or worker slot', confidence, evidence, recommendation, 'performance-optimizer');
 }
