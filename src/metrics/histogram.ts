@@ -2,15 +2,17 @@
  * The one HdrHistogram wrapper: latencies are recorded as integer microseconds with 3 significant
  * digits (0.1% value precision), encoded as compressed base64 to travel between worker threads and
  * into result.json, and merged by adding counts — percentiles are never averaged (autocannon
- * `lib/aggregateResult.js`, wrk2 `hdr_add`).
+ * `lib/aggregateResult.js`, wrk2 `hdr_add`). The load worker records into `LatencyCounts`
+ * (latency-counts.ts: the same buckets, without this library) and the main thread builds the
+ * histograms from those counts (`histogramFromCounts`).
  */
 import * as hdr from 'hdr-histogram-js';
 import type { LatencyPointMs, LatencyStatsMs } from '../result/types.js';
+import { HIGHEST_TRACKABLE_US, recordableUs, type SparseCounts } from './latency-counts.js';
 
 export type Histogram = hdr.Histogram;
 
-/** Highest recordable latency: 1 hour in µs. Larger values are clamped to it (and the clamp counted). */
-export const HIGHEST_TRACKABLE_US = 3_600_000_000;
+export { HIGHEST_TRACKABLE_US };
 
 /** A new empty latency histogram (µs, 3 significant digits). */
 export function createHistogram(): Histogram {
@@ -26,8 +28,7 @@ export function createHistogram(): Histogram {
 
 /** Records a latency in µs (rounded to an integer, at least 1, clamped to the trackable range). */
 export function recordUs(h: Histogram, us: number): void {
-  const v = us < 1 ? 1 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : Math.round(us);
-  h.recordValue(v);
+  h.recordValue(recordableUs(us));
 }
 
 export function encodeHistogram(h: Histogram): string {
@@ -36,6 +37,27 @@ export function encodeHistogram(h: Histogram): string {
 
 export function decodeHistogram(b64: string): Histogram {
   return hdr.decodeFromCompressedBase64(b64, 32, false);
+}
+
+/**
+ * A histogram holding the sum of sparse counts (latency-counts.ts; several workers' counts for the
+ * same second add up). Its min, max and total are derived from the counts the way decoding an
+ * encoded histogram derives them, so it equals `decodeHistogram(encodeHistogram(h))` for an `h`
+ * that recorded the same values.
+ */
+export function histogramFromCounts(parts: Iterable<SparseCounts | null | undefined>): Histogram {
+  const h = createHistogram() as hdr.JsHistogram;
+  let top = -1;
+  for (const p of parts) {
+    if (p === null || p === undefined) continue;
+    for (let k = 0; k < p.length; k += 2) {
+      const i = p[k]!;
+      h.addToCountAtIndex(i, p[k + 1]!);
+      if (i > top) top = i;
+    }
+  }
+  if (top >= 0) h.establishInternalTackingValues(top + 1);
+  return h;
 }
 
 /** Merges histograms (and/or encoded histograms) into a new one. */
