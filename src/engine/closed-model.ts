@@ -109,14 +109,15 @@ export class ClosedModel implements FlowHost {
     runner.conn!.send(runner.bytes, runner.isHead, runner.keepBody, runner.keepHeaders, runner.timeoutMs, runner);
   }
 
-  iterationDone(runner: FlowRunner): void {
+  iterationDone(runner: FlowRunner, atUs: number): void {
     if (runner.retiring || this.stopped) {
       const k = this.slotOf(runner);
       if (k >= 0) this.kill(k, runner);
       this.checkIdle();
       return;
     }
-    runner.start(this.clock.nowUs());
+    // the VU goes on at once: its next iteration begins when this one ended
+    runner.start(atUs);
   }
 
   noteMissing(names: string[]): void {

@@ -5,7 +5,9 @@
  *
  * When each request is "intended" to start (its latency is measured from there):
  *   - the first request of an iteration: the iteration's intended start (the arrival's scheduled
- *     instant in the open model; the moment the VU began the iteration in the closed model);
+ *     instant in the open model; the moment the VU began the iteration in the closed model, which
+ *     is when its previous iteration ended: the completion of that iteration's last response, or
+ *     the end of its think time);
  *   - every later request: the moment the step before it ended (after a think step: when the
  *     think ended).
  * So a wait for a connection, a connect, and any lateness of the generator count in the latency.
@@ -40,8 +42,12 @@ export interface FlowHost {
   readonly defaultThink: { minMs: number; maxMs: number } | null;
   /** sends the runner's current request (pool or own connection); the runner is the sink */
   send(runner: FlowRunner): void;
-  /** the iteration ended */
-  iterationDone(runner: FlowRunner): void;
+  /**
+   * The iteration ended at `atUs` (µs, run clock: the completion of its last response, or the
+   * clock read when it ended some other way), so that the host can start the next one from there
+   * without reading the clock again.
+   */
+  iterationDone(runner: FlowRunner, atUs: number): void;
   /** template variables that were unset when a request was built */
   noteMissing(names: string[]): void;
   /** counts exchanges, so the pacer can tell spinning from work */
@@ -85,13 +91,14 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
   private thinkTimer: NodeJS.Timeout | null = null;
   private readonly afterThink = (): void => {
     this.thinkTimer = null;
-    this.intendedUs = this.host.clock.nowUs();
+    const now = this.host.clock.nowUs();
+    this.intendedUs = now;
     this.idx++;
-    this.advance();
+    this.advance(now);
   };
   private readonly afterDefaultThink = (): void => {
     this.thinkTimer = null;
-    this.end();
+    this.end(this.host.clock.nowUs());
   };
 
   constructor(
@@ -107,7 +114,7 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
     this.idx = 0;
     this.setupOk = true;
     this.phase = !this.setupDone && this.scenario.setup.length > 0 ? PHASE_SETUP : PHASE_FLOW;
-    this.advance();
+    this.advance(null);
   }
 
   /**
@@ -163,15 +170,21 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
     if (host.stopping) {
       this.running = false;
       this.phase = PHASE_DONE;
-      host.iterationDone(this);
+      host.iterationDone(this, conn.doneUs);
       return;
     }
     this.intendedUs = conn.doneUs;
     this.idx++;
-    this.advance();
+    this.advance(conn.doneUs);
   }
 
-  private advance(): void {
+  /**
+   * Runs the steps from `idx` on until one waits (a request or a think). `eventUs` is when the
+   * event that moved the runner on happened (a response completed, a think ended), or null at the
+   * start of an iteration: an iteration that ends right here is recorded at that instant, so one
+   * clock read per event serves every record made for it.
+   */
+  private advance(eventUs: number | null): void {
     for (;;) {
       const steps: ExecStep[] = this.phase === PHASE_SETUP ? this.scenario.setup : this.scenario.flow;
       if (this.idx >= steps.length) {
@@ -186,7 +199,7 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
           this.thinkTimer = setTimeout(this.afterDefaultThink, this.thinkMs(t.minMs, t.maxMs));
           return;
         }
-        this.end();
+        this.end(eventUs);
         return;
       }
       const s = steps[this.idx]!;
@@ -223,11 +236,13 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
     this.host.send(this);
   }
 
-  private end(): void {
+  /** The iteration is over; `atUs` is now when known (null: read the clock). */
+  private end(atUs: number | null): void {
     this.running = false;
     this.phase = PHASE_DONE;
-    this.host.recorder.recordIteration(this.host.clock.nowUs());
-    this.host.iterationDone(this);
+    const now = atUs ?? this.host.clock.nowUs();
+    this.host.recorder.recordIteration(now);
+    this.host.iterationDone(this, now);
   }
 
   private thinkMs(minMs: number, maxMs: number): number {

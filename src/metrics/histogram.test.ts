@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, percentileMs, recordUs, summarizeMs } from './histogram.js';
+import { createHistogram, decodeHistogram, encodeHistogram, meanStdevUs, meanUs, mergeHistograms, percentileMs, pointMs, recordUs, summarizeMs } from './histogram.js';
 
 test('records µs and reports ms within 0.1%', () => {
   const h = createHistogram();
@@ -29,4 +29,44 @@ test('merging equals recording everything in one histogram; encoding round-trips
 
 test('an empty histogram summarises to zeros', () => {
   assert.equal(summarizeMs(createHistogram()).p99, 0);
+});
+
+test('mean and stdev read from the counts equal hdr-histogram-js getters bit for bit', () => {
+  // values spread over many buckets (1 µs .. ~1 h) so every bucket width is exercised
+  let seed = 7;
+  const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (const n of [1, 2, 17, 5000]) {
+    const h = createHistogram();
+    for (let i = 0; i < n; i++) recordUs(h, Math.floor(Math.exp(rnd() * 21)));
+    for (const x of [h, decodeHistogram(encodeHistogram(h))]) {
+      assert.equal(meanUs(x), x.mean);
+      const ms = meanStdevUs(x);
+      assert.equal(ms.mean, x.mean);
+      assert.equal(ms.stdev, x.stdDeviation);
+    }
+  }
+  assert.deepEqual(meanStdevUs(createHistogram()), { mean: 0, stdev: 0 });
+  assert.equal(meanUs(createHistogram()), 0);
+});
+
+test('summaries and timeline points equal the per-percentile answers of hdr-histogram-js', () => {
+  let seed = 11;
+  const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (const n of [1, 3, 999, 20_000]) {
+    const h = decodeHistogram(encodeHistogram((() => {
+      const x = createHistogram();
+      for (let i = 0; i < n; i++) recordUs(x, Math.floor(Math.exp(rnd() * 16)));
+      return x;
+    })()));
+    const s = summarizeMs(h);
+    assert.deepEqual(
+      [s.p50, s.p90, s.p95, s.p99, s.p999],
+      [50, 90, 95, 99, 99.9].map((p) => percentileMs(h, p)),
+    );
+    assert.equal(s.mean, Math.round(h.mean) / 1000);
+    assert.equal(s.stdev, Math.round(h.stdDeviation) / 1000);
+    const pt = pointMs(h)!;
+    assert.deepEqual([pt.p50, pt.p95, pt.p99, pt.mean], [percentileMs(h, 50), percentileMs(h, 95), percentileMs(h, 99), Math.round(h.mean) / 1000]);
+  }
+  assert.equal(pointMs(createHistogram()), null);
 });

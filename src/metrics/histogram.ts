@@ -2,15 +2,17 @@
  * The one HdrHistogram wrapper: latencies are recorded as integer microseconds with 3 significant
  * digits (0.1% value precision), encoded as compressed base64 to travel between worker threads and
  * into result.json, and merged by adding counts — percentiles are never averaged (autocannon
- * `lib/aggregateResult.js`, wrk2 `hdr_add`).
+ * `lib/aggregateResult.js`, wrk2 `hdr_add`). The load worker records into `LatencyCounts`
+ * (latency-counts.ts: the same buckets, without this library) and the main thread builds the
+ * histograms from those counts (`histogramFromCounts`).
  */
 import * as hdr from 'hdr-histogram-js';
 import type { LatencyPointMs, LatencyStatsMs } from '../result/types.js';
+import { HIGHEST_TRACKABLE_US, recordableUs, type SparseCounts } from './latency-counts.js';
 
 export type Histogram = hdr.Histogram;
 
-/** Highest recordable latency: 1 hour in µs. Larger values are clamped to it (and the clamp counted). */
-export const HIGHEST_TRACKABLE_US = 3_600_000_000;
+export { HIGHEST_TRACKABLE_US };
 
 /** A new empty latency histogram (µs, 3 significant digits). */
 export function createHistogram(): Histogram {
@@ -26,8 +28,7 @@ export function createHistogram(): Histogram {
 
 /** Records a latency in µs (rounded to an integer, at least 1, clamped to the trackable range). */
 export function recordUs(h: Histogram, us: number): void {
-  const v = us < 1 ? 1 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : Math.round(us);
-  h.recordValue(v);
+  h.recordValue(recordableUs(us));
 }
 
 export function encodeHistogram(h: Histogram): string {
@@ -36,6 +37,27 @@ export function encodeHistogram(h: Histogram): string {
 
 export function decodeHistogram(b64: string): Histogram {
   return hdr.decodeFromCompressedBase64(b64, 32, false);
+}
+
+/**
+ * A histogram holding the sum of sparse counts (latency-counts.ts; several workers' counts for the
+ * same second add up). Its min, max and total are derived from the counts the way decoding an
+ * encoded histogram derives them, so it equals `decodeHistogram(encodeHistogram(h))` for an `h`
+ * that recorded the same values.
+ */
+export function histogramFromCounts(parts: Iterable<SparseCounts | null | undefined>): Histogram {
+  const h = createHistogram() as hdr.JsHistogram;
+  let top = -1;
+  for (const p of parts) {
+    if (p === null || p === undefined) continue;
+    for (let k = 0; k < p.length; k += 2) {
+      const i = p[k]!;
+      h.addToCountAtIndex(i, p[k + 1]!);
+      if (i > top) top = i;
+    }
+  }
+  if (top >= 0) h.establishInternalTackingValues(top + 1);
+  return h;
 }
 
 /** Merges histograms (and/or encoded histograms) into a new one. */
@@ -50,6 +72,62 @@ export function mergeHistograms(parts: Iterable<Histogram | string | undefined |
 
 const us2ms = (us: number): number => Math.round(us) / 1000;
 
+/**
+ * Mean and standard deviation in µs, exactly as hdr-histogram-js's `mean` and `stdDeviation`
+ * getters compute them — each recorded index stands for the median equivalent value of its bucket,
+ * summed in index order, so the floats are bit-for-bit the same — but read straight from the counts
+ * array. The library walks a `RecordedValuesIterator` that visits every slot with several method
+ * calls and an `Object.assign` per recorded value: ~4 ms per histogram before the JIT warms up,
+ * paid for every second of a run on the main thread (bench/README.md, "Engine CPU").
+ *
+ *   mean  = Σ m(i)·c(i) / N                 m(i) = medianEquivalentValue(highestEquivalentValue(valueFromIndex(i)))
+ *   stdev = √( Σ (m(i) − mean)²·c(i) / N )  over the indices i with a count c(i) > 0, N = totalCount
+ */
+export function meanStdevUs(h: Histogram): { mean: number; stdev: number } {
+  const total = h.totalCount;
+  if (total === 0) return { mean: 0, stdev: 0 };
+  if (!(h instanceof hdr.JsHistogram)) return { mean: h.mean, stdev: h.stdDeviation };
+  const j = h;
+  const n = j.countsArrayLength;
+  let seen = 0;
+  let sum = 0;
+  let last = -1;
+  for (let i = 0; i < n && seen < total; i++) {
+    const c = j.getCountAtIndex(i);
+    if (c === 0) continue;
+    seen += c;
+    sum += j.medianEquivalentValue(j.highestEquivalentValue(j.valueFromIndex(i))) * c;
+    last = i;
+  }
+  const mean = sum / total;
+  let dev = 0;
+  for (let i = 0; i <= last; i++) {
+    const c = j.getCountAtIndex(i);
+    if (c === 0) continue;
+    const d = j.medianEquivalentValue(j.highestEquivalentValue(j.valueFromIndex(i))) - mean;
+    dev += d * d * c;
+  }
+  return { mean, stdev: Math.sqrt(dev / total) };
+}
+
+/** The mean in µs (as hdr-histogram-js's `mean`, without its iterator; see meanStdevUs). */
+export function meanUs(h: Histogram): number {
+  const total = h.totalCount;
+  if (total === 0) return 0;
+  if (!(h instanceof hdr.JsHistogram)) return h.mean;
+  const j = h;
+  const n = j.countsArrayLength;
+  let seen = 0;
+  let sum = 0;
+  for (let i = 0; i < n && seen < total; i++) {
+    const c = j.getCountAtIndex(i);
+    if (c === 0) continue;
+    seen += c;
+    sum += j.medianEquivalentValue(j.highestEquivalentValue(j.valueFromIndex(i))) * c;
+  }
+  return sum / total;
+}
+
 /** The value at percentile `p` (0..100) in milliseconds; 0 for an empty histogram. */
 export function percentileMs(h: Histogram, p: number): number {
   // HdrHistogram answers with the top of the value's bucket, which can exceed the largest value
@@ -57,30 +135,74 @@ export function percentileMs(h: Histogram, p: number): number {
   return h.totalCount === 0 ? 0 : us2ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
 }
 
+/** hdr-histogram-js's ulp (unit in the last place of a double), for its percentile rounding. */
+const ulp = (x: number): number => Math.pow(2, Math.floor(Math.log2(x)) - 52);
+
+/**
+ * The values (µs) at the ascending percentiles `ps` (each in (0, 100]), exactly as
+ * `getValueAtPercentile` answers each of them, in one walk over the counts instead of one per
+ * percentile.
+ */
+function valuesAtPercentilesUs(h: Histogram, ps: readonly number[]): number[] {
+  if (!(h instanceof hdr.JsHistogram)) return ps.map((p) => h.getValueAtPercentile(p));
+  const j = h;
+  const total = j.totalCount;
+  const targets = ps.map((p) => {
+    const fp = (Math.min(p, 100) / 100) * total;
+    return Math.max(Math.ceil(fp - ulp(fp)), 1);
+  });
+  const out = ps.map(() => 0);
+  const n = j.countsArrayLength;
+  let k = 0;
+  let cum = 0;
+  for (let i = 0; i < n && k < targets.length; i++) {
+    const c = j.getCountAtIndex(i);
+    if (c === 0) continue;
+    cum += c;
+    while (k < targets.length && cum >= targets[k]!) {
+      out[k] = j.highestEquivalentValue(j.valueFromIndex(i));
+      k++;
+    }
+  }
+  return out;
+}
+
+/** Percentiles `ps` (ascending, in (0, 100]) in ms, each capped at the max as percentileMs does. */
+function percentilesMs(h: Histogram, ps: readonly number[]): number[] {
+  const max = h.maxValue;
+  return valuesAtPercentilesUs(h, ps).map((v) => us2ms(Math.min(v, max)));
+}
+
+const SUMMARY_PERCENTILES = [50, 90, 95, 99, 99.9] as const;
+const POINT_PERCENTILES = [50, 95, 99] as const;
+
 /** min, mean, p50, p90, p95, p99, p99.9, max and stdev in milliseconds (zeros when empty). */
 export function summarizeMs(h: Histogram): LatencyStatsMs {
   if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, stdev: 0 };
+  const { mean, stdev } = meanStdevUs(h);
+  const [p50, p90, p95, p99, p999] = percentilesMs(h, SUMMARY_PERCENTILES) as [number, number, number, number, number];
   return {
     min: us2ms(h.minNonZeroValue),
-    mean: Math.round(h.mean) / 1000,
-    p50: percentileMs(h, 50),
-    p90: percentileMs(h, 90),
-    p95: percentileMs(h, 95),
-    p99: percentileMs(h, 99),
-    p999: percentileMs(h, 99.9),
+    mean: Math.round(mean) / 1000,
+    p50,
+    p90,
+    p95,
+    p99,
+    p999,
     max: us2ms(h.maxValue),
-    stdev: Math.round(h.stdDeviation) / 1000,
+    stdev: Math.round(stdev) / 1000,
   };
 }
 
 /** p50, p95, p99, mean, max in milliseconds, or null when empty (a timeline point with no sample). */
 export function pointMs(h: Histogram): LatencyPointMs | null {
   if (h.totalCount === 0) return null;
+  const [p50, p95, p99] = percentilesMs(h, POINT_PERCENTILES) as [number, number, number];
   return {
-    p50: percentileMs(h, 50),
-    p95: percentileMs(h, 95),
-    p99: percentileMs(h, 99),
-    mean: Math.round(h.mean) / 1000,
+    p50,
+    p95,
+    p99,
+    mean: Math.round(meanUs(h)) / 1000,
     max: us2ms(h.maxValue),
   };
 }

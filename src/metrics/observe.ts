@@ -20,7 +20,7 @@
  */
 import type { Aggregation } from '../plan/thresholds.js';
 import type { CriterionResult, LatencySummaryMs } from '../result/types.js';
-import { percentileMs, type Histogram } from './histogram.js';
+import { meanUs, percentileMs, type Histogram } from './histogram.js';
 
 export type MetricUnit = NonNullable<CriterionResult['unit']>;
 
@@ -61,7 +61,7 @@ function trend(agg: Aggregation, data: MetricData): Observation {
     const h = data.hdr;
     switch (agg.kind) {
       case 'avg':
-        return { observed: Math.round(h.mean) / 1000, unit };
+        return { observed: Math.round(meanUs(h)) / 1000, unit };
       case 'min':
         return { observed: h.minNonZeroValue / 1000, unit };
       case 'max':

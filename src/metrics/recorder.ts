@@ -1,9 +1,9 @@
 /**
  * A worker's per-second recording: every sample lands in the bucket of the second it completed in
- * (its `doneUs`), per endpoint. When a second is over the bucket is encoded into a
- * `SecondSnapshot` (histograms as compressed base64) and handed to the main thread, which merges
- * the workers' snapshots exactly (timeline.ts). The histograms are reset and reused, so a long run
- * allocates nothing per request and a constant amount per second.
+ * (its `doneUs`), per endpoint. When a second is over the bucket becomes a `SecondSnapshot`
+ * (latencies as sparse HdrHistogram counts, latency-counts.ts) handed to the main thread, which
+ * merges the workers' snapshots exactly and builds the histograms (timeline.ts). The counts are
+ * reset and reused, so a long run allocates nothing per request and a little per second.
  *
  * What goes into which histogram (all integer µs, 3 significant digits):
  *   latency      completion − intended start (open model; the closed model's intended start is the
@@ -13,12 +13,12 @@
  *                as wrk2 does.
  *   sendLag      actual send − intended send, for each arrival the pacer fired (open model).
  */
-import { createHistogram, encodeHistogram, recordUs, type Histogram } from './histogram.js';
+import { LatencyCounts, type SparseCounts } from './latency-counts.js';
 import type { ErrorKind } from '../result/types.js';
 import { ERROR_KINDS, KIND, isErrorStatus } from './error-kinds.js';
 
-/** One endpoint's second, as sent to the main thread. */
-export interface EndpointSecond {
+/** One endpoint's counts for one second. */
+export interface EndpointTallies {
   /** endpoint index (into the run's endpoint list) */
   e: number;
   requests: number;
@@ -29,8 +29,12 @@ export interface EndpointSecond {
   checksFails: number;
   bytesIn: number;
   bytesOut: number;
-  /** latency histogram, base64; null when no response was timed */
-  hdr: string | null;
+}
+
+/** One endpoint's second, as a worker sends it to the main thread. */
+export interface EndpointSnapshot extends EndpointTallies {
+  /** latencies (µs) as sparse histogram counts; null when no response was timed */
+  latency: SparseCounts | null;
 }
 
 /** One worker's second. */
@@ -39,9 +43,11 @@ export interface SecondSnapshot {
   sec: number;
   worker: number;
   /** endpoints with any activity */
-  endpoints: EndpointSecond[];
-  serviceHdr: string | null;
-  sendLagHdr: string | null;
+  endpoints: EndpointSnapshot[];
+  /** service times (µs), sparse histogram counts; null when none */
+  service: SparseCounts | null;
+  /** send lags (µs), sparse histogram counts; null when none */
+  sendLag: SparseCounts | null;
   /** arrivals not sent because maxInFlight was reached (open model) */
   dropped: number;
   iterations: number;
@@ -59,7 +65,7 @@ export interface SecondSnapshot {
 }
 
 class EndpointBucket {
-  readonly hist: Histogram = createHistogram();
+  readonly latency = new LatencyCounts();
   requests = 0;
   errors = 0;
   readonly status = new Map<number, number>();
@@ -73,7 +79,7 @@ class EndpointBucket {
     return this.requests > 0 || this.checksPasses > 0 || this.checksFails > 0;
   }
 
-  snapshot(e: number): EndpointSecond {
+  snapshot(e: number): EndpointSnapshot {
     const statusCodes: Record<string, number> = {};
     for (const [code, n] of this.status) statusCodes[String(code)] = n;
     const errorKinds: Partial<Record<ErrorKind, number>> = {};
@@ -88,12 +94,12 @@ class EndpointBucket {
       checksFails: this.checksFails,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
-      hdr: this.hist.totalCount > 0 ? encodeHistogram(this.hist) : null,
+      latency: this.latency.take(),
     };
   }
 
   reset(): void {
-    if (this.hist.totalCount > 0) this.hist.reset();
+    this.latency.take();
     this.requests = 0;
     this.errors = 0;
     this.status.clear();
@@ -115,8 +121,8 @@ export interface RecorderGauges {
 
 export class Recorder {
   private readonly buckets: EndpointBucket[];
-  private readonly service = createHistogram();
-  private readonly sendLag = createHistogram();
+  private readonly service = new LatencyCounts();
+  private readonly sendLag = new LatencyCounts();
   private dropped = 0;
   private iterations = 0;
   /** the second being filled */
@@ -153,8 +159,8 @@ export class Recorder {
     if (status > 0) {
       b.status.set(status, (b.status.get(status) ?? 0) + 1);
       if (kind === 0 && isErrorStatus(status)) kind = KIND.status;
-      recordUs(b.hist, doneUs - intendedUs);
-      recordUs(this.service, doneUs - sentUs);
+      b.latency.record(doneUs - intendedUs);
+      this.service.record(doneUs - sentUs);
     }
     if (kind !== 0) {
       b.errors++;
@@ -173,7 +179,7 @@ export class Recorder {
   /** Records how late the pacer fired an arrival (µs; early firing is recorded as 0). */
   recordSendLag(lagUs: number, nowUs: number): void {
     this.roll(nowUs);
-    recordUs(this.sendLag, lagUs < 0 ? 0 : lagUs);
+    this.sendLag.record(lagUs < 0 ? 0 : lagUs);
   }
 
   /** An arrival that was not sent because `maxInFlight` iterations were already in flight. */
@@ -208,7 +214,7 @@ export class Recorder {
   }
 
   private emitCurrent(finalEndUs?: number): void {
-    const endpoints: EndpointSecond[] = [];
+    const endpoints: EndpointSnapshot[] = [];
     for (let i = 0; i < this.buckets.length; i++) {
       const b = this.buckets[i]!;
       if (b.active) endpoints.push(b.snapshot(i));
@@ -219,8 +225,8 @@ export class Recorder {
       sec: this.sec,
       worker: this.worker,
       endpoints,
-      serviceHdr: this.service.totalCount > 0 ? encodeHistogram(this.service) : null,
-      sendLagHdr: this.sendLag.totalCount > 0 ? encodeHistogram(this.sendLag) : null,
+      service: this.service.take(),
+      sendLag: this.sendLag.take(),
       dropped: this.dropped,
       iterations: this.iterations,
       inFlight: this.gauges.inFlight(),
@@ -232,8 +238,6 @@ export class Recorder {
       snap.final = true;
       snap.endUs = finalEndUs;
     }
-    if (this.service.totalCount > 0) this.service.reset();
-    if (this.sendLag.totalCount > 0) this.sendLag.reset();
     this.dropped = 0;
     this.iterations = 0;
     this.emit(snap);

@@ -1,13 +1,15 @@
 /**
  * The main thread's side of recording: workers' per-second snapshots are merged exactly (counts
- * added, histograms merged — never percentiles averaged) into one `SecondRecord` per second, which
+ * added, histograms built from the workers' summed bucket counts — never percentiles averaged)
+ * into one `SecondRecord` per second, which
  * is both a line of the run's NDJSON log and the input of `RunTotals`, which folds the seconds into
  * the result's `summary`, `endpoints` and `timeline`. A killed run is rebuilt from its log by
  * feeding the same records to the same `RunTotals` (log.ts), so the live and the recovered result
  * cannot disagree.
  */
-import { createHistogram, decodeHistogram, encodeHistogram, mergeHistograms, percentileMs, pointMs, summarizeMs, type Histogram } from './histogram.js';
-import type { EndpointSecond, SecondSnapshot } from './recorder.js';
+import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, percentileMs, pointMs, summarizeMs, type Histogram } from './histogram.js';
+import type { EndpointSnapshot, EndpointTallies, SecondSnapshot } from './recorder.js';
+import type { SparseCounts } from './latency-counts.js';
 import type { EndpointResult, ErrorKind, LatencySummaryMs, SeriesInfo, Summary, TimelinePoint } from '../result/types.js';
 
 /** An endpoint of the run: a request of the plan, by name. */
@@ -28,6 +30,12 @@ export interface GeneratorSecond {
   rssBytes: number | null;
   /** busiest worker's event-loop busy share, % (spinning excluded) */
   workerBusyPct: number | null;
+}
+
+/** One endpoint's merged second, as logged. */
+export interface EndpointSecond extends EndpointTallies {
+  /** latency histogram, compressed base64; null when no response was timed */
+  hdr: string | null;
 }
 
 /** One merged second: a line of run.ndjson (`type: 'second'`). */
@@ -55,20 +63,22 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
   for (const k in from) into[k] = (into[k] ?? 0) + from[k]!;
 }
 
-/** Merges endpoint seconds that share an endpoint index. */
-function mergeEndpointSeconds(parts: EndpointSecond[]): EndpointSecond[] {
-  const by = new Map<number, EndpointSecond[]>();
+/** One endpoint's merged second with its histogram (null when nothing was timed). */
+interface MergedEndpoint {
+  second: EndpointSecond;
+  hist: Histogram | null;
+}
+
+/** Merges the endpoint snapshots of all workers that share an endpoint index, in index order. */
+function mergeEndpointSnapshots(parts: EndpointSnapshot[]): MergedEndpoint[] {
+  const by = new Map<number, EndpointSnapshot[]>();
   for (const p of parts) {
     const list = by.get(p.e);
     if (list) list.push(p);
     else by.set(p.e, [p]);
   }
-  const out: EndpointSecond[] = [];
+  const out: MergedEndpoint[] = [];
   for (const [e, list] of [...by].sort((a, b) => a[0] - b[0])) {
-    if (list.length === 1) {
-      out.push(list[0]!);
-      continue;
-    }
     const m: EndpointSecond = { e, requests: 0, errors: 0, statusCodes: {}, errorKinds: {}, checksPasses: 0, checksFails: 0, bytesIn: 0, bytesOut: 0, hdr: null };
     for (const p of list) {
       m.requests += p.requests;
@@ -80,19 +90,30 @@ function mergeEndpointSeconds(parts: EndpointSecond[]): EndpointSecond[] {
       m.bytesIn += p.bytesIn;
       m.bytesOut += p.bytesOut;
     }
-    const hs = list.map((p) => p.hdr).filter((h): h is string => h !== null);
-    m.hdr = hs.length === 0 ? null : hs.length === 1 ? hs[0]! : encodeHistogram(mergeHistograms(hs));
-    out.push(m);
+    const hist = histogramOf(list.map((p) => p.latency));
+    if (hist !== null) m.hdr = encodeHistogram(hist);
+    out.push({ second: m, hist });
   }
   return out;
 }
 
-function mergeEncoded(list: Array<string | null>): string | null {
-  const hs = list.filter((h): h is string => h !== null);
-  if (hs.length === 0) return null;
-  if (hs.length === 1) return hs[0]!;
-  return encodeHistogram(mergeHistograms(hs));
+/** The histogram of the summed counts, or null when there are none. */
+function histogramOf(parts: Array<SparseCounts | null>): Histogram | null {
+  return parts.some((p) => p !== null) ? histogramFromCounts(parts) : null;
 }
+
+/**
+ * The histograms of a record made by mergeSecond, kept beside it (not serialised: the record holds
+ * them encoded) so that RunTotals folds them in without decoding what was just encoded. Records
+ * read back from a log have none and are decoded.
+ */
+interface SecondHistograms {
+  endpoints: Map<number, Histogram>;
+  all: Histogram | null;
+  service: Histogram | null;
+  sendLag: Histogram | null;
+}
+const builtHistograms = new WeakMap<SecondRecord, SecondHistograms>();
 
 /** Context the main thread adds to each merged second. */
 export interface SecondContext {
@@ -106,8 +127,21 @@ export interface SecondContext {
 
 /** Merges one second's snapshots from all workers into a record. */
 export function mergeSecond(snaps: SecondSnapshot[], ctx: SecondContext): SecondRecord {
-  const endpoints = mergeEndpointSeconds(snaps.flatMap((s) => s.endpoints));
-  return {
+  const merged = mergeEndpointSnapshots(snaps.flatMap((s) => s.endpoints));
+  const timed = merged.filter((m) => m.hist !== null);
+  // all endpoints together: the one endpoint's histogram itself when only one was timed
+  let all: Histogram | null = null;
+  let allHdr: string | null = null;
+  if (timed.length === 1) {
+    all = timed[0]!.hist;
+    allHdr = timed[0]!.second.hdr;
+  } else if (timed.length > 1) {
+    all = histogramFromCounts(snaps.flatMap((s) => s.endpoints.map((e) => e.latency)));
+    allHdr = encodeHistogram(all);
+  }
+  const service = histogramOf(snaps.map((s) => s.service));
+  const sendLag = histogramOf(snaps.map((s) => s.sendLag));
+  const record: SecondRecord = {
     type: 'second',
     t: snaps[0]!.sec,
     durationSec: ctx.durationSec,
@@ -117,12 +151,19 @@ export function mergeSecond(snaps: SecondSnapshot[], ctx: SecondContext): Second
     inFlight: snaps.reduce((a, s) => a + s.inFlight, 0),
     dropped: snaps.reduce((a, s) => a + s.dropped, 0),
     iterations: snaps.reduce((a, s) => a + s.iterations, 0),
-    hdr: mergeEncoded(endpoints.map((e) => e.hdr)),
-    serviceHdr: mergeEncoded(snaps.map((s) => s.serviceHdr)),
-    sendLagHdr: mergeEncoded(snaps.map((s) => s.sendLagHdr)),
-    endpoints,
+    hdr: allHdr,
+    serviceHdr: service === null ? null : encodeHistogram(service),
+    sendLagHdr: sendLag === null ? null : encodeHistogram(sendLag),
+    endpoints: merged.map((m) => m.second),
     generator: ctx.generator,
   };
+  builtHistograms.set(record, {
+    endpoints: new Map(timed.map((m) => [m.second.e, m.hist!])),
+    all,
+    service,
+    sendLag,
+  });
+  return record;
 }
 
 /**
@@ -232,6 +273,7 @@ export class RunTotals {
   }
 
   add(r: SecondRecord): void {
+    const built = builtHistograms.get(r);
     let requests = 0;
     let errors = 0;
     let passes = 0;
@@ -247,7 +289,7 @@ export class RunTotals {
       addCounts(t.errorKinds, e.errorKinds as Record<string, number>);
       t.checksPasses += e.checksPasses;
       t.checksFails += e.checksFails;
-      if (e.hdr !== null) t.hist.add(decodeHistogram(e.hdr));
+      if (e.hdr !== null) t.hist.add(built?.endpoints.get(e.e) ?? decodeHistogram(e.hdr));
       requests += e.requests;
       errors += e.errors;
       passes += e.checksPasses;
@@ -258,12 +300,12 @@ export class RunTotals {
       addCounts(errorKinds, e.errorKinds as Record<string, number>);
     }
     if (r.dropped > 0) errorKinds.dropped = (errorKinds.dropped ?? 0) + r.dropped;
-    const secHist = r.hdr !== null ? decodeHistogram(r.hdr) : null;
+    const secHist = r.hdr !== null ? (built?.all ?? decodeHistogram(r.hdr)) : null;
     if (secHist !== null) this.all.add(secHist);
-    if (r.serviceHdr !== null) this.service.add(decodeHistogram(r.serviceHdr));
+    if (r.serviceHdr !== null) this.service.add(built?.service ?? decodeHistogram(r.serviceHdr));
     let sendLagP99Ms: number | undefined;
     if (r.sendLagHdr !== null) {
-      const lag = decodeHistogram(r.sendLagHdr);
+      const lag = built?.sendLag ?? decodeHistogram(r.sendLagHdr);
       this.sendLag.add(lag);
       sendLagP99Ms = percentileMs(lag, 99);
     }

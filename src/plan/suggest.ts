@@ -4,6 +4,9 @@
  */
 import { PlanSchema } from './schema.js';
 import { METRICS } from './thresholds.js';
+import { nearest } from './nearest.js';
+
+export { editDistance, nearest } from './nearest.js';
 
 let vocabulary: string[] | undefined;
 
@@ -31,41 +34,11 @@ function schemaKeys(): string[] {
   return vocabulary;
 }
 
-/** Levenshtein distance, early exit above `max`. */
-export function editDistance(a: string, b: string, max = Infinity): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      cur.push(v);
-      rowMin = Math.min(rowMin, v);
-    }
-    if (rowMin > max) return max + 1;
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 /**
  * The closest candidate to `word`, or undefined when none is close (distance ≤ max(2, len/3)).
  * `kind` picks the candidate list: schema field names, metric names, or the given values.
  */
 export function suggest(word: string, _path: readonly PropertyKey[], kind: 'field' | 'metric' | 'value' = 'field', values?: string[]): string | undefined {
   const candidates = kind === 'metric' ? Object.keys(METRICS) : kind === 'value' ? (values ?? []) : schemaKeys();
-  const lower = word.toLowerCase();
-  const max = Math.max(2, Math.floor(word.length / 3));
-  let best: string | undefined;
-  let bestD = max + 1;
-  for (const c of candidates) {
-    if (c === word) continue;
-    const d = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase(), max);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best;
+  return nearest(word, candidates);
 }

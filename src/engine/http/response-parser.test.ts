@@ -133,3 +133,39 @@ test('a head larger than the limit is an error', () => {
   assert.equal(feed(big, [1000]).r, ERROR);
   assert.equal(feed(big).r, ERROR);
 });
+
+test('the head is found at any alignment in the read buffer, with lone CR/LF inside lines and many lines', () => {
+  const lines = Array.from({ length: 70 }, (_, i) => `X-H${i}: v\r${i}\nw`);
+  const res = `HTTP/1.1 200 OK\r\nServer: nginx\r\n${lines.join('\r\n')}\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`;
+  const bytes = Buffer.from(res, 'latin1');
+  for (let offset = 0; offset < 8; offset++) {
+    for (const split of [bytes.length, 1, 5, 64]) {
+      // the response lands `offset` bytes into a reused buffer, as reads do
+      const scratch = Buffer.alloc(bytes.length + 16, 0x0d);
+      const p = new ResponseParser();
+      p.begin(false, true, false);
+      let r: number = NEED_MORE;
+      for (let i = 0; i < bytes.length && r === NEED_MORE; i += split) {
+        const len = Math.min(split, bytes.length - i);
+        bytes.copy(scratch, offset, i, i + len);
+        r = p.feed(scratch, offset, offset + len);
+      }
+      assert.equal(r, DONE, `offset ${offset} split ${split}`);
+      assert.equal(p.statusCode, 200);
+      assert.equal(p.keepAlive, false);
+      assert.equal(p.bytes, bytes.length);
+      assert.equal(p.body().toString(), 'abc');
+    }
+  }
+});
+
+test('a header line without a colon is an error only when headers are kept', () => {
+  const res = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\ntrailing garbage\r\n\r\nok';
+  assert.equal(feed(res).r, DONE);
+  assert.equal(feed(res).p.statusCode, 200);
+  assert.equal(feed(res, [1 << 20], { headers: true }).r, ERROR);
+  // a framing name not followed by its colon is not that header
+  const spaced = feed('HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\nhello');
+  assert.equal(spaced.r, NEED_MORE);
+  assert.equal(spaced.p.finishOnEof(), true);
+});

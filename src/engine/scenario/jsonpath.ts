@@ -14,8 +14,20 @@
  * pay for what they ask. Semantics agree on the definite subset: own properties of objects, in-range
  * indexes of arrays, nothing else (so `$.list.length` does not read an array's length).
  */
-import { JSONPath } from 'jsonpath-plus';
+import { createRequire } from 'node:module';
 import { ExitCode, LoadproofError } from '../../errors.js';
+
+type JsonPathFn = (typeof import('jsonpath-plus'))['JSONPath'];
+let jsonPathPlus: JsonPathFn | null = null;
+
+/**
+ * jsonpath-plus, loaded when the first non-definite path is compiled: most plans have none, and
+ * the load worker then starts without it (its CommonJS build, loaded synchronously).
+ */
+function libraryJsonPath(): JsonPathFn {
+  jsonPathPlus ??= (createRequire(import.meta.url)('jsonpath-plus') as { JSONPath: JsonPathFn }).JSONPath;
+  return jsonPathPlus;
+}
 
 /** A compiled JSONPath query. */
 export interface JsonPathQuery {
@@ -133,6 +145,7 @@ export function compileJsonPath(path: string, where?: string): JsonPathQuery {
     };
   }
   // jsonpath-plus caches the parsed form of each path string, so evaluation does not re-parse it.
+  const JSONPath = libraryJsonPath();
   const all = (doc: unknown): unknown[] => {
     if (doc === null || typeof doc !== 'object') return [];
     try {

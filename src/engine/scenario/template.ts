@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ExitCode, LoadproofError } from '../../errors.js';
-import { suggest } from '../../plan/suggest.js';
+import { nearest } from '../../plan/nearest.js';
 import type { Rng } from '../rng.js';
 
 /** Read access to per-VU variables. */
@@ -198,7 +198,7 @@ function compileExpr(expr: string, where: string | undefined, opts: TemplateOpti
       return { numeric: false, constant: value };
     }
     default: {
-      const near = suggest(fn, [], 'value', [...FUNCTIONS]);
+      const near = nearest(fn, FUNCTIONS);
       throw planError(
         where,
         `unknown template function $${fn}()`,
