@@ -13,7 +13,7 @@ import type { PhaseFindings } from './phases.js';
 import { latencyBoundMs } from './phases.js';
 import type { Slo } from './slo.js';
 import type { AnalysisStep } from './steps.js';
-import { median, ramp, spearman } from './stats.js';
+import { median, ramp, rankAgreement, spearman, type RankAgreement } from './stats.js';
 
 export type Role = NonNullable<SeriesInfo['role']>;
 
@@ -191,6 +191,16 @@ export function againstLoad(ev: Evidence, name: string): { loads: number[]; valu
 export function riseWithLoad(ev: Evidence, name: string): number {
   const { loads, values } = againstLoad(ev, name);
   return loads.length >= 3 ? spearman(loads, values) : 0;
+}
+
+/**
+ * Spearman's ρ of a series against the load next to the most its ties allow (rankAgreement), for
+ * signals that stay at zero until a threshold (a throttled share, an error rate). Relative 0 with
+ * fewer than 3 levels.
+ */
+export function agreementWithLoad(ev: Evidence, name: string): RankAgreement {
+  const { loads, values } = againstLoad(ev, name);
+  return loads.length >= 3 ? rankAgreement(loads, values) : { rho: 0, best: 0, relative: 0 };
 }
 
 /** The highest per-level mean of the busiest of these series, with where it was. */
