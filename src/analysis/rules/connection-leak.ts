@@ -17,8 +17,9 @@
  *   growth    something that holds connections grew over the same window: PostgreSQL
  *             idle-in-transaction / total / active connections, an app pool gauge `*in_use*`,
  *             or the process's open file descriptors — relative growth (30% → 0, 150% → 1) ×
- *             line fit (r² 0.2 → 0, 0.7 → 1); or GC time per second growing (GC pressure, the
- *             table's other cause), counted at 0.7                                    weight 0.4
+ *             line fit (r² 0.2 → 0, 0.7 → 1), the most telling of equally strong ones quoted
+ *             (HOLDERS); or GC time per second growing (GC pressure, the table's other cause),
+ *             counted at 0.7                                                          weight 0.4
  *   fine      the p95 at the start met the SLO's latency bound                         weight 0.1
  * Gate: latTrend ≥ 0.2.
  */
@@ -29,7 +30,19 @@ import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
 import { longStretch, seriesTrend, trendOf, warmupSec, type Trend } from './trend.js';
 
-const HOLDERS = /^(connections\.(idle_in_transaction|total|active)|gauge\..*(in_?use|busy|active|used)|fds)$/;
+/**
+ * What can hold connections, most telling first: a session idle in a transaction is a connection
+ * checked out and forgotten; a pool's in-use gauge and the server's connection counts say less about
+ * why; open descriptors also count the sockets of requests queued behind the leak. Between equally
+ * strong growths the more telling one is quoted.
+ */
+const HOLDERS = [
+  /^connections\.idle_in_transaction$/,
+  /^gauge\..*(in_?use|busy|active|used)$/,
+  /^connections\.(total|active)$/,
+  /^fds$/,
+];
+const holderRank = (metric: string): number => HOLDERS.findIndex((re) => re.test(metric));
 
 function holderName(s: NamedSeries): string {
   if (s.metric === 'connections.idle_in_transaction') return `${ownerName(s)} idle-in-transaction connections`;
@@ -66,12 +79,12 @@ export function connectionLeak(ev: Evidence): Diagnosis | null {
   if (latTrend < 0.2) return null;
 
   let holder: { s: number; t: Trend; series: NamedSeries } | null = null;
-  for (const c of ev.series.filter((x) => HOLDERS.test(x.metric) && x.role !== 'generator')) {
+  for (const c of ev.series.filter((x) => holderRank(x.metric) >= 0 && x.role !== 'generator')) {
     const t = seriesTrend(ev, c.name);
     if (!t || !(t.fit.slopeLow > 0)) continue;
-    const rel = (t.endValue - t.startValue) / Math.max(t.startValue, 3);
+    const rel = (t.endValue - Math.max(0, t.startValue)) / Math.max(t.startValue, 3);
     const st = ramp(rel, 0.3, 1.5) * ramp(t.fit.r2, 0.2, 0.7);
-    if (st > 0 && (!holder || st > holder.s)) holder = { s: st, t, series: c };
+    if (st > 0 && (!holder || st > holder.s || (st === holder.s && holderRank(c.metric) < holderRank(holder.series.metric)))) holder = { s: st, t, series: c };
   }
   let gc: { s: number; t: Trend; series: NamedSeries } | null = null;
   for (const c of ev.find(/^gcPauseMsPerSec$/, { watcher: 'eventLoop' })) {
@@ -93,7 +106,10 @@ export function connectionLeak(ev: Evidence): Diagnosis | null {
         `it got worse with time, not with load`,
   ];
   if (holder) {
-    evidence.push(`${holderName(holder.series)} grew from ${w.num(holder.t.startValue)} to ${w.num(holder.t.endValue)} (+${w.num(holder.t.fit.slope * 60, 2)}/min, r² ${w.num(holder.t.fit.r2, 2)}) at the same load`);
+    // the line's fitted ends (a count's line may start below 0: it starts at 0 then)
+    evidence.push(
+      `${holderName(holder.series)} grew from ${w.num(Math.max(0, holder.t.startValue))} to ${w.num(holder.t.endValue)} (+${w.num(holder.t.fit.slope * 60, 2)}/min, r² ${w.num(holder.t.fit.r2, 2)}) at the same load`,
+    );
   }
   if (gc) evidence.push(`GC pauses of ${gc.series.label} rose from ${w.num(gc.t.startValue)} to ${w.num(gc.t.endValue)} ms per second: GC pressure`);
   if (!holder && !gc) evidence.push('no watched connection count, pool gauge, descriptor count or GC time grew with it: the cause is not seen, only the symptom');
