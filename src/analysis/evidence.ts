@@ -68,6 +68,13 @@ export function describeSeries(name: string, info: SeriesInfo): NamedSeries {
   return { name, watcher, label, metric, role, info };
 }
 
+/**
+ * The smallest rise in p95 a rule calls a degradation, ms. At single-digit latencies a few ms is a
+ * busy machine's jitter (scheduling, a GC pause, the generator itself), not a change a user of the
+ * service would notice: 3 ms → 12 ms is 4× but no bottleneck.
+ */
+export const MIN_LATENCY_RISE_MS = 20;
+
 /** A stretch of constant offered load long enough for trends over time. */
 export interface Stretch {
   startSec: number;

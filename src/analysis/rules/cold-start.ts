@@ -5,7 +5,7 @@
  * ramp is included), and every hold of at least 10 s whose load is not lower than the step
  * before (a drop in load drains a backlog, which is recovery, not a cold start). In a candidate:
  *   typical  the median per-interval p95 of its last 60%
- *   bad      an interval with p95 ≥ 3× typical (and ≥ typical + 20 ms), or ≥ 5% errors
+ *   bad      an interval with p95 ≥ 3× typical (and ≥ typical + MIN_LATENCY_RISE_MS, 20 ms), or ≥ 5% errors
  * It is a cold start when the bad intervals sit at the start (the first or second interval is
  * bad, at least 2 are, and at least 70% of the intervals up to the last bad one are bad), the last 60% does not
  * relapse — no bad interval there has ≥ 5% errors or a p95 of at least half the head's (the median
@@ -15,7 +15,7 @@
  * (2× → 0, 6× → 1)). Confidence = 0.45 + 0.45 × strength (+0.1 at the run's start); gate 0.2.
  */
 import type { Diagnosis, TimelinePoint } from '../../result/types.js';
-import type { Evidence } from '../evidence.js';
+import { MIN_LATENCY_RISE_MS, type Evidence } from '../evidence.js';
 import { mergeHistograms, percentileMs } from '../../metrics/histogram.js';
 import { median, ramp } from '../stats.js';
 import * as w from '../wording.js';
@@ -66,7 +66,7 @@ export function coldStart(ev: Evidence): Diagnosis | null {
     const typical = median(tail.filter((p) => p.latencyMs).map((p) => p.latencyMs!.p95));
     const errShare = (p: TimelinePoint): number => (reqs(p) > 0 ? p.errors / reqs(p) : p.errors > 0 ? 1 : 0);
     const isBad = (p: TimelinePoint): boolean =>
-      errShare(p) >= 0.05 || (p.latencyMs !== null && Number.isFinite(typical) && p.latencyMs.p95 >= 3 * typical && p.latencyMs.p95 >= typical + 20);
+      errShare(p) >= 0.05 || (p.latencyMs !== null && Number.isFinite(typical) && p.latencyMs.p95 >= 3 * typical && p.latencyMs.p95 >= typical + MIN_LATENCY_RISE_MS);
     let lastBad = -1;
     pts.forEach((p, i) => {
       if (i < tailFrom && isBad(p)) lastBad = i;

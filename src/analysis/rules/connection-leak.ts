@@ -3,8 +3,8 @@
  *
  * Over the longest constant-load stretch (≥ 2 min, or most of a shorter run held at one load;
  * warm-up left out as for memory-leak — trend.ts), the per-interval p95 got worse with time:
- *   latTrend  the larger of two ratios (1.3× → 0, 3× → 1), with p95 at least 20 ms higher at the
- *             end (a few ms at single-digit latencies is a machine's jitter, not a degradation):
+ *   latTrend  the larger of two ratios (1.3× → 0, 3× → 1), with p95 at least MIN_LATENCY_RISE_MS
+ *             (20 ms) higher at the end:
  *               creep  the Theil–Sen line's fitted p95 at the end over its start, when the slope's
  *                      95% lower bound is > 0 (a gradual slowdown: each leaked transaction or
  *                      retained object makes every request a little slower)
@@ -24,7 +24,7 @@
  * Gate: latTrend ≥ 0.2.
  */
 import type { Diagnosis } from '../../result/types.js';
-import { ownerName, type Evidence, type NamedSeries } from '../evidence.js';
+import { MIN_LATENCY_RISE_MS, ownerName, type Evidence, type NamedSeries } from '../evidence.js';
 import { median, ramp } from '../stats.js';
 import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
@@ -51,9 +51,6 @@ function holderName(s: NamedSeries): string {
   return `${s.metric.replace(/^gauge\./, '')} of ${s.label}`;
 }
 
-/** The smallest p95 rise, end over start, that counts as a degradation, ms. */
-const MIN_RISE_MS = 20;
-
 export function connectionLeak(ev: Evidence): Diagnosis | null {
   const s = longStretch(ev);
   if (!s) return null;
@@ -71,7 +68,7 @@ export function connectionLeak(ev: Evidence): Diagnosis | null {
   const third = Math.floor(p95s.length / 3);
   const creep = lat.fit.slopeLow > 0 && lat.startValue > 0 ? { kind: 'creep' as const, from: lat.startValue, to: lat.endValue } : null;
   const cliff = { kind: 'cliff' as const, from: median(p95s.slice(0, third)), to: median(p95s.slice(-third)) };
-  const shapes = [creep, cliff].filter((x): x is NonNullable<typeof x> => x !== null && x.from > 0 && x.to - x.from >= MIN_RISE_MS);
+  const shapes = [creep, cliff].filter((x): x is NonNullable<typeof x> => x !== null && x.from > 0 && x.to - x.from >= MIN_LATENCY_RISE_MS);
   if (!shapes.length) return null;
   const rise = shapes.reduce((a, b) => (b.to / b.from > a.to / a.from ? b : a));
   const ratio = rise.to / rise.from;
