@@ -13,7 +13,7 @@ import type { PhaseFindings } from './phases.js';
 import { latencyBoundMs } from './phases.js';
 import type { Slo } from './slo.js';
 import type { AnalysisStep } from './steps.js';
-import { median, ramp, spearman } from './stats.js';
+import { median, ramp, rankAgreement, spearman, type RankAgreement } from './stats.js';
 
 export type Role = NonNullable<SeriesInfo['role']>;
 
@@ -67,6 +67,13 @@ export function describeSeries(name: string, info: SeriesInfo): NamedSeries {
             : 'app');
   return { name, watcher, label, metric, role, info };
 }
+
+/**
+ * The smallest rise in p95 a rule calls a degradation, ms. At single-digit latencies a few ms is a
+ * busy machine's jitter (scheduling, a GC pause, the generator itself), not a change a user of the
+ * service would notice: 3 ms → 12 ms is 4× but no bottleneck.
+ */
+export const MIN_LATENCY_RISE_MS = 20;
 
 /** A stretch of constant offered load long enough for trends over time. */
 export interface Stretch {
@@ -193,6 +200,16 @@ export function riseWithLoad(ev: Evidence, name: string): number {
   return loads.length >= 3 ? spearman(loads, values) : 0;
 }
 
+/**
+ * Spearman's ρ of a series against the load next to the most its ties allow (rankAgreement), for
+ * signals that stay at zero until a threshold (a throttled share, an error rate). Relative 0 with
+ * fewer than 3 levels.
+ */
+export function agreementWithLoad(ev: Evidence, name: string): RankAgreement {
+  const { loads, values } = againstLoad(ev, name);
+  return loads.length >= 3 ? rankAgreement(loads, values) : { rho: 0, best: 0, relative: 0 };
+}
+
 /** The highest per-level mean of the busiest of these series, with where it was. */
 export function peakOf(ev: Evidence, list: NamedSeries[], fromLevel = 0): { series: NamedSeries; value: number; level: number } | null {
   let best: { series: NamedSeries; value: number; level: number } | null = null;
@@ -273,9 +290,15 @@ export function risesOnArrival(level: Level, boundMs: number): boolean {
 
 /**
  * Table scans that grow with the load: the PostgreSQL series of sequential-scan rows per second
- * whose level means rise with the load (Spearman ρ ≥ 0.8), with the rows read per request at the
- * busiest level. Null without such a series. Shared by missing-index (its evidence) and
- * pool-exhaustion (a competing explanation: slow queries hold the connections).
+ * whose level means rise with the load (Spearman ρ ≥ 0.8), with the rows read per request over all
+ * levels (Σ rows/s ÷ Σ requests/s) and the busiest level. Null without such a series. Shared by
+ * missing-index (its evidence) and pool-exhaustion (a competing explanation: slow queries hold the
+ * connections).
+ *
+ * Rows per request is a per-request cost, the same at every load for a scan, so it is taken over
+ * every level rather than one: PostgreSQL counts a scan when its backend publishes its statistics
+ * (at most once a second), and one short level's ratio can be a quarter off (measured on 4 s
+ * levels: 0.73–1.12 scans per request for queries that each scan once).
  */
 export function seqScanLoad(ev: Evidence): { series: NamedSeries; rho: number; rowsPerRequest: number; level: number; rowsPerSec: number } | null {
   let best: { series: NamedSeries; rho: number; rowsPerRequest: number; level: number; rowsPerSec: number } | null = null;
@@ -287,7 +310,15 @@ export function seqScanLoad(ev: Evidence): { series: NamedSeries; rho: number; r
       if (v !== null && (top < 0 || v > vals[top]!)) top = i;
     });
     if (top < 0 || rho < 0.8 || !(ev.levels[top]!.rps > 0)) continue;
-    const rowsPerRequest = vals[top]! / ev.levels[top]!.rps;
+    let rows = 0;
+    let reqs = 0;
+    vals.forEach((v, i) => {
+      if (v !== null && ev.levels[i]!.rps > 0) {
+        rows += v;
+        reqs += ev.levels[i]!.rps;
+      }
+    });
+    const rowsPerRequest = rows / reqs;
     if (!best || rowsPerRequest > best.rowsPerRequest) best = { series: tup, rho, rowsPerRequest, level: top, rowsPerSec: vals[top]! };
   }
   return best;

@@ -63,6 +63,33 @@ export function spearman(xs: readonly number[], ys: readonly number[]): number {
   return pearson(ranks(xs), ranks(ys));
 }
 
+/** Spearman's ρ of two series next to the largest ρ their values allow. */
+export interface RankAgreement {
+  /** plain Spearman ρ */
+  rho: number;
+  /** ρ of the same values paired in the same order (both sorted ascending): the most ties allow */
+  best: number;
+  /** rho / best: 1 when y never falls as x rises; 0 when best ≤ 0 (one side has no variance) */
+  relative: number;
+}
+
+/**
+ * How monotonically y follows x, judged against what the values allow. Ties cap plain ρ below 1:
+ * five load levels without a single error followed by one with 60% errors give ρ = 0.65, although
+ * the errors could not have followed the load more closely. Signals that stay at zero until a
+ * threshold — errors, throttled answers — have exactly that shape, so rules judge them by
+ * `relative` = ρ / ρ_best, where ρ_best pairs the same values in the same order (by the
+ * rearrangement inequality no pairing of these ranks correlates more). For values without ties
+ * ρ_best = 1 and `relative` = ρ.
+ */
+export function rankAgreement(xs: readonly number[], ys: readonly number[]): RankAgreement {
+  const n = Math.min(xs.length, ys.length);
+  const rho = spearman(xs.slice(0, n), ys.slice(0, n));
+  const asc = (a: number, b: number): number => a - b;
+  const best = spearman([...xs.slice(0, n)].sort(asc), [...ys.slice(0, n)].sort(asc));
+  return { rho, best, relative: best > 0 ? rho / best : 0 };
+}
+
 export interface TheilSen {
   /** median of the pairwise slopes (units of y per unit of x) */
   slope: number;

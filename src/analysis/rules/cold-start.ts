@@ -5,15 +5,17 @@
  * ramp is included), and every hold of at least 10 s whose load is not lower than the step
  * before (a drop in load drains a backlog, which is recovery, not a cold start). In a candidate:
  *   typical  the median per-interval p95 of its last 60%
- *   bad      an interval with p95 ≥ 3× typical (and ≥ typical + 20 ms), or ≥ 5% errors
+ *   bad      an interval with p95 ≥ 3× typical (and ≥ typical + MIN_LATENCY_RISE_MS, 20 ms), or ≥ 5% errors
  * It is a cold start when the bad intervals sit at the start (the first or second interval is
- * bad, at least 2 are, and at least 70% of the intervals up to the last bad one are bad), the last 60% has no bad
- * interval, its error rate is under the budget and its p95 under the SLO's p95 bound — it recovered
- * at the same load. Strength: max(errors in the bad head (1% → 0, 10% → 1), head p95 over typical
+ * bad, at least 2 are, and at least 70% of the intervals up to the last bad one are bad), the last 60% does not
+ * relapse — no bad interval there has ≥ 5% errors or a p95 of at least half the head's (the median
+ * p95 of its bad intervals): a one-second blip far below the cold head (a GC pause, a busy machine
+ * delaying the generator) does not undo a recovery — its error rate is under the budget and its
+ * p95 under the SLO's p95 bound — it recovered at the same load. Strength: max(errors in the bad head (1% → 0, 10% → 1), head p95 over typical
  * (2× → 0, 6× → 1)). Confidence = 0.45 + 0.45 × strength (+0.1 at the run's start); gate 0.2.
  */
 import type { Diagnosis, TimelinePoint } from '../../result/types.js';
-import type { Evidence } from '../evidence.js';
+import { MIN_LATENCY_RISE_MS, type Evidence } from '../evidence.js';
 import { mergeHistograms, percentileMs } from '../../metrics/histogram.js';
 import { median, ramp } from '../stats.js';
 import * as w from '../wording.js';
@@ -64,7 +66,7 @@ export function coldStart(ev: Evidence): Diagnosis | null {
     const typical = median(tail.filter((p) => p.latencyMs).map((p) => p.latencyMs!.p95));
     const errShare = (p: TimelinePoint): number => (reqs(p) > 0 ? p.errors / reqs(p) : p.errors > 0 ? 1 : 0);
     const isBad = (p: TimelinePoint): boolean =>
-      errShare(p) >= 0.05 || (p.latencyMs !== null && Number.isFinite(typical) && p.latencyMs.p95 >= 3 * typical && p.latencyMs.p95 >= typical + 20);
+      errShare(p) >= 0.05 || (p.latencyMs !== null && Number.isFinite(typical) && p.latencyMs.p95 >= 3 * typical && p.latencyMs.p95 >= typical + MIN_LATENCY_RISE_MS);
     let lastBad = -1;
     pts.forEach((p, i) => {
       if (i < tailFrom && isBad(p)) lastBad = i;
@@ -73,7 +75,10 @@ export function coldStart(ev: Evidence): Diagnosis | null {
     const head = pts.slice(0, lastBad + 1);
     // one slow second at a step's start is a blip (a new connection, a GC); a cold start lasts
     if (head.length < 2 || head.filter(isBad).length < Math.max(2, 0.7 * head.length)) continue;
-    if (tail.some(isBad)) continue;
+    const headBadP95 = median(head.filter((p) => isBad(p) && p.latencyMs !== null).map((p) => p.latencyMs!.p95));
+    const relapse = (p: TimelinePoint): boolean =>
+      isBad(p) && (errShare(p) >= 0.05 || !Number.isFinite(headBadP95) || (p.latencyMs !== null && p.latencyMs.p95 >= 0.5 * headBadP95));
+    if (tail.some(relapse)) continue;
     const tailReq = tail.reduce((a, p) => a + reqs(p), 0);
     const tailErr = tailReq > 0 ? tail.reduce((a, p) => a + p.errors, 0) / tailReq : 0;
     const tailP95 = p95Of(tail);

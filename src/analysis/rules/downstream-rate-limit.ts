@@ -3,21 +3,25 @@
  *
  * Signals across the load levels:
  *   dep        for a watched dependency: its throttled share (429/503) rising with the load
- *              (Spearman ρ ≥ 0.7; peak 1% → 0, 10% → 1), or its latency (p95Ms, else latencyMs)
+ *              (Spearman ρ ≥ 0.7 of the most its ties allow — a quota throttles nothing until
+ *              the load passes it; peak 1% → 0, 10% → 1), or its latency (p95Ms, else latencyMs)
  *              rising with the load (ρ ≥ 0.7; top over first level 1.5× → 0, 4× → 1); without a
- *              dependency watch, the target's own 429/503 share rising with the load counts 0.6
- *              (a rate limiter — the service's own or a dependency's)                  weight 0.5
- *   follows    the service's p95 or error rate moves with that signal (Spearman ≥ 0.8) weight 0.3
+ *              dependency watch, the target's own 429 share rising with the load counts 0.6
+ *              (a rate limiter — the service's own or a dependency's). Only 429 there: a 503
+ *              is any overloaded service's answer (a pool's wait timing out, load shedding), which
+ *              the other rules explain; "Too Many Requests" is a limiter's          weight 0.5
+ *   follows    the service's p95 or error rate moves with that signal (Spearman ≥ 0.8, of the
+ *              most its ties allow)                                                   weight 0.3
  *   cpuLow     the app's CPU not saturated (cpuLowness; 0.5 when unwatched)            weight 0.2
  * Gate: dep ≥ 0.3.
  */
 import type { Diagnosis } from '../../result/types.js';
-import { cpuLowness, ownerName, riseWithLoad, type Evidence } from '../evidence.js';
-import { ramp, spearman } from '../stats.js';
+import { agreementWithLoad, cpuLowness, ownerName, riseWithLoad, type Evidence } from '../evidence.js';
+import { ramp, rankAgreement } from '../stats.js';
 import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
 
-/** Share of a level's answers that were 429 or 503, from the timeline's status codes. */
+/** Share of a level's answers that were 429, from the timeline's status codes. */
 function throttledShare(ev: Evidence, i: number): number | null {
   let n = 0;
   let t = 0;
@@ -28,7 +32,7 @@ function throttledShare(ev: Evidence, i: number): number | null {
       seen = true;
       for (const [code, c] of Object.entries(p.statusCodes)) {
         n += c;
-        if (code === '429' || code === '503') t += c;
+        if (code === '429') t += c;
       }
     }
   }
@@ -45,7 +49,7 @@ export function downstreamRateLimit(ev: Evidence): Diagnosis | null {
 
   for (const d of ev.find(/^throttledRate$/, { watcher: 'dependency' })) {
     const v = ev.levelValues(d.name);
-    const rho = riseWithLoad(ev, d.name);
+    const rho = agreementWithLoad(ev, d.name).relative;
     const peak = Math.max(...v.filter((x): x is number => x !== null));
     const s = rho >= 0.7 ? ramp(peak, 0.01, 0.1) : 0;
     if (s > dep) {
@@ -54,7 +58,7 @@ export function downstreamRateLimit(ev: Evidence): Diagnosis | null {
       const first = v.findIndex((x) => x !== null && x >= 0.01);
       limitLoad = first > 0 ? ev.levels[first - 1]!.load : null;
       const v0 = v.find((x) => x !== null) ?? 0;
-      evidence.splice(0, evidence.length, `${ownerName(d)} answered ${w.pct(peak)} of calls with 429/503 at the top load (${w.pct(v0)} at ${w.load(loads[0]!, ev.unit)}), rising with the load (Spearman ${w.num(rho, 2)})`);
+      evidence.splice(0, evidence.length, `${ownerName(d)} answered ${w.pct(peak)} of calls with 429/503 at the top load (${w.pct(v0)} at ${w.load(loads[0]!, ev.unit)}), rising with the load (rank agreement ${w.num(rho, 2)}, where 1 means it never fell as the load rose)`);
     }
   }
   for (const d of ev.find(/^(p95Ms|latencyMs)$/, { watcher: 'dependency' })) {
@@ -74,25 +78,25 @@ export function downstreamRateLimit(ev: Evidence): Diagnosis | null {
     const own = ev.levels.map((_, i) => throttledShare(ev, i));
     const vals = own.filter((x): x is number => x !== null);
     if (vals.length >= 3) {
-      const rho = spearman(
+      const rho = rankAgreement(
         loads.filter((_, i) => own[i] !== null),
         vals,
-      );
+      ).relative;
       const peak = Math.max(...vals);
       if (rho >= 0.7 && peak >= 0.01) {
         dep = 0.6 * ramp(peak, 0.01, 0.1);
         signal = own;
-        evidence.push(`the target itself answered ${w.pct(peak)} of requests with 429/503 at the top load, rising with the load (Spearman ${w.num(rho, 2)}): a rate limiter, its own or a dependency's (no dependency was watched)`);
+        evidence.push(`the target itself answered ${w.pct(peak)} of requests with 429 at the top load, rising with the load (rank agreement ${w.num(rho, 2)}, where 1 means it never fell as the load rose): a rate limiter, its own or a dependency's (no dependency was watched)`);
       }
     }
   }
   if (dep < 0.3) return null;
 
   const pairs = signal.map((v, i) => [v, ev.levels[i]!] as const).filter((p): p is readonly [number, (typeof ev.levels)[number]] => p[0] !== null && p[1].latencyMs !== null);
-  const rhoP95 = pairs.length >= 3 ? spearman(pairs.map((p) => p[0]), pairs.map((p) => p[1].latencyMs!.p95)) : 0;
-  const rhoErr = pairs.length >= 3 ? spearman(pairs.map((p) => p[0]), pairs.map((p) => p[1].errorRate)) : 0;
+  const rhoP95 = pairs.length >= 3 ? rankAgreement(pairs.map((p) => p[0]), pairs.map((p) => p[1].latencyMs!.p95)).relative : 0;
+  const rhoErr = pairs.length >= 3 ? rankAgreement(pairs.map((p) => p[0]), pairs.map((p) => p[1].errorRate)).relative : 0;
   const follows = Math.max(rhoP95, rhoErr) >= 0.8 ? 1 : 0;
-  if (follows) evidence.push(`the service's ${rhoP95 >= rhoErr ? 'p95' : 'error rate'} followed it (Spearman ${w.num(Math.max(rhoP95, rhoErr), 2)})`);
+  if (follows) evidence.push(`the service's ${rhoP95 >= rhoErr ? 'p95' : 'error rate'} followed it (rank agreement ${w.num(Math.max(rhoP95, rhoErr), 2)})`);
   const low = cpuLowness(ev, 0);
   const cpuLow = low ? low.strength : 0.5;
   if (low) evidence.push(`meanwhile ${low.text}`);

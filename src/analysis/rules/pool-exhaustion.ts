@@ -12,14 +12,15 @@
  *             (80% → 0), PostgreSQL connections at ≥ 90% of max_connections, or PostgreSQL's
  *             active connections capped — flat within 15% of their peak over the rising load
  *             after growing with it                                                     weight 0.6
- * Gates: latStep ≥ 0.3, cpuLow ≥ 0.3, and the first degraded level was slow from its start (a
+ * Gates: latStep ≥ 0.3 and p95 at least MIN_LATENCY_RISE_MS (20 ms) over the baseline (at
+ * single-digit latencies a 3× ratio is jitter), cpuLow ≥ 0.3, and the first degraded level was slow from its start (a
  * step at a load; latency creeping up at constant load is connection-leak's symptom). Without pool evidence the confidence stays ≤ 0.4: a
  * latency step with idle CPU fits a pool but also locks or a slow dependency. A watched dependency
  * whose latency rose with the load, or table scans of ≥ 1000 rows per request rising with it, halve
  * it (the pool would be the symptom, not the cause).
  */
 import type { Diagnosis } from '../../result/types.js';
-import { cpuLowness, ownerName, peakOf, riseWithLoad, risesOnArrival, seqScanLoad, type Evidence, type NamedSeries } from '../evidence.js';
+import { cpuLowness, MIN_LATENCY_RISE_MS, ownerName, peakOf, riseWithLoad, risesOnArrival, seqScanLoad, type Evidence, type NamedSeries } from '../evidence.js';
 import { latencyBoundMs } from '../phases.js';
 import { ramp } from '../stats.js';
 import * as w from '../wording.js';
@@ -119,6 +120,8 @@ export function poolExhaustion(ev: Evidence): Diagnosis | null {
   const latStep = ramp(rise.ratio, 1.5, 4);
   if (latStep < 0.3) return null;
   const from = ev.degradeIndex!;
+  const worstP95 = ev.levels[rise.toLevel]!.latencyMs?.p95 ?? Infinity;
+  if (worstP95 - ev.phases.baselineP95Ms! < MIN_LATENCY_RISE_MS) return null;
   // a latency step at a load, not a creep over time at constant load (that is connection-leak's)
   if (!risesOnArrival(ev.levels[from]!, latencyBoundMs(ev.phases.baselineP95Ms!))) return null;
   const low = cpuLowness(ev, from);

@@ -1,0 +1,102 @@
+/**
+ * End to end, bottlenecks outside the service's own CPU and memory: each service (test/targets/)
+ * runs in its own process, the real CLI runs a breakpoint plan against it, and the result must name
+ * the designed cause first with a capacity near the designed limit.
+ *
+ *   timeout-cascade        a gateway whose backend serves 2 calls at once for 20 ms each (100 req/s)
+ *                          and which answers 504 after a fixed 200 ms upstream timeout
+ *   downstream-rate-limit  a checkout app calling a payments dependency with a quota of 100 calls/s
+ *                          (calls past it queue up to 100 ms, then get 429, passed on as 503); the
+ *                          plan watches the dependency
+ *
+ * Each run lasts under 25 s, sends load only to 127.0.0.1, and the services are stopped by PID.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServiceChild, targetScript } from '../helpers/service-child.js';
+import { assertFirstDiagnosis, breakpointStages, diagnosesLine, logRun, readResult, runPlan, workdir, writePlan } from '../helpers/e2e.js';
+
+const RUN_TIMEOUT_MS = 120_000;
+
+test('timeout-cascade: a gateway with a fixed 200 ms upstream timeout, errors climbing with latency past 100 req/s', { timeout: RUN_TIMEOUT_MS }, async () => {
+  const gateway = await startServiceChild(targetScript('timeout-service'), ['--slots', '2', '--hold', '20', '--timeout', '200']);
+  const w = workdir('timeout');
+  try {
+    const plan = writePlan(w.dir, {
+      name: 'quote gateway breakpoint',
+      hypothesis: 'The gateway serves 80 req/s at p95 < 100 ms with under 1% errors, and breaks somewhere above.',
+      target: gateway.url,
+      pattern: { type: 'breakpoint', peak: 100 },
+      load: { model: 'open', maxInFlight: 2000, stages: breakpointStages([40, 55, 70, 85, 100, 115, 130, 145], 2.5) },
+      thresholds: { http_req_duration: ['p(95)<100'], http_req_failed: ['rate<0.01'] },
+      defaults: { timeout: '5s' },
+      scenarios: [{ name: 'quote', flow: [{ get: '/quote' }] }],
+      watch: [{ process: { port: gateway.port, label: 'gateway' } }],
+    });
+    const out = join(w.dir, 'out');
+    const run = await runPlan(plan, out);
+    assert.ok(run.code === 1 || run.code === 3, `a breakpoint run past the limit fails or is stopped, got ${run.code}\n${run.stderr.slice(-1500)}`);
+    const r = readResult(out);
+    logRun('timeout-cascade', r);
+    const d = assertFirstDiagnosis(r, 'timeout-cascade', run);
+    // the errors are the gateway's 504s, and they are said to be timeouts
+    assert.ok((r.summary.statusCodes?.['504'] ?? 0) > 0, JSON.stringify(r.summary.statusCodes));
+    assert.match(d.evidence.join(' '), /100% of the \d+ errors were timeouts or 504\/408 answers/);
+    assert.equal(d.handoff, 'incident-commander', 'errors cascaded: the rule routes the finding to the incident commander');
+    // Designed limit 2 slots / 20 ms = 100 req/s (timers overshoot ~1 ms: ~95 real). Levels are 15
+    // req/s apart, so the last level meeting the SLO is within one level below: ±25%.
+    const cap = r.analysis!.capacity.maxSustainableRps;
+    assert.ok(cap !== null && Math.abs(cap - 100) <= 25, `capacity ${cap} req/s, designed 100 (${diagnosesLine(r)})`);
+  } finally {
+    await gateway.stop();
+    w.remove();
+  }
+});
+
+test('downstream-rate-limit: a dependency with a 100 calls/s quota slows and throttles as the load passes it, while the app idles', { timeout: RUN_TIMEOUT_MS }, async () => {
+  const payments = await startServiceChild(targetScript('quota-service'), ['--rate', '100', '--burst-ms', '100', '--latency', '5']);
+  let checkout: Awaited<ReturnType<typeof startServiceChild>> | undefined;
+  const w = workdir('downstream');
+  try {
+    checkout = await startServiceChild(targetScript('checkout-service'), ['--payments', payments.url]);
+    // The dependency watcher probes payments 5 times a second: enough probes per level to see a
+    // throttled share, and they spend the same quota as the app's calls (5 of the 100 calls/s).
+    const PROBES_PER_SEC = 5;
+    const plan = writePlan(w.dir, {
+      name: 'checkout breakpoint',
+      hypothesis: 'Checkout serves 80 req/s at p95 < 150 ms with under 1% errors, and breaks somewhere above.',
+      target: checkout.url,
+      pattern: { type: 'breakpoint', peak: 100 },
+      load: { model: 'open', maxInFlight: 2000, stages: breakpointStages([50, 70, 90, 110, 130], 3.5) },
+      // p95 < 150 ms: calls waiting their turn at the quota take up to 100 ms more
+      thresholds: { http_req_duration: ['p(95)<150'], http_req_failed: ['rate<0.01'] },
+      defaults: { timeout: '5s' },
+      scenarios: [{ name: 'checkout', flow: [{ get: '/checkout' }] }],
+      watch: [
+        { process: { port: checkout.port, label: 'checkout' } },
+        { dependency: { name: 'payments', url: `${payments.url}/charge`, ratePerSec: PROBES_PER_SEC } },
+      ],
+    });
+    const out = join(w.dir, 'out');
+    const run = await runPlan(plan, out);
+    assert.ok(run.code === 1 || run.code === 3, `a breakpoint run past the limit fails or is stopped, got ${run.code}\n${run.stderr.slice(-1500)}`);
+    const r = readResult(out);
+    logRun('downstream-rate-limit', r);
+    const d = assertFirstDiagnosis(r, 'downstream-rate-limit', run);
+    // its probes saw the quota: throttled answers, or calls slowed while they waited their turn
+    assert.match(d.evidence.join(' '), /dependency payments (answered [\d.]+% of calls with 429\/503|(p95|mean latency) rose from)/);
+    assert.match(d.evidence.join(' '), /process checkout CPU peaked at \d+%/);
+    // The app's errors are the dependency's refusals passed on, not failures of its own.
+    assert.ok((r.summary.statusCodes?.['503'] ?? 0) > 0 && !r.summary.statusCodes?.['502'], JSON.stringify(r.summary.statusCodes));
+    // Designed limit: the quota less the watcher's probes, 100 − 5 = 95 req/s for the app. Levels
+    // are 20 req/s apart, so the last level meeting the SLO (90) is within one level below: ±25%.
+    const designed = 100 - PROBES_PER_SEC;
+    const cap = r.analysis!.capacity.maxSustainableRps;
+    assert.ok(cap !== null && Math.abs(cap - designed) <= 0.25 * designed, `capacity ${cap} req/s, designed ${designed} (${diagnosesLine(r)})`);
+  } finally {
+    await checkout?.stop();
+    await payments.stop();
+    w.remove();
+  }
+});
