@@ -18,6 +18,7 @@ import { coldStart } from '../../src/analysis/rules/cold-start.js';
 import { connectionLeak } from '../../src/analysis/rules/connection-leak.js';
 import { downstreamRateLimit } from '../../src/analysis/rules/downstream-rate-limit.js';
 import { memoryLeak } from '../../src/analysis/rules/memory-leak.js';
+import { missingIndex } from '../../src/analysis/rules/missing-index.js';
 import { poolExhaustion } from '../../src/analysis/rules/pool-exhaustion.js';
 import { timeoutCascade } from '../../src/analysis/rules/timeout-cascade.js';
 import { longStretch } from '../../src/analysis/rules/trend.js';
@@ -163,4 +164,31 @@ test('pool-exhaustion: a 3× latency step of a few milliseconds is jitter, not a
     watch: { 'process.app.cpuPct': series(sim.states, '%', () => 5, { watcher: 'process', role: 'app' }) },
   });
   assert.equal(poolExhaustion(analysisContext(r).evidence), null);
+});
+
+test('missing-index: scans that plateau (with noise) past the database’s saturation still rise with the load while it was served', () => {
+  // one database backend, 33 ms of scan per request → ~30 req/s; 200,000 rows per scan. Past
+  // saturation the rows/s sit on a noisy plateau (ρ over every level ≈ 0.66 in the e2e run that
+  // showed it); the requests that time out waiting never scan.
+  const ROWS = 200_000;
+  const stages = steps([10, 20, 30, 40, 50, 60], 4, 0.5);
+  const sim = simulate({ stages, servers: 1, timeoutMs: 3000, request: (_t, _r, rnd) => ({ serviceMs: 33 * (0.9 + 0.2 * rnd()) }) });
+  const plateau = [1, 0.74, 0.94, 0.95];
+  const r = buildResult(sim, stages, {
+    name: 'scans',
+    pattern: 'breakpoint',
+    watch: {
+      'postgres.shop.seqTupReadPerSec': series(sim.states, 'rows/s', (s) => {
+        const level = Math.min(5, Math.floor(s.t / 4.5));
+        const served = Math.min(s.completed, 30);
+        return ROWS * served * (level >= 2 ? plateau[(level - 2) % plateau.length]! : 1);
+      }, { watcher: 'postgres', role: 'db' }),
+      'process.postgres.cpuPct': series(sim.states, '%', (s) => Math.min(100, s.busyMs / 10), { watcher: 'process', role: 'db' }),
+      'process.app.cpuPct': series(sim.states, '%', () => 7, { watcher: 'process', role: 'app' }),
+    },
+  });
+  const d = missingIndex(analysisContext(r).evidence);
+  assert.ok(d && d.confidence >= 0.8, JSON.stringify(d));
+  const rows = /sequential scans read ([\d,]+) rows per request/.exec(d.evidence.join(' '));
+  assert.ok(rows && Math.abs(Number(rows[1]!.replace(/,/g, '')) - ROWS) <= 0.25 * ROWS, d.evidence.join(' | '));
 });

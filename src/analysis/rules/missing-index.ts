@@ -78,7 +78,7 @@ export function missingIndex(ev: Evidence): Diagnosis | null {
     scans = ramp(seq.rowsPerRequest, 50, 1000);
     if (scans > 0) {
       evidence.push(
-        `sequential scans read ${w.num(seq.rowsPerRequest, 0)} rows per request over the run (${w.num(seq.rowsPerSec, 0)} rows/s at ${w.load(ev.levels[seq.level]!.load, ev.unit)}), rising with the load (Spearman ${w.num(seq.rho, 2)})`,
+        `sequential scans read ${w.num(seq.rowsPerRequest, 0)} rows per request while the load was served (${w.num(seq.rowsPerSec, 0)} rows/s at ${w.load(ev.levels[seq.level]!.load, ev.unit)}), rising with the load (Spearman ${w.num(seq.rho, 2)})`,
       );
     }
   }
