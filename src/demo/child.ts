@@ -57,13 +57,20 @@ export async function startDemoChild(args: string[], opts: { timeoutMs?: number;
     url,
     pid: child.pid!,
     description: lines[1]!.replace(/^bottleneck \w+: /, ''),
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill('SIGINT');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
+    stop: () => stopChild(child, exited),
   };
+}
+
+/**
+ * Ends a child process by its PID: SIGINT, then SIGKILL if it has not exited within `graceMs`.
+ * `exited` is the child's exit code, as a promise made when it was spawned (a late `once('exit')`
+ * would miss an exit that already happened). Resolves to the exit code (null when killed).
+ */
+export async function stopChild(child: ChildProcess, exited: Promise<number | null>, graceMs = 5000): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  child.kill('SIGINT');
+  const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const code = await exited;
+  clearTimeout(killer);
+  return code;
 }

@@ -53,6 +53,27 @@ export function readResult(outDir: string): Result {
   return JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8')) as Result;
 }
 
+/**
+ * `loadproof demo --quick [args] --out <out>` through the real CLI (bounded at 90 s): asserts it
+ * exits 0 and returns the run with its result, logged under `label`.
+ */
+export async function runDemoQuick(args: string[], outDir: string, label: string): Promise<{ run: CliRun; r: Result }> {
+  const run = await runCli(['demo', '--quick', ...args, '--out', outDir], { timeoutMs: 90_000 });
+  assert.equal(run.code, 0, `demo --quick ${args.join(' ')} exited ${run.code}\n${run.stderr.slice(-2000)}`);
+  const r = readResult(outDir);
+  logRun(label, r);
+  return { run, r };
+}
+
+/**
+ * The result of a breakpoint run driven past the target's limit: such a run fails its thresholds
+ * (exit 1) or is stopped by its abort rule (exit 3) — anything else fails the test.
+ */
+export function breakpointResult(run: CliRun, outDir: string): Result {
+  assert.ok(run.code === 1 || run.code === 3, `a breakpoint run past the limit fails or is stopped, got ${run.code}\n${run.stderr.slice(-1500)}`);
+  return readResult(outDir);
+}
+
 /** "pool-exhaustion 0.95, timeout-cascade 0.40" — for assertion messages. */
 export function diagnosesLine(r: Result): string {
   const d = r.analysis?.diagnoses ?? [];

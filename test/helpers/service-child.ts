@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { stopChild } from '../../src/demo/child.js';
 import { REPO_ROOT } from './cli.js';
 
 export interface ServiceChild {
@@ -57,13 +58,6 @@ export async function startServiceChild(script: string, args: string[] = [], opt
     port: Number(new URL(url).port),
     pid: child.pid!,
     output: () => out,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill('SIGINT');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
+    stop: () => stopChild(child, exited),
   };
 }

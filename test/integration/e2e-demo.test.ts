@@ -18,9 +18,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
 import { cpuTimeMs, startDemoChild } from '../helpers/demo-serve.js';
-import { assertFirstDiagnosis, breakpointStages, diagnosesLine, logRun, peakStepMean, readResult, runPlan, workdir, writePlan } from '../helpers/e2e.js';
+import { assertFirstDiagnosis, breakpointResult, breakpointStages, diagnosesLine, logRun, peakStepMean, runDemoQuick, runPlan, workdir, writePlan } from '../helpers/e2e.js';
 import { theilSen } from '../../src/analysis/stats.js';
 
 const RUN_TIMEOUT_MS = 120_000;
@@ -29,11 +28,8 @@ test('demo --quick (pool): reports written, pool-exhaustion named first, capacit
   const w = workdir('demo-pool');
   try {
     const out = join(w.dir, 'out');
-    const run = await runCli(['demo', '--quick', '--out', out], { timeoutMs: 90_000 });
-    assert.equal(run.code, 0, `demo --quick exited ${run.code}\n${run.stderr.slice(-2000)}`);
+    const { run, r } = await runDemoQuick([], out, 'demo pool');
     for (const f of ['result.json', 'report.md', 'report.html']) assert.ok(existsSync(join(out, f)), `${f} written`);
-    const r = readResult(out);
-    logRun('demo pool', r);
     assertFirstDiagnosis(r, 'pool-exhaustion', run);
 
     // The report a user reads names the same bottleneck first, and the summary printed on stdout too.
@@ -86,8 +82,7 @@ test('cpu: a breakpoint run against 10 ms of CPU per request names cpu-bound fir
     const out = join(w.dir, 'out');
     const run = await runPlan(plan, out);
     const cpuMs = cpuTimeMs(demo.pid) - cpu0;
-    assert.ok(run.code === 1 || run.code === 3, `a breakpoint run past the limit fails or is stopped, got ${run.code}\n${run.stderr.slice(-1500)}`);
-    const r = readResult(out);
+    const r = breakpointResult(run, out);
     assertFirstDiagnosis(r, 'cpu-bound', run);
 
     // What the service's core allows, measured: its CPU time over the run per request served
@@ -115,10 +110,7 @@ test('leak: demo --quick --bottleneck leak names memory-leak first, growing at a
   const w = workdir('demo-leak');
   try {
     const out = join(w.dir, 'out');
-    const run = await runCli(['demo', '--quick', '--bottleneck', 'leak', '--out', out], { timeoutMs: 90_000 });
-    assert.equal(run.code, 0, `demo exited ${run.code}\n${run.stderr.slice(-2000)}`);
-    const r = readResult(out);
-    logRun('demo leak', r);
+    const { run, r } = await runDemoQuick(['--bottleneck', 'leak'], out, 'demo leak');
     const d = assertFirstDiagnosis(r, 'memory-leak', run);
     assert.match(d.evidence.join(' '), /RSS|heap/);
 
@@ -141,10 +133,7 @@ test('cold: demo --quick --bottleneck cold names cold-start first, and no leak i
   const w = workdir('demo-cold');
   try {
     const out = join(w.dir, 'out');
-    const run = await runCli(['demo', '--quick', '--bottleneck', 'cold', '--out', out], { timeoutMs: 90_000 });
-    assert.equal(run.code, 0, `demo exited ${run.code}\n${run.stderr.slice(-2000)}`);
-    const r = readResult(out);
-    logRun('demo cold', r);
+    const { run, r } = await runDemoQuick(['--bottleneck', 'cold'], out, 'demo cold');
     const d = assertFirstDiagnosis(r, 'cold-start', run);
     assert.match(d.evidence.join(' '), /first \d/);
     // The service is healthy once warm: its memory grows while it warms up and then levels off,
