@@ -3,7 +3,21 @@
  * dispatcher per watcher, a hard timeout, the body read in full. Transport failures throw with a
  * short cause (`connect ECONNREFUSED 127.0.0.1:9`), which is what the warning shows.
  */
-import { Agent, request } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent } from 'undici';
+
+type Undici = typeof import('undici');
+let undici: Undici | null = null;
+
+/**
+ * undici, loaded when the first watcher that needs it is made: loading it costs ~0.2 CPU-s, which
+ * every command would otherwise pay at start (`--version` included) while most runs watch no
+ * HTTP endpoint. Its CommonJS build, loaded synchronously, so that a watcher is made in its constructor.
+ */
+function lib(): Undici {
+  undici ??= createRequire(import.meta.url)('undici') as Undici;
+  return undici;
+}
 
 export interface GetResult {
   status: number;
@@ -14,7 +28,7 @@ export interface GetResult {
 
 /** A keep-alive dispatcher for one watcher: few connections, short idle time. */
 export function watcherDispatcher(): Agent {
-  return new Agent({ connections: 4, keepAliveTimeout: 4_000, connect: { timeout: 2_000 } });
+  return new (lib().Agent)({ connections: 4, keepAliveTimeout: 4_000, connect: { timeout: 2_000 } });
 }
 
 /** A short, user-facing cause of a failed request. */
@@ -31,7 +45,7 @@ export function describeRequestError(e: unknown): string {
 /** GETs `url`; throws on transport failure or timeout (an HTTP error status is returned, not thrown). */
 export async function httpGet(url: string, dispatcher: Agent, timeoutMs: number, readBody = true): Promise<GetResult> {
   const t0 = performance.now();
-  const res = await request(url, {
+  const res = await lib().request(url, {
     method: 'GET',
     dispatcher,
     headersTimeout: timeoutMs,

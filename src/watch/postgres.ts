@@ -25,10 +25,19 @@
  * texts with literals removed and cut to 200 characters. A lost connection is re-made with backoff
  * (0.5 s doubling to 10 s); meanwhile samples are gaps.
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { seriesLabel } from './label.js';
 import { redactUrl, scrubSqlLiterals } from './redact.js';
 import type { Reading, SeriesValue, WarnFn, Watcher } from './types.js';
+
+let pgModule: typeof pg | null = null;
+
+/** pg, loaded when the first PostgreSQL watcher connects (~0.1 CPU-s that runs without one do not pay). */
+function pgLib(): typeof pg {
+  pgModule ??= createRequire(import.meta.url)('pg') as typeof pg;
+  return pgModule;
+}
 
 export interface PostgresSpec {
   url: string;
@@ -172,7 +181,7 @@ export class PostgresWatcher implements Watcher {
   private async connect(): Promise<pg.Client> {
     if (this.client) return this.client;
     if (Date.now() < this.nextConnectAtMs && this.lastConnectError) throw this.lastConnectError;
-    const client = new pg.Client({
+    const client = new (pgLib().Client)({
       connectionString: this.url,
       application_name: 'loadproof-watch',
       statement_timeout: STATEMENT_TIMEOUT_MS,
