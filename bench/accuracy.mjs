@@ -1,7 +1,7 @@
 // Benchmark 2: open-model accuracy at 5,000 and 10,000 req/s for 20 s against nginx (generator on
 // CPU 0, nginx on CPU 1): achieved rate vs target, send-lag p99, and the pacer's precise-wait
 // window compared (spinUs 0 = timers only, the default 1500).
-// Usage: node bench/accuracy.mjs [--seconds 20] [--rates 5000,10000] [--spins 0,1500] [--rounds 3]
+// Usage: node bench/accuracy.mjs [--seconds 20] [--rates 5000,10000] [--spins 0,1500] [--rounds 3] [--gen-cpu 0]
 import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ const seconds = Number(arg('seconds', 20));
 const rates = arg('rates', '5000,10000').split(',').map(Number);
 const spins = arg('spins', '0,1500').split(',').map(Number);
 const rounds = Number(arg('rounds', 3));
+// the generator's CPUs: "0" (default, the benchmark's condition), or e.g. "0,1" to see what sharing one core costs
+const genCpu = arg('gen-cpu', '0');
 
 // one run in a child pinned to CPU 0, through the library API so the pacer's window can be set
 const child = (url, rate, spinUs) =>
@@ -37,7 +39,7 @@ scenarios: [{ name: a, flow: [{ get: / }] }]
       console.log(JSON.stringify({ preemptions: ru.involuntaryContextSwitches, requests: s.requests, durationSec: o.durationSec, errors: s.errors, lagP50: s.sendLagMs.p50, lagP99: s.sendLagMs.p99, lagMax: s.sendLagMs.max, latP99: s.latencyMs.p99, cpu: o.totals.cpuStats() }));
     `;
     const nice = process.env.BENCH_NICE ? ['nice', '-n', process.env.BENCH_NICE] : [];
-    const [cmd, ...args] = [...nice, 'taskset', '-c', '0', process.execPath, '--input-type=module', '-e', src];
+    const [cmd, ...args] = [...nice, 'taskset', '-c', genCpu, process.execPath, '--input-type=module', '-e', src];
     const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout.setEncoding('utf8').on('data', (d) => (out += d));
