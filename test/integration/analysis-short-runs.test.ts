@@ -192,3 +192,25 @@ test('missing-index: scans that plateau (with noise) past the database’s satur
   const rows = /sequential scans read ([\d,]+) rows per request/.exec(d.evidence.join(' '));
   assert.ok(rows && Math.abs(Number(rows[1]!.replace(/,/g, '')) - ROWS) <= 0.25 * ROWS, d.evidence.join(' | '));
 });
+
+test('downstream-rate-limit: a dependency p95 flat, then stepping up past the quota, fires even after a cold first level', () => {
+  // the dependency's probes: p95 36 ms at the first level (cold: connection set-up, JIT), 15 and
+  // 14 ms below the quota, 87 ms past it — Spearman over the levels 0.2, as in the e2e run that
+  // showed it; the app idles and its own latency follows the dependency's waits
+  const stages = steps([50, 70, 90, 110], 18);
+  const sim = simulate({ stages, servers: Infinity, request: (_t, r) => ({ serviceMs: r > 95 ? 80 : 8 }) });
+  const levelOf = (t: number): number => Math.min(3, Math.floor(t / 20));
+  const depP95 = [36, 15, 14, 87];
+  const r = buildResult(sim, stages, {
+    name: 'quota',
+    pattern: 'breakpoint',
+    watch: {
+      'dependency.payments.p95Ms': series(sim.states, 'ms', (s, rnd) => depP95[levelOf(s.t)]! * (0.95 + 0.1 * rnd()), { watcher: 'dependency', target: 'payments' }),
+      'dependency.payments.throttledRate': series(sim.states, 'ratio', () => 0, { watcher: 'dependency', target: 'payments' }),
+      'process.checkout.cpuPct': series(sim.states, '%', () => 12, { watcher: 'process', role: 'app' }),
+    },
+  });
+  const d = downstreamRateLimit(analysisContext(r).evidence);
+  assert.ok(d && d.confidence >= 0.6, JSON.stringify(d));
+  assert.match(d.evidence.join(' '), /p95 rose from 1\d ms \(median of the lower levels\) to 8\d ms at the top load/);
+});
