@@ -22,6 +22,8 @@ import { missingIndex } from '../../src/analysis/rules/missing-index.js';
 import { poolExhaustion } from '../../src/analysis/rules/pool-exhaustion.js';
 import { timeoutCascade } from '../../src/analysis/rules/timeout-cascade.js';
 import { longStretch } from '../../src/analysis/rules/trend.js';
+import { risesOnArrival } from '../../src/analysis/evidence.js';
+import { latencyBoundMs } from '../../src/analysis/phases.js';
 import type { Result } from '../../src/result/types.js';
 import { createHistogram, encodeHistogram, pointMs, recordUs } from '../../src/metrics/histogram.js';
 import { buildResult, series, simulate, steps, type Stage } from '../helpers/synthetic-results.js';
@@ -213,4 +215,28 @@ test('downstream-rate-limit: a dependency p95 flat, then stepping up past the qu
   const d = downstreamRateLimit(analysisContext(r).evidence);
   assert.ok(d && d.confidence >= 0.6, JSON.stringify(d));
   assert.match(d.evidence.join(' '), /p95 rose from 1\d ms \(median of the lower levels\) to 8\d ms at the top load/);
+});
+
+test('pool-exhaustion: the first degraded level at the pool’s exact capacity creeps, the next steps — still a pool', () => {
+  // like `demo --quick`: levels of 1 s ramp + 3 s hold; a pool of 10 held 20.1 ms (~497 req/s) from
+  // 500 req/s on, so at 500 the queue grows by a few requests a second (p95 creeps past the linear
+  // bound within the level) and at 600 by ~100 a second (slow from the level's start)
+  const stages = steps([200, 300, 400, 500, 600], 3, 1);
+  const sim = simulate({ stages, servers: 10, request: (_t, r) => ({ serviceMs: r >= 500 ? 20.1 : 19 }) });
+  const r = buildResult(sim, stages, {
+    name: 'pool at capacity',
+    pattern: 'breakpoint',
+    watch: {
+      'process.demo.cpuPct': series(sim.states, '%', (s) => 3 + s.completed * 0.05, { watcher: 'process', role: 'app' }),
+      'eventLoop.demo.gauge.pool_in_use': series(sim.states, 'count', (s) => s.inService, { watcher: 'eventLoop', role: 'app' }),
+      'eventLoop.demo.gauge.pool_size': series(sim.states, 'count', () => 10, { watcher: 'eventLoop', role: 'app' }),
+      'eventLoop.demo.gauge.pool_waiting': series(sim.states, 'count', (s) => s.waiting, { watcher: 'eventLoop', role: 'app' }),
+    },
+  });
+  const ev = analysisContext(r).evidence;
+  const first = ev.levels[ev.degradeIndex!]!;
+  assert.equal(first.load, 500, 'the first degraded level is the one at capacity');
+  assert.ok(!risesOnArrival(first, latencyBoundMs(ev.phases.baselineP95Ms!)), 'its latency creeps rather than steps (the case this pins)');
+  const d = poolExhaustion(ev);
+  assert.ok(d && d.confidence >= 0.6, JSON.stringify(d));
 });
