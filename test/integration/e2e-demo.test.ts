@@ -117,13 +117,14 @@ test('leak: demo --quick --bottleneck leak names memory-leak first, growing at a
     // The growth diagnosed is the designed one: 10 KiB retained per /items request (every request
     // once the logins of the first second are done). The RSS slope over the held load from 6 s on
     // (Theil–Sen, the analysis' own estimator) is compared with 10 KiB × the achieved rate there;
-    // ±40% covers RSS counting pages rather than bytes, V8 and allocator overheads per retained
-    // record, and a GC returning other memory meanwhile.
+    // The band is asymmetric: V8's object and the allocator's headers per retained record, and the
+    // heap growing in steps, only add to the designed bytes (measured up to +46% over a 14 s
+    // window), while a GC returning other memory meanwhile takes away: 0.6× to 1.6×.
     const rss = r.watch['process.demo.rssBytes']!.points.filter((p): p is [number, number] => p[1] !== null && p[0] >= 6);
     const slope = theilSen(rss.map((p) => p[0]), rss.map((p) => p[1]))!.slope;
     const held = r.timeline.filter((p) => p.t >= 6 && p.t < rss[rss.length - 1]![0]);
     const designed = (10 * 1024 * held.reduce((a, p) => a + p.rps, 0)) / held.length;
-    assert.ok(Math.abs(slope - designed) <= 0.4 * designed, `RSS grew ${(slope / 2 ** 20).toFixed(2)} MiB/s, designed ${(designed / 2 ** 20).toFixed(2)} MiB/s`);
+    assert.ok(slope >= 0.6 * designed && slope <= 1.6 * designed, `RSS grew ${(slope / 2 ** 20).toFixed(2)} MiB/s, designed ${(designed / 2 ** 20).toFixed(2)} MiB/s`);
   } finally {
     w.remove();
   }
