@@ -28,6 +28,14 @@ export function demoServeArgs(o: Pick<DemoPlanOptions, 'bottleneck' | 'quick'>):
 }
 
 /** A 1 s ramp to each level, then a hold of `holdSec`. */
+/** A 2 s ramp to `rate`, then `rate` held for the rest of `totalSec`. */
+function held(rate: number, totalSec: number): Array<{ duration: string; target: number }> {
+  return [
+    { duration: '2s', target: rate },
+    { duration: `${totalSec - 2}s`, target: rate },
+  ];
+}
+
 function steps(levels: number[], holdSec: number): Array<{ duration: string; target: number }> {
   return levels.flatMap((level) => [
     { duration: '1s', target: level },
@@ -57,18 +65,12 @@ export function demoPlan(o: DemoPlanOptions): Plan {
   switch (o.bottleneck) {
     case 'leak':
       pattern = { type: 'soak', peak: 300, duration: o.quick ? '20s' : '90s' };
-      stages = [
-        { duration: '2s', target: 300 },
-        { duration: o.quick ? '18s' : '88s', target: 300 },
-      ];
+      stages = held(300, o.quick ? 20 : 90);
       hypothesis = 'The items API holds 300 req/s with flat memory: RSS does not grow with requests served.';
       break;
     case 'cold':
       pattern = { type: 'load', peak: 150, duration: o.quick ? '20s' : '60s' };
-      stages = [
-        { duration: '2s', target: 150 },
-        { duration: o.quick ? '18s' : '58s', target: 150 },
-      ];
+      stages = held(150, o.quick ? 20 : 60);
       hypothesis = 'The items API serves 150 req/s at p95 < 200 ms with under 1% errors from its first second.';
       break;
     default:

@@ -180,7 +180,7 @@ function toPlanIssues(
 
   if (zi.code === 'unrecognized_keys') {
     return zi.keys.map((k) => {
-      const s = suggest(k, path);
+      const s = suggest(k);
       return {
         file,
         ...at(nodeAt(doc, [...path, k], true)?.range?.[0]),
@@ -198,7 +198,7 @@ function toPlanIssues(
   let message = zi.message;
   if (isKeyIssue) {
     const k = String(path[path.length - 1]);
-    const s = suggest(k.replace(/\{.*$/, ''), path.slice(0, -1), 'metric');
+    const s = suggest(k.replace(/\{.*$/, ''), 'metric');
     if (s) hint = `did you mean "${s}"?`;
     if (zi.code === ('invalid_key' as string)) {
       const inner = (zi as unknown as { issues?: { message: string }[] }).issues?.[0];
@@ -228,7 +228,7 @@ function toPlanIssues(
   if (zi.code === 'too_small' || zi.code === 'too_big') message = boundWords(zi);
   if (zi.code === 'invalid_value' && 'values' in zi) {
     const got = valueAt(doc, path);
-    const s = typeof got === 'string' ? suggest(got, path, 'value', zi.values.map(String)) : undefined;
+    const s = typeof got === 'string' ? suggest(got, 'value', zi.values.map(String)) : undefined;
     message = `expected one of ${zi.values.map((v) => JSON.stringify(v)).join(', ')}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`;
     if (s) hint = `did you mean "${s}"?`;
   }

@@ -6,8 +6,6 @@ import { PlanSchema } from './schema.js';
 import { METRICS } from './thresholds.js';
 import { nearest } from './nearest.js';
 
-export { editDistance, nearest } from './nearest.js';
-
 let vocabulary: string[] | undefined;
 
 /** Every object key that appears anywhere in the plan schema. */
@@ -38,7 +36,7 @@ function schemaKeys(): string[] {
  * The closest candidate to `word`, or undefined when none is close (distance ≤ max(2, len/3)).
  * `kind` picks the candidate list: schema field names, metric names, or the given values.
  */
-export function suggest(word: string, _path: readonly PropertyKey[], kind: 'field' | 'metric' | 'value' = 'field', values?: string[]): string | undefined {
+export function suggest(word: string, kind: 'field' | 'metric' | 'value' = 'field', values?: string[]): string | undefined {
   const candidates = kind === 'metric' ? Object.keys(METRICS) : kind === 'value' ? (values ?? []) : schemaKeys();
   return nearest(word, candidates);
 }

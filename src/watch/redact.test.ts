@@ -7,7 +7,7 @@ test('redactUrl hides passwords, keeps users', () => {
   assert.equal(redactUrl('http://127.0.0.1:3000/metrics'), 'http://127.0.0.1:3000/metrics');
 });
 
-test('scrubSqlLiterals removes string, dollar-quoted and numeric literals, keeps placeholders and identifiers', () => {
+test('scrubSqlLiterals removes string, dollar-quoted and numeric literals, keeps bind parameters ($1) and identifiers', () => {
   assert.equal(scrubSqlLiterals("SELECT * FROM users WHERE email = 'a@b.c' AND id = 42"), 'SELECT * FROM users WHERE email = ? AND id = ?');
   assert.equal(scrubSqlLiterals("SET search_path = 'o''brien'"), 'SET search_path = ?');
   assert.equal(scrubSqlLiterals("SELECT E'it\\'s', $$body$$, $fn$x$fn$"), 'SELECT ?, ?, ?');

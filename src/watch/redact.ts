@@ -20,7 +20,7 @@ export function redactUrl(raw: string): string {
  * (utility statements such as `SET x = 'y'` or `COPY` are kept as written), and a result file must
  * never carry a user's data. Replaced: single-quoted strings (with `''` escapes, and the E'', B'', X'',
  * U&'' prefixes), dollar-quoted strings (`$$...$$`, `$tag$...$tag$`) and numbers that stand alone (not
- * part of an identifier and not a `$1` placeholder).
+ * part of an identifier and not a `$1` bind parameter).
  */
 export function scrubSqlLiterals(sql: string): string {
   let out = '';
@@ -36,7 +36,7 @@ export function scrubSqlLiterals(sql: string): string {
         i = close < 0 ? sql.length : close + m[0].length;
         continue;
       }
-      // a placeholder: keep `$12` as is
+      // a bind parameter: keep `$12` as is
       const p = /^\$\d+/.exec(sql.slice(i));
       if (p) {
         out += p[0];

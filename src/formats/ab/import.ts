@@ -8,7 +8,7 @@
  */
 import type { ErrorKind, Result, Summary } from '../../result/types.js';
 import { parseCsv, parseTsv, Table } from '../common/csv.js';
-import { importedResult, type ImportInput } from '../common/imported-result.js';
+import { countErrorKind, importedResult, soleEndpoint, type ImportInput } from '../common/imported-result.js';
 import { missingSentence, recordedSummary, type RecordedLatencyMs } from '../common/latency.js';
 import { SampleAggregator } from '../common/result-builder.js';
 import { TextReport, displayName, fileError, type SourceFile } from '../common/source-file.js';
@@ -172,9 +172,7 @@ export function importAb(input: ImportInput): Result {
   limitations.push(missingSentence('ab', missing));
 
   const errorKinds: Partial<Record<ErrorKind, number>> = {};
-  const add = (k: ErrorKind, n: number): void => {
-    if (n > 0) errorKinds[k] = (errorKinds[k] ?? 0) + n;
-  };
+  const add = (k: ErrorKind, n: number): void => countErrorKind(errorKinds, k, n);
   add('status', ab.non2xx);
   add('refused', ab.breakdown.connect);
   add('reset', ab.breakdown.receive);
@@ -202,20 +200,7 @@ export function importAb(input: ImportInput): Result {
       startedAtMs,
       durationSec: ab.durationSec,
       summary,
-      endpoints: [
-        {
-          name: ab.path,
-          method: '',
-          path: ab.path,
-          requests,
-          errors,
-          errorRate: summary.errorRate,
-          statusCodes: {},
-          errorKinds: summary.errorKinds,
-          latencyMs: latency,
-          ...(hdr ? { hdr } : {}),
-        },
-      ],
+      endpoints: [soleEndpoint(ab.path, summary, { path: ab.path })],
       timeline,
       model: 'closed',
       limitations,

@@ -7,6 +7,7 @@ import { RESULT_SCHEMA } from '../../result/types.js';
 import type {
   CriterionResult,
   EndpointResult,
+  ErrorKind,
   Result,
   ResultPlanInfo,
   ResultSource,
@@ -47,6 +48,30 @@ export interface ImportInput {
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/** Adds `n` failures of `kind` to a tally, leaving kinds that never occurred out of it. */
+export function countErrorKind(kinds: Partial<Record<ErrorKind, number>>, kind: ErrorKind, n: number): void {
+  if (n > 0) kinds[kind] = (kinds[kind] ?? 0) + n;
+}
+
+/**
+ * The one endpoint of a tool that tests a single URL (wrk, ab, hey): the run's summary under the
+ * endpoint's name. `path` when the tool printed the URL; `statusCodes` when it counted them.
+ */
+export function soleEndpoint(name: string, summary: Summary, o: { path?: string; statusCodes?: Record<string, number> } = {}): EndpointResult {
+  return {
+    name,
+    method: '',
+    ...(o.path !== undefined ? { path: o.path } : {}),
+    requests: summary.requests,
+    errors: summary.errors,
+    errorRate: summary.errorRate,
+    statusCodes: o.statusCodes ?? {},
+    errorKinds: summary.errorKinds,
+    latencyMs: summary.latencyMs,
+    ...(summary.hdr ? { hdr: summary.hdr } : {}),
+  };
+}
 
 export function importedResult(parts: ImportedParts, input: ImportInput): Result {
   const limitations = parts.limitations.filter((l): l is string => typeof l === 'string');

@@ -5,7 +5,7 @@
  */
 import type { ErrorKind, Result, Summary } from '../../result/types.js';
 import { parseCsv, Table } from '../common/csv.js';
-import { importedResult, type ImportInput } from '../common/imported-result.js';
+import { importedResult, soleEndpoint, type ImportInput } from '../common/imported-result.js';
 import { missingSentence, recordedSummary, type RecordedLatencyMs } from '../common/latency.js';
 import { SampleAggregator, statusErrorKind } from '../common/result-builder.js';
 import { TextReport, type SourceFile } from '../common/source-file.js';
@@ -84,9 +84,7 @@ function importText(file: SourceFile, input: ImportInput): Result {
       target: '',
       durationSec: total,
       summary,
-      endpoints: [
-        { name: ENDPOINT, method: '', requests, errors, errorRate: summary.errorRate, statusCodes, errorKinds: summary.errorKinds, latencyMs: latency },
-      ],
+      endpoints: [soleEndpoint(ENDPOINT, summary, { statusCodes })],
       timeline: [],
       model: 'closed',
       limitations: [

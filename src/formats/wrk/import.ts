@@ -8,7 +8,7 @@
  * print_hdr_latency, hdr_percentiles_print CLASSIC).
  */
 import type { ErrorKind, LatencySummaryMs, Summary } from '../../result/types.js';
-import { importedResult, type ImportInput } from '../common/imported-result.js';
+import { countErrorKind, importedResult, soleEndpoint, type ImportInput } from '../common/imported-result.js';
 import { missingSentence, recordedSummary, type RecordedLatencyMs } from '../common/latency.js';
 import { TextReport, fileError, type SourceFile } from '../common/source-file.js';
 import type { Result } from '../../result/types.js';
@@ -130,9 +130,7 @@ export function importWrk(input: ImportInput): Result {
   r.expect(/^Transfer\/sec:\s+(\S+)/, '"Transfer/sec:"');
 
   const errorKinds: Partial<Record<ErrorKind, number>> = {};
-  const add = (k: ErrorKind, n: number): void => {
-    if (n > 0) errorKinds[k] = (errorKinds[k] ?? 0) + n;
-  };
+  const add = (k: ErrorKind, n: number): void => countErrorKind(errorKinds, k, n);
   const [connectErr, readErr, writeErr, timeoutErr] = socket ? [1, 2, 3, 4].map((i) => Number(socket[i])) : [0, 0, 0, 0];
   add('refused', connectErr!);
   add('reset', readErr!);
@@ -178,19 +176,7 @@ export function importWrk(input: ImportInput): Result {
       target,
       durationSec,
       summary,
-      endpoints: [
-        {
-          name: path,
-          method: '',
-          path,
-          requests,
-          errors,
-          errorRate: summary.errorRate,
-          statusCodes: {},
-          errorKinds: summary.errorKinds,
-          latencyMs: latency,
-        },
-      ],
+      endpoints: [soleEndpoint(path, summary, { path })],
       timeline: [],
       model: wrk2 ? 'open' : 'closed',
       limitations: [
