@@ -197,8 +197,14 @@ function summarizeStep(
   let maxMs: number | null = null;
   let histogram: Histogram | null = null;
   let percentileSource: AnalysisStep['percentileSource'] = 'max-of-intervals';
-  if (withReq.length && withReq.every((p) => typeof p.hdr === 'string' && p.hdr.length > 0)) {
-    histogram = mergeHistograms(withReq.map((p) => p.hdr));
+  // requests still outstanding when the step ended count at their age then (a lower bound): a
+  // step whose service stopped answering is not judged by the few requests that did end in it
+  const lastOutstanding = points.length ? points[points.length - 1]!.outstandingHdr : undefined;
+  if (
+    (withReq.length && withReq.every((p) => typeof p.hdr === 'string' && p.hdr.length > 0)) ||
+    (withReq.length === 0 && lastOutstanding !== undefined)
+  ) {
+    histogram = mergeHistograms([...withReq.map((p) => p.hdr), lastOutstanding]);
     if (histogram.totalCount > 0) {
       percentileSource = 'hdr-merge';
       meanMs = Math.round(histogram.mean) / 1000;

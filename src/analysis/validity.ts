@@ -16,11 +16,13 @@ import { littlesLaw } from './validity/littles-law.js';
 import { notJudged } from './validity/not-judged.js';
 import { runLength } from './validity/run-length.js';
 import { sampleSize } from './validity/sample-size.js';
+import { untested } from './validity/untested.js';
 
 export type ValidityCheck = (result: Result, ev: Evidence) => ValidityNote | ValidityNote[] | null;
 
 /** Every check, most severe kinds first. */
 export const VALIDITY_CHECKS: readonly ValidityCheck[] = [
+  untested,
   generatorSaturation,
   sampleSize,
   coordinatedOmission,

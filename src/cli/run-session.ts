@@ -259,7 +259,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     });
     const outcome = await handle.done;
     if (header === null) throw new Error('the run never started');
-    writeLine(logEndOf(outcome));
+    writeLine(logEndOf(plan, outcome));
     const raw = resultOf(plan, header, outcome);
     const watched = await session.stop(originEpochMs);
     sessionStopped = true;

@@ -18,7 +18,7 @@ import type { Rng } from './rng.js';
 import type { EngineScenario } from './compile.js';
 import type { HttpClient } from './http/client.js';
 import type { RateCurve } from './schedule/rate-curve.js';
-import { FlowRunner, type FlowHost } from './flow.js';
+import { FlowRunner, TestTally, type FlowHost } from './flow.js';
 
 /** How often the VU count is brought to the curve (ms). */
 const CONTROL_MS = 50;
@@ -51,6 +51,7 @@ export class ClosedModel implements FlowHost {
   ioEpoch = 0;
   outstanding = 0;
   stopping = false;
+  readonly health = new TestTally();
 
   /** running VUs by local slot (index k ↔ global VU w + k·W) */
   private readonly vus: Array<FlowRunner | null> = [];
@@ -103,6 +104,18 @@ export class ClosedModel implements FlowHost {
       const v = this.vus[k];
       if (v) this.kill(k, v);
     }
+  }
+
+  /** Calls `visit` with the intended start (µs) of every request outstanding now. */
+  visitOutstanding(visit: (intendedUs: number) => void): void {
+    for (const v of this.vus) v?.visitOutstanding(visit);
+  }
+
+  /** The grace is over: records every outstanding request as a timeout at its age; returns how many. */
+  abandonOutstanding(nowUs: number): number {
+    let n = 0;
+    for (const v of this.vus) if (v?.abandonOutstanding(nowUs)) n++;
+    return n;
   }
 
   send(runner: FlowRunner): void {
@@ -184,6 +197,9 @@ export class ClosedModel implements FlowHost {
   }
 
   private kill(k: number, v: FlowRunner): void {
+    // a VU cut off with a request out (ramp-down grace over, or the run's): that request counts as
+    // a timeout at its age, not as nothing
+    v.abandonOutstanding(this.clock.nowUs());
     v.cancel();
     if (v.conn !== null && v.conn.abandon()) this.outstanding--;
     this.retiringSince.delete(v);

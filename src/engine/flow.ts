@@ -25,6 +25,7 @@ import { encodeRequest } from './http/request-bytes.js';
 import type { EngineScenario, ExecStep, RequestExec } from './compile.js';
 import type { Clock } from './clock.js';
 import type { Recorder } from '../metrics/recorder.js';
+import { KIND } from '../metrics/error-kinds.js';
 import type { Rng } from './rng.js';
 import { Vars } from './scenario/template.js';
 import type { ResponseView } from './scenario/response.js';
@@ -56,6 +57,22 @@ export interface FlowHost {
   outstanding: number;
   /** the run is stopping: end each iteration after its current request instead of going on */
   readonly stopping: boolean;
+  /** what became of the VU contexts' setups and captures (see `TestTally`) */
+  readonly health: TestTally;
+}
+
+/**
+ * Whether the run tested the service at all, from the test's side: did each VU context's setup
+ * (e.g. a login) ever succeed, and was each captured name ever set. Kept per worker; cheap (a
+ * counter per context's first setup, a Set lookup per capture).
+ */
+export class TestTally {
+  /** VU contexts that ran their setup at least once */
+  setupVus = 0;
+  /** VU contexts whose setup succeeded (once is enough: it is not run again) */
+  setupOkVus = 0;
+  /** capture names set at least once by some response */
+  readonly captured = new Set<string>();
 }
 
 const PHASE_SETUP = 0;
@@ -82,7 +99,10 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
   running = false;
 
   private setupDone = false;
+  private setupTried = false;
   private setupOk = true;
+  /** the endpoint of the request out (sent or waiting for a connection), −1 when none */
+  private awaitingEndpoint = -1;
   private phase = PHASE_DONE;
   private idx = 0;
   private step: RequestExec | null = null;
@@ -137,9 +157,28 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
     this.phase = PHASE_DONE;
   }
 
+  /** Calls `visit` with the intended start (µs) of this context's outstanding request, if any. */
+  visitOutstanding(visit: (intendedUs: number) => void): void {
+    if (this.awaitingEndpoint >= 0) visit(this.intendedUs);
+  }
+
+  /**
+   * The run was cut while this context's request was out: records it as a timeout at its age (a
+   * lower bound of its latency) so that it is not lost from the latency figures. Returns whether
+   * there was one.
+   */
+  abandonOutstanding(nowUs: number): boolean {
+    const e = this.awaitingEndpoint;
+    if (e < 0) return false;
+    this.awaitingEndpoint = -1;
+    this.host.recorder.record(e, this.intendedUs, this.intendedUs, nowUs, 0, KIND.timeout, 0, this.bytes.length);
+    return true;
+  }
+
   onExchangeEnd(conn: Connection): void {
     const host = this.host;
     const step = this.step!;
+    this.awaitingEndpoint = -1;
     host.outstanding--;
     host.ioEpoch++;
     const status = conn.status;
@@ -156,6 +195,8 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
         if (req.capture !== undefined) {
           const out = req.capture.apply(view, this.vars);
           if (out.missing.length > 0 && this.phase === PHASE_SETUP) this.setupOk = false;
+          const captured = host.health.captured;
+          for (const n of out.captured) if (!captured.has(n)) captured.add(n);
         }
         if (req.expect !== undefined) {
           const c = req.expect.run(view);
@@ -190,6 +231,11 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
       if (this.idx >= steps.length) {
         if (this.phase === PHASE_SETUP) {
           this.setupDone = this.setupOk;
+          if (!this.setupTried) {
+            this.setupTried = true;
+            this.host.health.setupVus++;
+          }
+          if (this.setupOk) this.host.health.setupOkVus++;
           this.phase = PHASE_FLOW;
           this.idx = 0;
           continue;
@@ -232,6 +278,7 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
     this.keepBody = s.keepBody;
     this.keepHeaders = s.keepHeaders;
     this.timeoutMs = s.req.timeoutMs;
+    this.awaitingEndpoint = s.endpoint;
     this.host.outstanding++;
     this.host.send(this);
   }

@@ -98,6 +98,7 @@ export class LoadWorker {
       cfg.worker,
       {
         inFlight: () => this.model?.outstanding ?? 0,
+        outstanding: (visit) => this.model?.visitOutstanding(visit),
         vus: () => (this.model instanceof ClosedModel ? this.model.activeVus : 0),
         load: () => this.load(),
       },
@@ -169,6 +170,8 @@ export class LoadWorker {
     if (this.model !== null) {
       this.model.stop();
       abandoned += this.model.outstanding;
+      // recorded before the sockets close: each counts as a timeout at its age
+      this.model.abandonOutstanding(this.clock!.nowUs());
       this.model.cancelAll();
     }
     this.pool?.clearQueue();
@@ -190,6 +193,9 @@ export class LoadWorker {
       endUs,
       abandoned,
       missing: Object.fromEntries(this.missing),
+      setupVus: this.model?.health.setupVus ?? 0,
+      setupOkVus: this.model?.health.setupOkVus ?? 0,
+      captured: [...(this.model?.health.captured ?? [])],
     });
   }
 

@@ -27,7 +27,7 @@ import type { Rng } from './rng.js';
 import type { ArrivalSchedule } from './schedule/arrivals.js';
 import type { EngineScenario } from './compile.js';
 import type { ConnectionPool } from './http/pool.js';
-import { FlowRunner, type FlowHost } from './flow.js';
+import { FlowRunner, TestTally, type FlowHost } from './flow.js';
 
 /** Arrivals fired per pacer turn at most, before yielding to I/O. */
 const MAX_BURST = 512;
@@ -60,6 +60,7 @@ export class OpenModel implements FlowHost {
   ioEpoch = 0;
   outstanding = 0;
   stopping = false;
+  readonly health = new TestTally();
   /** iterations running */
   active = 0;
   /** µs spent polling for a precise send time since the last `takeSpinUs()` */
@@ -112,6 +113,18 @@ export class OpenModel implements FlowHost {
   /** Ends every running iteration's pending think (the grace is over). */
   cancelAll(): void {
     for (const r of this.all) r.cancel();
+  }
+
+  /** Calls `visit` with the intended start (µs) of every request outstanding now. */
+  visitOutstanding(visit: (intendedUs: number) => void): void {
+    for (const r of this.all) r.visitOutstanding(visit);
+  }
+
+  /** The grace is over: records every outstanding request as a timeout at its age; returns how many. */
+  abandonOutstanding(nowUs: number): number {
+    let n = 0;
+    for (const r of this.all) if (r.abandonOutstanding(nowUs)) n++;
+    return n;
   }
 
   /** µs of precise-wait polling since the last call */

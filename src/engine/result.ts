@@ -7,11 +7,14 @@
 import type { Plan, Stage } from '../plan/schema.js';
 import { resolveLoad } from '../plan/patterns.js';
 import type { ThresholdExpr } from '../plan/thresholds.js';
-import type { Result, ResultPlanInfo } from '../result/types.js';
+import type { Result, ResultPlanInfo, TestHealth } from '../result/types.js';
 import { LOG_SCHEMA, assembleResult, type LogEnd, type LogHeader } from '../metrics/log.js';
 import type { EndpointInfo } from '../metrics/timeline.js';
 import { VERSION } from '../version.js';
 import type { RunOutcome } from './runner.js';
+
+/** The error budget assumed when the plan states none (`validity.maxErrorRate`). */
+export const DEFAULT_MAX_ERROR_RATE = 0.5;
 
 /** The plan as the result records it: thresholds and abort rules as written, stages in seconds. */
 export function planInfoOf(plan: Plan, opts: { target?: string; stages?: Stage[]; endpoints?: EndpointInfo[] } = {}): ResultPlanInfo {
@@ -35,6 +38,7 @@ export function planInfoOf(plan: Plan, opts: { target?: string; stages?: Stage[]
       weight: s.weight,
       requests: (opts.endpoints ?? []).filter((e) => e.scenario === s.name).map((e) => e.name),
     })),
+    validity: { maxErrorRate: plan.validity?.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE },
   };
   return info;
 }
@@ -67,26 +71,49 @@ export function runWarnings(outcome: RunOutcome): Array<{ source: string; messag
   if (outcome.abandoned > 0) {
     out.push({
       source: 'engine',
-      message: `${outcome.abandoned} request(s) were still in flight when the stop grace ran out; they are not counted`,
+      message: `${outcome.abandoned} request(s) were still in flight when the stop grace ran out; they count as timeouts with the time they had been outstanding (a lower bound of their latency)`,
     });
   }
   return out;
 }
 
+/** The name of the step whose capture sets `name` (setup steps first), if any. */
+function captureStep(plan: Plan, name: string): string | undefined {
+  for (const sc of plan.scenarios) {
+    for (const step of [...(sc.setup ?? []), ...sc.flow]) {
+      if (step.kind === 'request' && step.capture !== undefined && Object.hasOwn(step.capture, name)) return step.name ?? `${step.method} ${step.path}`;
+    }
+  }
+  return undefined;
+}
+
+/** What the run's VU contexts made of their setups and captures (result.testHealth). */
+export function testHealthOf(plan: Plan, outcome: Pick<RunOutcome, 'missing' | 'captured' | 'setupVus' | 'setupOkVus'>): TestHealth {
+  const captured = new Set(outcome.captured);
+  const unsetCaptures = Object.entries(outcome.missing)
+    .filter(([name]) => !captured.has(name))
+    .map(([name, uses]) => {
+      const step = captureStep(plan, name);
+      return step !== undefined ? { name, uses, step } : { name, uses };
+    });
+  return { setupVus: outcome.setupVus, setupOkVus: outcome.setupOkVus, unsetCaptures };
+}
+
 /** The log's last line. */
-export function logEndOf(outcome: RunOutcome): LogEnd {
+export function logEndOf(plan: Plan, outcome: RunOutcome): LogEnd {
   return {
     type: 'end',
     endedAt: outcome.endedAt.toISOString(),
     durationSec: outcome.durationSec,
     stop: outcome.stop,
     warnings: runWarnings(outcome),
+    testHealth: testHealthOf(plan, outcome),
   };
 }
 
 /** The result of a finished run (criteria evaluated; verdict from stop and criteria; no analysis). */
 export function resultOf(plan: Plan, header: LogHeader, outcome: RunOutcome): Result {
-  const end = logEndOf(outcome);
+  const end = logEndOf(plan, outcome);
   return assembleResult({
     header,
     totals: outcome.totals,
@@ -94,6 +121,7 @@ export function resultOf(plan: Plan, header: LogHeader, outcome: RunOutcome): Re
     durationSec: end.durationSec,
     stop: end.stop,
     warnings: end.warnings,
+    testHealth: end.testHealth,
     thresholds: plan.thresholds ?? {},
   });
 }

@@ -69,6 +69,11 @@ export interface RunOutcome {
   abandoned: number;
   /** unset template variables: name → times */
   missing: Record<string, number>;
+  /** VU contexts that ran a setup, and those whose setup succeeded (all workers) */
+  setupVus: number;
+  setupOkVus: number;
+  /** capture names some response set (all workers) */
+  captured: string[];
 }
 
 /** A running experiment. */
@@ -231,6 +236,9 @@ export function startRun(opts: RunOptions): RunHandle {
       model,
       abandoned: dones.reduce((a, d) => a + d.abandoned, 0),
       missing,
+      setupVus: dones.reduce((a, d) => a + d.setupVus, 0),
+      setupOkVus: dones.reduce((a, d) => a + d.setupOkVus, 0),
+      captured: [...new Set(dones.flatMap((d) => d.captured))],
     });
   };
 

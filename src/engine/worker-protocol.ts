@@ -48,6 +48,11 @@ export interface WorkerDone {
   abandoned: number;
   /** unset template variables: name → times */
   missing: Record<string, number>;
+  /** VU contexts that ran their setup, and those whose setup succeeded */
+  setupVus: number;
+  setupOkVus: number;
+  /** capture names that some response set */
+  captured: string[];
 }
 
 export type FromWorker =

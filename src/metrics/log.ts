@@ -10,7 +10,7 @@
  * recovered result equals the live one; without an end line (the run was killed) it says so in
  * `stop` and `warnings`. A torn last line (killed mid-write) is ignored.
  */
-import { RESULT_SCHEMA, type Result, type ResultPlanInfo } from '../result/types.js';
+import { RESULT_SCHEMA, type Result, type ResultPlanInfo, type TestHealth } from '../result/types.js';
 import { verdictOf } from '../result/verdict.js';
 import { parseThreshold, type ThresholdExpr } from '../plan/thresholds.js';
 import { evaluateThresholds } from './thresholds.js';
@@ -39,6 +39,7 @@ export interface LogEnd {
   durationSec: number;
   stop: NonNullable<Result['stop']>;
   warnings?: Array<{ source: string; message: string }>;
+  testHealth?: TestHealth;
 }
 
 export type LogLine = LogHeader | SecondRecord | LogEnd;
@@ -65,6 +66,7 @@ export interface AssembleInput {
   durationSec: number;
   stop: NonNullable<Result['stop']>;
   warnings?: Array<{ source: string; message: string }>;
+  testHealth?: TestHealth;
   /** parsed thresholds (default: re-parsed from the header's plan info) */
   thresholds?: Record<string, ThresholdExpr[]>;
 }
@@ -110,6 +112,7 @@ export function assembleResult(a: AssembleInput): Result {
     generator,
   };
   if (a.warnings && a.warnings.length) result.warnings = a.warnings;
+  if (a.testHealth) result.testHealth = a.testHealth;
   result.verdict = verdictOf(result);
   return result;
 }
@@ -164,7 +167,7 @@ export function resultFromLog(text: string, file = 'run.ndjson'): Result {
     warnings.push({ source: 'log', message: stop.message! });
   }
   if (torn) warnings.push({ source: 'log', message: 'the last line of the log was cut short and was ignored' });
-  return assembleResult({ header, totals, endedAt, durationSec, stop, warnings });
+  return assembleResult({ header, totals, endedAt, durationSec, stop, warnings, testHealth: end?.testHealth });
 }
 
 function round3(n: number): number {

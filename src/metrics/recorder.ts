@@ -7,11 +7,21 @@
  *
  * What goes into which histogram (all integer µs, 3 significant digits):
  *   latency      completion − intended start (open model; the closed model's intended start is the
- *                actual start): per endpoint. Only requests that got a response (any status) —
- *                transport failures (refused, reset, timeout, …) are counted by kind, not timed.
- *   service      completion − actual write: the uncorrected figure, kept beside the corrected one
- *                as wrk2 does.
+ *                actual start): per endpoint, for EVERY request that was sent — a response of any
+ *                status, and a transport failure (refused, reset, timeout, …) at the moment it was
+ *                seen. A request that timed out, or was still unanswered when the run was cut, is
+ *                recorded with the time it was outstanding: a lower bound of its latency (k6's
+ *                duration-until-timeout). Leaving such requests out would make a service that stops
+ *                answering look fast: its slowest requests would vanish from the percentiles.
+ *   ok           the same, for successful requests only (a response with a 2xx/3xx status and no
+ *                transport error): k6's `http_req_duration{expected_response:true}`.
+ *   service      completion − actual write, same population as `latency`: the uncorrected figure,
+ *                kept beside the corrected one as wrk2 does.
  *   sendLag      actual send − intended send, for each arrival the pacer fired (open model).
+ *   outstanding  at the end of each second, the age (end of second − intended start) of every
+ *                request still outstanding. Not part of any total (each of those requests is
+ *                recorded once, when it ends); it lets a second in which nothing completed but
+ *                requests were waiting show how long they had waited, instead of showing a hole.
  */
 import { LatencyCounts, type SparseCounts } from './latency-counts.js';
 import type { ErrorKind } from '../result/types.js';
@@ -33,8 +43,10 @@ export interface EndpointTallies {
 
 /** One endpoint's second, as a worker sends it to the main thread. */
 export interface EndpointSnapshot extends EndpointTallies {
-  /** latencies (µs) as sparse histogram counts; null when no response was timed */
+  /** latencies (µs) of every request that ended, as sparse histogram counts; null when none */
   latency: SparseCounts | null;
+  /** latencies (µs) of the successful requests only; null when none */
+  ok: SparseCounts | null;
 }
 
 /** One worker's second. */
@@ -48,6 +60,8 @@ export interface SecondSnapshot {
   service: SparseCounts | null;
   /** send lags (µs), sparse histogram counts; null when none */
   sendLag: SparseCounts | null;
+  /** ages (µs) of the requests outstanding at the end of the second; null when none */
+  outstanding: SparseCounts | null;
   /** arrivals not sent because maxInFlight was reached (open model) */
   dropped: number;
   iterations: number;
@@ -66,6 +80,7 @@ export interface SecondSnapshot {
 
 class EndpointBucket {
   readonly latency = new LatencyCounts();
+  readonly ok = new LatencyCounts();
   requests = 0;
   errors = 0;
   readonly status = new Map<number, number>();
@@ -95,11 +110,13 @@ class EndpointBucket {
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       latency: this.latency.take(),
+      ok: this.ok.take(),
     };
   }
 
   reset(): void {
     this.latency.take();
+    this.ok.take();
     this.requests = 0;
     this.errors = 0;
     this.status.clear();
@@ -117,12 +134,15 @@ export interface RecorderGauges {
   vus(): number;
   /** busy fraction and spin µs since the previous call */
   load(): { busy: number; spinUs: number };
+  /** calls `visit` with the intended start (µs) of every request outstanding now */
+  outstanding(visit: (intendedUs: number) => void): void;
 }
 
 export class Recorder {
   private readonly buckets: EndpointBucket[];
   private readonly service = new LatencyCounts();
   private readonly sendLag = new LatencyCounts();
+  private readonly outstanding = new LatencyCounts();
   private dropped = 0;
   private iterations = 0;
   /** the second being filled */
@@ -143,10 +163,11 @@ export class Recorder {
   }
 
   /**
-   * Records one completed request.
+   * Records one request that ended: answered, failed, timed out, or abandoned when the run was cut.
    * @param intendedUs when it was meant to start (open model: from the schedule)
    * @param sentUs when it was written to the socket (or connecting began)
-   * @param doneUs when the response completed or the failure was seen
+   * @param doneUs when the response completed or the failure was seen (a timeout or an abandoned
+   *   request: when it was given up, so that its latency is the time it was outstanding)
    * @param status the status code, 0 when there was no response
    * @param kind error kind code (0 = none); a status ≥ 400 is counted as `status` by this method
    */
@@ -156,15 +177,18 @@ export class Recorder {
     b.requests++;
     b.bytesIn += bytesIn;
     b.bytesOut += bytesOut;
+    const latencyUs = doneUs - intendedUs;
+    b.latency.record(latencyUs);
+    this.service.record(doneUs - sentUs);
     if (status > 0) {
       b.status.set(status, (b.status.get(status) ?? 0) + 1);
       if (kind === 0 && isErrorStatus(status)) kind = KIND.status;
-      b.latency.record(doneUs - intendedUs);
-      this.service.record(doneUs - sentUs);
     }
     if (kind !== 0) {
       b.errors++;
       b.kinds[kind]!++;
+    } else {
+      b.ok.record(latencyUs);
     }
   }
 
@@ -214,6 +238,12 @@ export class Recorder {
   }
 
   private emitCurrent(finalEndUs?: number): void {
+    // ages at the end of this second; a request intended after it (the clock has moved on past
+    // several quiet seconds) was not outstanding then
+    const boundaryUs = finalEndUs ?? (this.sec + 1) * 1e6;
+    this.gauges.outstanding((intendedUs) => {
+      if (intendedUs < boundaryUs) this.outstanding.record(boundaryUs - intendedUs);
+    });
     const endpoints: EndpointSnapshot[] = [];
     for (let i = 0; i < this.buckets.length; i++) {
       const b = this.buckets[i]!;
@@ -227,6 +257,7 @@ export class Recorder {
       endpoints,
       service: this.service.take(),
       sendLag: this.sendLag.take(),
+      outstanding: this.outstanding.take(),
       dropped: this.dropped,
       iterations: this.iterations,
       inFlight: this.gauges.inFlight(),

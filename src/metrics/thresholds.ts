@@ -101,6 +101,14 @@ export function evaluateThresholds(thresholds: Record<string, ThresholdExpr[]>, 
     let note: string | undefined;
     if (!mk.tag) {
       data = runData(result, overallHdr);
+    } else if (mk.tag.key === 'expected_response') {
+      // the successful requests only (parseMetricKey admits only http_req_duration{expected_response:true})
+      const s = result.summary;
+      if (s.okHdr || s.okLatencyMs) {
+        data = { durationSec: result.durationSec, requests: s.requests - s.errors, errors: 0, hdr: s.okHdr ? decodeHistogram(s.okHdr) : null, latencyMs: s.okLatencyMs ?? null };
+      } else {
+        note = s.requests > s.errors ? 'the source did not record the latency of successful requests apart' : 'no request succeeded';
+      }
     } else if (mk.tag.key === 'status') {
       if (statusFilterable(mk.metric)) {
         const n = result.endpoints.reduce((a, e) => a + (e.statusCodes[mk.tag!.value] ?? 0), 0);

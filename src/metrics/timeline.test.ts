@@ -6,7 +6,7 @@ import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts,
 import { KIND } from './error-kinds.js';
 import { logLine, resultFromLog, type LogHeader } from './log.js';
 
-const gauges = { inFlight: () => 3, vus: () => 2, load: () => ({ busy: 0.5, spinUs: 100 }) };
+const gauges = { inFlight: () => 3, vus: () => 2, load: () => ({ busy: 0.5, spinUs: 100 }), outstanding: () => {} };
 const gen: GeneratorSecond = { cpuPct: 10, eventLoopDelayP99Ms: 1, rssBytes: 1, workerBusyPct: 50 };
 
 test('recorder: samples land in the second they completed in, per endpoint; quiet seconds are emitted', () => {
@@ -29,6 +29,7 @@ test('recorder: samples land in the second they completed in, per endpoint; quie
   assert.equal(e0.errors, 0);
   assert.deepEqual(e0.statusCodes, { '200': 1 });
   assert.equal(histogramFromCounts([e0.latency]).totalCount, 1);
+  assert.equal(histogramFromCounts([e0.ok]).totalCount, 1, 'a 200 is a successful request');
   const e1 = s0!.endpoints[1]!;
   assert.equal(e1.errors, 1);
   assert.deepEqual(e1.errorKinds, { status: 1 });
@@ -36,15 +37,38 @@ test('recorder: samples land in the second they completed in, per endpoint; quie
   // latency from intended, service time from the write
   assert.ok(Math.abs(summarizeMs(histogramFromCounts([e1.latency])).max - 500) < 1);
   assert.equal(histogramFromCounts([s0!.service]).totalCount, 2);
-  // second 1: a transport failure is counted, not timed
+  assert.equal(e1.ok, null, 'a 503 is not a successful request');
+  // second 1: a transport failure is counted and timed (it was sent: 300 ms from its intended start)
   assert.deepEqual(s1!.endpoints[0]!.errorKinds, { refused: 1 });
-  assert.equal(s1!.endpoints[0]!.latency, null);
+  assert.ok(Math.abs(summarizeMs(histogramFromCounts([s1!.endpoints[0]!.latency])).max - 300) < 1);
+  assert.equal(s1!.endpoints[0]!.ok, null);
   assert.equal(s1!.endpoints[0]!.checksFails, 2);
   assert.equal(s2!.endpoints.length, 0, 'a quiet second is still emitted');
   assert.equal(s3!.dropped, 1);
   assert.equal(s3!.final, true);
   assert.equal(s3!.endUs, 3_500_000);
   assert.equal(s0!.inFlight, 3);
+});
+
+test('recorder: requests outstanding at a second\'s end are recorded at their age then, each second', () => {
+  const snaps: SecondSnapshot[] = [];
+  // one request intended at 0.2 s still out; one intended at 2.5 s (after the first boundary)
+  const starts = [200_000, 2_500_000];
+  const g = { ...gauges, outstanding: (visit: (intendedUs: number) => void) => starts.forEach(visit) };
+  const rec = new Recorder(1, 0, g, (s) => snaps.push(s));
+  rec.tick(3_100_000);
+  assert.deepEqual(
+    snaps.map((s) => s.sec),
+    [0, 1, 2],
+  );
+  const ages = snaps.map((s) => (s.outstanding === null ? null : summarizeMs(histogramFromCounts([s.outstanding]))));
+  // second 0 ends at 1 s: only the first was out, for 0.8 s; second 2 ends at 3 s: 2.8 s and 0.5 s
+  assert.ok(Math.abs(ages[0]!.max - 800) < 1); // 3 significant digits
+  assert.equal(histogramFromCounts([snaps[0]!.outstanding]).totalCount, 1);
+  assert.ok(Math.abs(ages[2]!.max - 2800) < 3);
+  assert.ok(Math.abs(ages[2]!.min - 500) < 1);
+  // and an endpoint with nothing that ended is not invented
+  assert.equal(snaps[0]!.endpoints.length, 0);
 });
 
 test('merge: counts add up and histograms merge exactly across workers (never percentiles averaged)', () => {
@@ -95,6 +119,7 @@ test('collector: a worker that finished early does not hold later seconds back',
     endpoints: [],
     service: null,
     sendLag: null,
+    outstanding: null,
     dropped: 0,
     iterations: 0,
     inFlight: 0,

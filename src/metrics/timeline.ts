@@ -7,10 +7,10 @@
  * feeding the same records to the same `RunTotals` (log.ts), so the live and the recovered result
  * cannot disagree.
  */
-import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, percentileMs, pointMs, summarizeMs, type Histogram } from './histogram.js';
+import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, mergeHistograms, percentileMs, pointMs, summarizeMs, type Histogram } from './histogram.js';
 import type { EndpointSnapshot, EndpointTallies, SecondSnapshot } from './recorder.js';
 import type { SparseCounts } from './latency-counts.js';
-import type { EndpointResult, ErrorKind, LatencySummaryMs, SeriesInfo, Summary, TimelinePoint } from '../result/types.js';
+import type { EndpointResult, ErrorKind, LatencyPointMs, LatencySummaryMs, SeriesInfo, Summary, TimelinePoint } from '../result/types.js';
 
 /** An endpoint of the run: a request of the plan, by name. */
 export interface EndpointInfo {
@@ -34,8 +34,10 @@ export interface GeneratorSecond {
 
 /** One endpoint's merged second, as logged. */
 export interface EndpointSecond extends EndpointTallies {
-  /** latency histogram, compressed base64; null when no response was timed */
+  /** latency histogram of every request that ended, compressed base64; null when none */
   hdr: string | null;
+  /** latency histogram of the successful requests only; null when none (absent in older logs) */
+  okHdr?: string | null;
 }
 
 /** One merged second: a line of run.ndjson (`type: 'second'`). */
@@ -53,6 +55,8 @@ export interface SecondRecord {
   iterations: number;
   /** all endpoints' latency, merged */
   hdr: string | null;
+  /** ages of the requests outstanding at the second's end (absent in older logs) */
+  outstandingHdr?: string | null;
   serviceHdr: string | null;
   sendLagHdr: string | null;
   endpoints: EndpointSecond[];
@@ -63,10 +67,11 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
   for (const k in from) into[k] = (into[k] ?? 0) + from[k]!;
 }
 
-/** One endpoint's merged second with its histogram (null when nothing was timed). */
+/** One endpoint's merged second with its histograms (null when nothing was timed). */
 interface MergedEndpoint {
   second: EndpointSecond;
   hist: Histogram | null;
+  ok: Histogram | null;
 }
 
 /** Merges the endpoint snapshots of all workers that share an endpoint index, in index order. */
@@ -79,7 +84,7 @@ function mergeEndpointSnapshots(parts: EndpointSnapshot[]): MergedEndpoint[] {
   }
   const out: MergedEndpoint[] = [];
   for (const [e, list] of [...by].sort((a, b) => a[0] - b[0])) {
-    const m: EndpointSecond = { e, requests: 0, errors: 0, statusCodes: {}, errorKinds: {}, checksPasses: 0, checksFails: 0, bytesIn: 0, bytesOut: 0, hdr: null };
+    const m: EndpointSecond = { e, requests: 0, errors: 0, statusCodes: {}, errorKinds: {}, checksPasses: 0, checksFails: 0, bytesIn: 0, bytesOut: 0, hdr: null, okHdr: null };
     for (const p of list) {
       m.requests += p.requests;
       m.errors += p.errors;
@@ -92,7 +97,9 @@ function mergeEndpointSnapshots(parts: EndpointSnapshot[]): MergedEndpoint[] {
     }
     const hist = histogramOf(list.map((p) => p.latency));
     if (hist !== null) m.hdr = encodeHistogram(hist);
-    out.push({ second: m, hist });
+    const ok = histogramOf(list.map((p) => p.ok));
+    if (ok !== null) m.okHdr = encodeHistogram(ok);
+    out.push({ second: m, hist, ok });
   }
   return out;
 }
@@ -109,7 +116,9 @@ function histogramOf(parts: Array<SparseCounts | null>): Histogram | null {
  */
 interface SecondHistograms {
   endpoints: Map<number, Histogram>;
+  ok: Map<number, Histogram>;
   all: Histogram | null;
+  outstanding: Histogram | null;
   service: Histogram | null;
   sendLag: Histogram | null;
 }
@@ -141,6 +150,7 @@ export function mergeSecond(snaps: SecondSnapshot[], ctx: SecondContext): Second
   }
   const service = histogramOf(snaps.map((s) => s.service));
   const sendLag = histogramOf(snaps.map((s) => s.sendLag));
+  const outstanding = histogramOf(snaps.map((s) => s.outstanding));
   const record: SecondRecord = {
     type: 'second',
     t: snaps[0]!.sec,
@@ -152,6 +162,7 @@ export function mergeSecond(snaps: SecondSnapshot[], ctx: SecondContext): Second
     dropped: snaps.reduce((a, s) => a + s.dropped, 0),
     iterations: snaps.reduce((a, s) => a + s.iterations, 0),
     hdr: allHdr,
+    outstandingHdr: outstanding === null ? null : encodeHistogram(outstanding),
     serviceHdr: service === null ? null : encodeHistogram(service),
     sendLagHdr: sendLag === null ? null : encodeHistogram(sendLag),
     endpoints: merged.map((m) => m.second),
@@ -159,7 +170,9 @@ export function mergeSecond(snaps: SecondSnapshot[], ctx: SecondContext): Second
   };
   builtHistograms.set(record, {
     endpoints: new Map(timed.map((m) => [m.second.e, m.hist!])),
+    ok: new Map(merged.filter((m) => m.ok !== null).map((m) => [m.second.e, m.ok!])),
     all,
+    outstanding,
     service,
     sendLag,
   });
@@ -235,6 +248,7 @@ export class SecondCollector {
 
 class EndpointTotals {
   readonly hist: Histogram = createHistogram();
+  readonly ok: Histogram = createHistogram();
   requests = 0;
   errors = 0;
   statusCodes: Record<string, number> = {};
@@ -247,6 +261,7 @@ class EndpointTotals {
 export class RunTotals {
   private readonly endpointTotals: EndpointTotals[];
   private readonly all = createHistogram();
+  private readonly ok = createHistogram();
   private readonly service = createHistogram();
   private readonly sendLag = createHistogram();
   readonly timeline: TimelinePoint[] = [];
@@ -290,6 +305,11 @@ export class RunTotals {
       t.checksPasses += e.checksPasses;
       t.checksFails += e.checksFails;
       if (e.hdr !== null) t.hist.add(built?.endpoints.get(e.e) ?? decodeHistogram(e.hdr));
+      if (e.okHdr) {
+        const ok = built?.ok.get(e.e) ?? decodeHistogram(e.okHdr);
+        t.ok.add(ok);
+        this.ok.add(ok);
+      }
       requests += e.requests;
       errors += e.errors;
       passes += e.checksPasses;
@@ -302,6 +322,7 @@ export class RunTotals {
     if (r.dropped > 0) errorKinds.dropped = (errorKinds.dropped ?? 0) + r.dropped;
     const secHist = r.hdr !== null ? (built?.all ?? decodeHistogram(r.hdr)) : null;
     if (secHist !== null) this.all.add(secHist);
+    const outHist = r.outstandingHdr ? (built?.outstanding ?? decodeHistogram(r.outstandingHdr)) : null;
     if (r.serviceHdr !== null) this.service.add(built?.service ?? decodeHistogram(r.serviceHdr));
     let sendLagP99Ms: number | undefined;
     if (r.sendLagHdr !== null) {
@@ -329,7 +350,7 @@ export class RunTotals {
       errors,
       inFlight: r.inFlight,
       vus: r.vus,
-      latencyMs: secHist !== null ? pointMs(secHist) : null,
+      latencyMs: secondLatencyMs(secHist, outHist),
       stage: r.stage,
       dropped: r.dropped,
       statusCodes,
@@ -338,6 +359,10 @@ export class RunTotals {
       hdr: r.hdr ?? undefined,
     };
     if (sendLagP99Ms !== undefined) point.sendLagP99Ms = sendLagP99Ms;
+    if (outHist !== null && outHist.totalCount > 0) {
+      point.outstandingHdr = r.outstandingHdr!;
+      point.oldestInFlightMs = Math.round(outHist.maxValue) / 1000;
+    }
     this.timeline.push(point);
     const tEnd = r.t + r.durationSec;
     if (tEnd > this.endSec) this.endSec = tEnd;
@@ -366,7 +391,12 @@ export class RunTotals {
       checks: { passes: this.checksPasses, fails: this.checksFails, rate: checked > 0 ? round6(this.checksPasses / checked) : 1 },
       iterations: this.iterations,
       hdr: encodeHistogram(this.all),
+      lowerBoundRequests: this.errorKinds.timeout ?? 0,
     };
+    if (this.ok.totalCount > 0) {
+      s.okLatencyMs = summarizeMs(this.ok);
+      s.okHdr = encodeHistogram(this.ok);
+    }
     if (latencyBasis === 'intended') {
       s.serviceTimeMs = summarizeMs(this.service);
       s.sendLagMs = summarizeMs(this.sendLag);
@@ -394,6 +424,10 @@ export class RunTotals {
         checks: { passes: t.checksPasses, fails: t.checksFails },
         hdr: encodeHistogram(t.hist),
       };
+      if (t.ok.totalCount > 0) {
+        r.okLatencyMs = summarizeMs(t.ok);
+        r.okHdr = encodeHistogram(t.ok);
+      }
       if (info.path !== undefined) r.path = info.path;
       if (info.scenario !== undefined) r.scenario = info.scenario;
       out.push(r);
@@ -440,6 +474,17 @@ export class RunTotals {
       'self.generator.workerBusyPct': s('%', this.busy),
     };
   }
+}
+
+/**
+ * A second's latency as the timeline shows it: the requests that ended in it, and the requests
+ * still outstanding at its end at their age then (a lower bound). So a second in which nothing
+ * ended while requests waited reads as its worst, not as a hole; a request outstanding for several
+ * seconds appears in each of them (this view is per second; totals count each request once).
+ */
+function secondLatencyMs(ended: Histogram | null, outstanding: Histogram | null): LatencyPointMs | null {
+  if (outstanding === null || outstanding.totalCount === 0) return ended !== null ? pointMs(ended) : null;
+  return pointMs(ended !== null ? mergeHistograms([ended, outstanding]) : outstanding);
 }
 
 function round2(n: number): number {

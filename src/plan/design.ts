@@ -181,6 +181,12 @@ export function buildDesign(plan: Plan, opts: BuildDesignOptions = {}): Design {
   } else if (refusal.length) {
     for (const issue of refusal) notes.push(`run would refuse this plan: ${issue.message} (${issue.hint ?? ''})`.replace(' ()', ''));
   }
+  if (!Object.keys(plan.thresholds ?? {}).some((k) => k.startsWith('http_req_failed'))) {
+    const budget = plan.validity?.maxErrorRate ?? 0.5;
+    notes.push(
+      `warning: no error-rate criterion (http_req_failed): a run whose requests fail fast could meet every latency criterion; only past the error budget of ${Math.round(budget * 1000) / 10}% failed requests (validity.maxErrorRate) is it judged invalid — add e.g. \`http_req_failed: ["rate<0.01"]\``,
+    );
+  }
   return {
     name: plan.name,
     file: opts.file,

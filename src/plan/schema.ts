@@ -276,6 +276,20 @@ export const DefaultsSchema = z.strictObject({
   insecure: z.boolean().optional().describe('accept any TLS certificate (test environments)'),
 }).transform(({ timeout, ...rest }) => ({ ...rest, timeoutMs: timeout }));
 
+/**
+ * When a run counts as having tested the service at all. Past this share of failed requests the
+ * verdict is `invalid` whatever the criteria say: a test in which the service mostly answered with
+ * errors (a wrong password, a wrong URL) did not test the hypothesis.
+ */
+export const ValiditySchema = z.strictObject({
+  maxErrorRate: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('share of failed requests (0..1) above which the run did not test the service: verdict invalid (default 0.5)'),
+});
+
 export const PlanSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -288,6 +302,7 @@ export const PlanSchema = z
     thresholds: ThresholdsSchema.optional(),
     abort: AbortSchema.optional(),
     defaults: DefaultsSchema.optional(),
+    validity: ValiditySchema.optional(),
     scenarios: z.array(ScenarioSchema).min(1),
     watch: z.array(WatchItemSchema).optional(),
   })

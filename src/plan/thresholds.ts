@@ -52,7 +52,7 @@ export const METRICS: Readonly<Record<string, MetricType>> = {
 };
 
 /** Tags a metric key may filter on: `http_req_duration{name:browse}`. */
-export const METRIC_TAGS = ['name', 'scenario', 'method', 'status', 'endpoint'] as const;
+export const METRIC_TAGS = ['name', 'scenario', 'method', 'status', 'endpoint', 'expected_response'] as const;
 
 export interface MetricKey {
   metric: string;
@@ -70,6 +70,9 @@ export function parseMetricKey(key: string): MetricKey | string {
   if (m[2] !== undefined) {
     if (!(METRIC_TAGS as readonly string[]).includes(m[2])) {
       return `unknown tag "${m[2]}" (tags: ${METRIC_TAGS.join(', ')})`;
+    }
+    if (m[2] === 'expected_response' && (metric !== 'http_req_duration' || m[3] !== 'true')) {
+      return `only http_req_duration{expected_response:true} is recorded (the latency of the successful requests)`;
     }
     return { metric, type, tag: { key: m[2], value: m[3]! } };
   }

@@ -9,6 +9,7 @@
  */
 import type { CriterionResult, Diagnosis, EndpointResult, Result, StepResult, ValidityNote, Verdict } from '../result/types.js';
 import { hypothesisOutcome } from '../result/verdict.js';
+import { MOSTLY_FAILED_RULE_ID, UNTESTED_RULE_ID } from '../analysis/validity/untested.js';
 import { criterionLabel, criterionName, criterionParts, formatObserved, formatThreshold } from './criteria.js';
 import {
   NONE,
@@ -221,12 +222,21 @@ function verdictWords(result: Result, outcome: Outcome): { label: string; text: 
         text: [`${failed.length} of ${total} ${plural(total, 'criterion', 'criteria')} failed.`],
         details: failed.map((c) => failedLine(c, 0)),
       };
-    case 'invalid':
+    case 'invalid': {
+      // the causes that say the run did not test the service lead the headline, in the user's terms
+      const causes = (result.analysis?.validity ?? []).filter((v) => v.severity === 'invalid' && v.headline && (v.id === UNTESTED_RULE_ID || v.id === MOSTLY_FAILED_RULE_ID));
+      const untested = causes.some((v) => v.id === UNTESTED_RULE_ID);
+      const heads = causes.map((v) => v.headline!).join('; ');
       return {
         label: 'Results invalid',
-        text: ['the measurements cannot judge the hypothesis; fix what is listed below and run again.'],
+        text: untested
+          ? richFromBackticks(`${heads}: the run did not test the service, whatever the criteria say; fix the test, not the service.`)
+          : causes.length
+            ? richFromBackticks(`${heads}: the run measured the service failing, so its criteria cannot judge the hypothesis.`)
+            : ['the measurements cannot judge the hypothesis; fix what is listed below and run again.'],
         details: [],
       };
+    }
     case 'aborted': {
       const stop = result.stop;
       const at = stop?.atSec !== undefined ? ` at ${formatSeconds(stop.atSec)}` : '';
@@ -434,6 +444,15 @@ function summaryRows(result: Result): SummaryRow[] {
     row('Throughput (mean)', formatRps(s.throughputRps), 'throughput'),
     row('Throughput (peak second)', hasTimeline ? formatRps(s.peakRps) : 'not recorded (no time series)', null),
   ];
+  // latency counts every request that was sent: say how many are lower bounds, and show the
+  // successful requests apart when some failed (k6's expected_response:true)
+  const lowerBound = s.lowerBoundRequests ?? 0;
+  if (lowerBound > 0) {
+    rows.splice(4, 0, row('Timed out or unanswered', `${formatCount(lowerBound)}, counted in the latency at the time they were outstanding (a lower bound)`, null));
+  }
+  if (s.okLatencyMs && s.errors > 0) {
+    rows.splice(4, 0, row('p95 latency, successful requests only', formatMs(s.okLatencyMs.p95), null));
+  }
   for (const c of rest) {
     rows.push({
       metric: criterionLabel(c),
@@ -600,14 +619,25 @@ function noBottleneckReason(result: Result): RichText {
 function recommendations(result: Result): RecommendationModel[] {
   const out: RecommendationModel[] = [];
   const a = result.analysis;
-  if (result.verdict === 'invalid') {
+  const untested = result.verdict === 'invalid' && (a?.validity.some((v) => v.severity === 'invalid' && v.id === UNTESTED_RULE_ID) ?? false);
+  const mostlyFailed = result.verdict === 'invalid' && !untested && (a?.validity.some((v) => v.severity === 'invalid' && v.id === MOSTLY_FAILED_RULE_ID) ?? false);
+  if (mostlyFailed) {
     out.push({
-      text: ['Make the measurement valid first: address the validity problems listed at the top and run again; these figures describe the load generator, not the target.'],
+      text: ['Find why the service fails before judging its speed: most requests failed, so the latency figures describe failures; see the diagnoses below, or lower the load until errors stay within the error budget.'],
+      from: null,
+      handoff: null,
+    });
+  } else if (result.verdict === 'invalid') {
+    out.push({
+      text: untested
+        ? ['Fix the test, not the service: the requests failed because of the test itself (credentials, URLs, test data, a capture that never matched); check them with a smoke run, then run again.']
+        : ['Make the measurement valid first: address the validity problems listed at the top and run again; these figures describe the load generator, not the target.'],
       from: null,
       handoff: null,
     });
   }
-  for (const d of a?.diagnoses ?? []) out.push({ text: richFromBackticks(d.recommendation), from: d.id, handoff: d.handoff });
+  // a run that did not test the service says nothing about the service's causes
+  for (const d of untested ? [] : (a?.diagnoses ?? [])) out.push({ text: richFromBackticks(d.recommendation), from: d.id, handoff: d.handoff });
   if (a?.capacity.notReached && result.verdict !== 'invalid') {
     const highest = highestLoadTried(result);
     out.push({
@@ -719,6 +749,7 @@ function keyFigures(result: Result): string {
     `p50 ${formatMs(s.latencyMs.p50)}`,
     `p95 ${formatMs(s.latencyMs.p95)}`,
     `p99 ${formatMs(s.latencyMs.p99)}`,
+    ...((s.lowerBoundRequests ?? 0) > 0 ? [`${formatCount(s.lowerBoundRequests!)} timed out or unanswered (in the latency at their outstanding time, a lower bound)`] : []),
   ].join(' · ');
 }
 

@@ -70,6 +70,17 @@ export interface Summary {
   iterations?: number;
   /** base64 HdrHistogram (µs) of all latencies, for exact re-analysis */
   hdr?: string;
+  /**
+   * Latency of the successful requests only (2xx/3xx, no transport error): k6's
+   * `http_req_duration{expected_response:true}`. `latencyMs` counts every request that was sent.
+   */
+  okLatencyMs?: LatencySummaryMs;
+  okHdr?: string;
+  /**
+   * Requests whose latency is a lower bound: they timed out, or were still unanswered when the run
+   * ended, and count in `latencyMs` with the time they were outstanding.
+   */
+  lowerBoundRequests?: number;
 }
 
 export interface EndpointResult {
@@ -86,6 +97,9 @@ export interface EndpointResult {
   latencyMs: LatencySummaryMs;
   checks?: { passes: number; fails: number };
   hdr?: string;
+  /** successful requests only (see Summary.okLatencyMs) */
+  okLatencyMs?: LatencySummaryMs;
+  okHdr?: string;
 }
 
 export interface CriterionResult {
@@ -120,8 +134,16 @@ export interface TimelinePoint {
   errorKinds?: Partial<Record<ErrorKind, number>>;
   sendLagP99Ms?: number;
   checks?: { passes: number; fails: number };
-  /** base64 HdrHistogram (µs) of this interval's latencies: lets steps merge histograms exactly */
+  /** base64 HdrHistogram (µs) of the latencies of the requests that ended in this interval: lets steps merge histograms exactly */
   hdr?: string;
+  /**
+   * base64 HdrHistogram (µs) of the ages of the requests still outstanding at the interval's end.
+   * `latencyMs` reads `hdr` and this together, so a second in which nothing completed while
+   * requests waited shows how long they had waited (a lower bound), not a hole.
+   */
+  outstandingHdr?: string;
+  /** age of the oldest request outstanding at the interval's end, ms (a lower bound of its latency) */
+  oldestInFlightMs?: number;
 }
 
 export interface StepResult {
@@ -160,6 +182,8 @@ export interface ValidityNote {
   id: string;
   severity: 'info' | 'warn' | 'invalid';
   message: string;
+  /** the cause in a few words, for a verdict's headline (e.g. "938 of 938 requests answered 401") */
+  headline?: string;
 }
 
 export interface Diagnosis {
@@ -231,6 +255,20 @@ export interface ResultPlanInfo {
   thresholds?: Record<string, string[]>;
   abort?: Record<string, string[]>;
   scenarios?: Array<{ name: string; weight: number; requests: string[] }>;
+  /** the error budget the analysis assumes: past this share of failed requests the run is invalid */
+  validity?: { maxErrorRate: number };
+}
+
+/**
+ * Whether the run tested the service, from the test's side (loadproof's own runs): how the VU
+ * contexts' setups fared, and captured names that later requests used but no response ever set.
+ */
+export interface TestHealth {
+  /** VU contexts that ran a setup, and those whose setup succeeded */
+  setupVus: number;
+  setupOkVus: number;
+  /** template variables that were unset when requests were built and that no capture ever set */
+  unsetCaptures: Array<{ name: string; uses: number; step?: string }>;
 }
 
 export interface Result {
@@ -265,6 +303,8 @@ export interface Result {
     sendLagP99Ms?: number;
     cores: number;
   };
+  /** whether the run tested the service, from the test's side (own runs only) */
+  testHealth?: TestHealth;
   /** problems that did not stop the run: a watcher that could not connect, a format's limits */
   warnings?: Array<{ source: string; message: string }>;
   /** what an imported file did not record (e.g. "wrk records no time series") */
