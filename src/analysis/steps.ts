@@ -20,7 +20,7 @@
  * Concurrency: the mean VUs for a closed model; otherwise Little's law, L = λW (achieved rate ×
  * mean latency in seconds); the measured mean in-flight count when no mean latency is known.
  */
-import { mergeHistograms, percentileMs, type Histogram } from '../metrics/histogram.js';
+import { decodeHistogram, mergeHistograms, percentileMs, withStalled, type Histogram } from '../metrics/histogram.js';
 import type { LatencyPointMs, Result, StepResult, TimelinePoint } from '../result/types.js';
 
 /** Window length along ramps and for runs without a known load shape, seconds. */
@@ -197,14 +197,16 @@ function summarizeStep(
   let maxMs: number | null = null;
   let histogram: Histogram | null = null;
   let percentileSource: AnalysisStep['percentileSource'] = 'max-of-intervals';
-  // requests still outstanding when the step ended count at their age then (a lower bound): a
-  // step whose service stopped answering is not judged by the few requests that did end in it
+  // requests still outstanding when the step ended, older than any that ended in it, count at
+  // their age then (a lower bound; withStalled): a step whose service stopped answering is not
+  // judged by the few requests that did end in it
   const lastOutstanding = points.length ? points[points.length - 1]!.outstandingHdr : undefined;
   if (
     (withReq.length && withReq.every((p) => typeof p.hdr === 'string' && p.hdr.length > 0)) ||
     (withReq.length === 0 && lastOutstanding !== undefined)
   ) {
-    histogram = mergeHistograms([...withReq.map((p) => p.hdr), lastOutstanding]);
+    const ended = withReq.length ? mergeHistograms(withReq.map((p) => p.hdr)) : null;
+    histogram = withStalled(ended, lastOutstanding !== undefined ? decodeHistogram(lastOutstanding) : null) ?? mergeHistograms([]);
     if (histogram.totalCount > 0) {
       percentileSource = 'hdr-merge';
       meanMs = Math.round(histogram.mean) / 1000;

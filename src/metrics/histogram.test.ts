@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHistogram, decodeHistogram, encodeHistogram, meanStdevUs, meanUs, mergeHistograms, percentileMs, pointMs, recordUs, summarizeMs } from './histogram.js';
+import { createHistogram, decodeHistogram, encodeHistogram, meanStdevUs, meanUs, mergeHistograms, percentileMs, pointMs, recordUs, summarizeMs, withStalled } from './histogram.js';
 
 test('records µs and reports ms within 0.1%', () => {
   const h = createHistogram();
@@ -69,4 +69,22 @@ test('summaries and timeline points equal the per-percentile answers of hdr-hist
     assert.deepEqual([pt.p50, pt.p95, pt.p99, pt.mean], [percentileMs(h, 50), percentileMs(h, 95), percentileMs(h, 99), Math.round(h.mean) / 1000]);
   }
   assert.equal(pointMs(createHistogram()), null);
+});
+
+test('withStalled: outstanding ages count only when older than the slowest request that ended', () => {
+  const ended = createHistogram();
+  for (const us of [10_000, 20_000, 200_000]) recordUs(ended, us);
+  const young = createHistogram();
+  for (const us of [5_000, 150_000]) recordUs(young, us);
+  // healthy: requests in flight at the boundary are younger than the slowest that ended — left out
+  assert.equal(withStalled(ended, young), ended);
+  const stalled = createHistogram();
+  for (const us of [150_000, 900_000, 1_500_000]) recordUs(stalled, us);
+  const h = withStalled(ended, stalled)!;
+  assert.equal(h.totalCount, 5, 'the two ages above 200 ms join the three that ended');
+  assert.ok(Math.abs(h.maxValue - 1_500_000) < 1_500_000 / 1000);
+  // nothing ended: every outstanding age counts (the second's latency is at least the oldest age)
+  assert.equal(withStalled(null, stalled)!.totalCount, 3);
+  assert.equal(withStalled(null, null), null);
+  assert.equal(withStalled(createHistogram(), null), null);
 });

@@ -73,6 +73,40 @@ export function mergeHistograms(parts: Iterable<Histogram | string | undefined |
 const us2ms = (us: number): number => Math.round(us) / 1000;
 
 /**
+ * The latencies of an interval with its stalled requests: `ended` (the requests that ended in it)
+ * plus those `outstanding` ages (requests still waiting at its end, each age a lower bound of its
+ * latency) that exceed the slowest request that ended — all of them when none ended.
+ *
+ * Why only those: in a healthy run the requests in flight at a second's end are younger than the
+ * slow requests that ended in it, and they are counted when they end a moment later; mixing their
+ * partial ages in would pull the interval's percentiles down (by Little's law there are rate ×
+ * latency of them, a fifth of a second's requests at 200 ms). A request that has already waited
+ * longer than anything that completed is the stall itself, and leaving it out is what hid hangs.
+ * Returns `ended` itself when nothing is added, null when both are empty.
+ */
+export function withStalled(ended: Histogram | null, outstanding: Histogram | null): Histogram | null {
+  const endedCount = ended?.totalCount ?? 0;
+  if (outstanding === null || outstanding.totalCount === 0) return endedCount > 0 ? ended : null;
+  const floorUs = endedCount > 0 ? ended!.maxValue : 0;
+  if (outstanding.maxValue <= floorUs) return ended;
+  const out = createHistogram();
+  if (endedCount > 0) out.add(ended!);
+  if (floorUs === 0 || !(outstanding instanceof hdr.JsHistogram)) {
+    if (floorUs === 0) out.add(outstanding);
+    return out;
+  }
+  const j = outstanding;
+  const n = j.countsArrayLength;
+  for (let i = 0; i < n; i++) {
+    const c = j.getCountAtIndex(i);
+    if (c === 0) continue;
+    const v = j.valueFromIndex(i);
+    if (v > floorUs) out.recordValueWithCount(v, c);
+  }
+  return out;
+}
+
+/**
  * Mean and standard deviation in µs, exactly as hdr-histogram-js's `mean` and `stdDeviation`
  * getters compute them — each recorded index stands for the median equivalent value of its bucket,
  * summed in index order, so the floats are bit-for-bit the same — but read straight from the counts

@@ -7,7 +7,7 @@
  * feeding the same records to the same `RunTotals` (log.ts), so the live and the recovered result
  * cannot disagree.
  */
-import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, mergeHistograms, percentileMs, pointMs, summarizeMs, type Histogram } from './histogram.js';
+import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, percentileMs, pointMs, summarizeMs, withStalled, type Histogram } from './histogram.js';
 import type { EndpointSnapshot, EndpointTallies, SecondSnapshot } from './recorder.js';
 import type { SparseCounts } from './latency-counts.js';
 import type { EndpointResult, ErrorKind, LatencyPointMs, LatencySummaryMs, SeriesInfo, Summary, TimelinePoint } from '../result/types.js';
@@ -477,14 +477,14 @@ export class RunTotals {
 }
 
 /**
- * A second's latency as the timeline shows it: the requests that ended in it, and the requests
- * still outstanding at its end at their age then (a lower bound). So a second in which nothing
- * ended while requests waited reads as its worst, not as a hole; a request outstanding for several
- * seconds appears in each of them (this view is per second; totals count each request once).
+ * A second's latency as the timeline shows it: the requests that ended in it, and those still
+ * outstanding at its end that had already waited longer than any of them, at their age then (a
+ * lower bound; see withStalled). So a second in which nothing ended while requests waited reads
+ * as its worst, not as a hole. (Totals count each request once, when it ends.)
  */
 function secondLatencyMs(ended: Histogram | null, outstanding: Histogram | null): LatencyPointMs | null {
-  if (outstanding === null || outstanding.totalCount === 0) return ended !== null ? pointMs(ended) : null;
-  return pointMs(ended !== null ? mergeHistograms([ended, outstanding]) : outstanding);
+  const h = withStalled(ended, outstanding);
+  return h === null ? null : pointMs(h);
 }
 
 function round2(n: number): number {
