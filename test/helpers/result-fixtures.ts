@@ -1045,8 +1045,15 @@ export const RESULT_FIXTURES_DIR = resolve(REPO_ROOT, 'test/fixtures/results');
 /** The stored fixtures' names: a passing, a failing, an aborted, an invalid and an imported result. */
 export const RESULT_FIXTURE_NAMES = ['pass-load', 'fail-stress', 'aborted-breakpoint', 'invalid-generator', 'imported-wrk'] as const;
 
+/**
+ * Results recorded from real runs (test/integration/e2e-truth.test.ts, kept with
+ * LOADPROOF_E2E_KEEP=1 and copied here): a service that stops answering (timeouts counted in the
+ * latency as lower bounds) and a run whose login used a wrong password (invalid: not tested).
+ */
+export const RECORDED_FIXTURE_NAMES = ['recorded-fail-hang', 'recorded-invalid-login'] as const;
+
 /** A stored fixture, read fresh (callers may mutate it). */
-export function loadResultFixture(name: (typeof RESULT_FIXTURE_NAMES)[number]): Result {
+export function loadResultFixture(name: (typeof RESULT_FIXTURE_NAMES)[number] | (typeof RECORDED_FIXTURE_NAMES)[number]): Result {
   return JSON.parse(readFileSync(resolve(RESULT_FIXTURES_DIR, `${name}.json`), 'utf8')) as Result;
 }
 

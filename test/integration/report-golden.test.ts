@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderMarkdown, renderSummary } from '../../src/report/markdown.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { RESULT_FIXTURE_NAMES, loadResultFixture } from '../helpers/result-fixtures.js';
+import { RECORDED_FIXTURE_NAMES, RESULT_FIXTURE_NAMES, loadResultFixture } from '../helpers/result-fixtures.js';
 
 const GOLDEN_DIR = resolve(REPO_ROOT, 'test/golden/report');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -27,7 +27,7 @@ function checkGolden(file: string, actual: string): void {
   assert.equal(actual, readFileSync(path, 'utf8'), `${file} differs from its golden file (review, then regenerate with UPDATE_GOLDEN=1)`);
 }
 
-for (const name of RESULT_FIXTURE_NAMES) {
+for (const name of [...RESULT_FIXTURE_NAMES, ...RECORDED_FIXTURE_NAMES]) {
   test(`Markdown report and summary of ${name} match their golden files`, () => {
     const result = loadResultFixture(name);
     checkGolden(`${name}.md`, renderMarkdown(result));

@@ -107,12 +107,13 @@ export function untested(result: Result): ValidityNote[] {
     });
   }
   for (const c of h?.unsetCaptures ?? []) {
-    const what = `the capture \`${c.name}\`${c.step ? ` of \`${c.step}\`` : ''} was never set`;
+    // the headline is rich text (backticks mark code); the message is plain
+    const what = (q: string): string => `the capture ${q}${c.name}${q}${c.step ? ` of ${q}${c.step}${q}` : ''} was never set`;
     notes.push({
       id: UNTESTED_RULE_ID,
       severity: 'invalid',
-      headline: what,
-      message: `${what}, and ${c.uses} request(s) that use it went out without it; the run did not test the service: ${FIX_TEST}.`,
+      headline: what('`'),
+      message: `${what('"')}, and ${c.uses} request(s) that use it went out without it; the run did not test the service: ${FIX_TEST}.`,
     });
   }
 
