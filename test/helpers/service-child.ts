@@ -42,7 +42,7 @@ export async function startServiceChild(script: string, args: string[] = [], opt
     }, timeoutMs);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      const m = /^listening on (http:\/\/\S+)$/m.exec(out);
+      const m = /^listening on (https?:\/\/\S+)$/m.exec(out);
       if (m) {
         clearTimeout(timer);
         resolveUrl(m[1]!);

@@ -56,6 +56,12 @@ const HEAD_INCOMPLETE = -1;
 const HEAD_ERROR = -2;
 /** Longest response head accepted (status line + headers), as in node:http's default. */
 export const MAX_HEAD_BYTES = 16 * 1024;
+/**
+ * Most body bytes kept for captures and checks (the rest is counted, not kept): a target that
+ * answers 100 MB must not make the generator hold 100 MB per request in flight. Captures and
+ * `contains` checks read the first 4 MiB.
+ */
+export const MAX_KEPT_BODY_BYTES = 4 * 1024 * 1024;
 
 export class ResponseParser {
   /** status code of the final response (after any 1xx) */
@@ -278,10 +284,11 @@ export class ResponseParser {
   private takeBody(buf: Uint8Array, from: number, to: number): void {
     const n = to - from;
     this.bytes += n;
-    if (this.bodyParts !== null && n > 0) {
+    if (this.bodyParts !== null && n > 0 && this.bodyLength < MAX_KEPT_BODY_BYTES) {
+      const keep = Math.min(n, MAX_KEPT_BODY_BYTES - this.bodyLength);
       // copy: the socket reuses its read buffer for the next read
-      this.bodyParts.push(Buffer.from(buf.subarray(from, to)));
-      this.bodyLength += n;
+      this.bodyParts.push(Buffer.from(buf.subarray(from, from + keep)));
+      this.bodyLength += keep;
     }
   }
 
