@@ -17,7 +17,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServiceChild, targetScript, type ServiceChild } from '../helpers/service-child.js';
 import { runCli } from '../helpers/cli.js';
-import { readResult, runPlan, workdir, writePlan } from '../helpers/e2e.js';
+import { readResult, workdir, writePlan } from '../helpers/e2e.js';
 import type { ErrorKind, Result } from '../../src/result/types.js';
 
 const TIMEOUT_MS = 180_000;
