@@ -112,3 +112,19 @@ test('writeReports writes result.json, report.md and report.html atomically into
   assert.ok(readFileSync(paths.md, 'utf8').includes('second run'));
   assert.deepEqual(readdirSync(dir).sort(), ['report.html', 'report.md', 'result.json']);
 });
+
+test('a reader that closes stdout early (`| head -c 5`): exit 0, no stack trace (SIGPIPE/EPIPE)', async () => {
+  const { spawn } = await import('node:child_process');
+  const { BIN } = await import('../helpers/cli.js');
+  for (const format of ['json', 'html', 'md']) {
+    const child = spawn(process.execPath, [BIN, 'report', resolve(RESULT_FIXTURES_DIR, 'fail-stress.json'), '--format', format], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // read the first chunk, then close our end as `head -c 5` does
+    await new Promise<void>((r) => child.stdout.once('data', () => r()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    assert.equal(code, 0, `${format}: exit ${code}\n${stderr}`);
+    assert.doesNotMatch(stderr, /Error|at .*\.js:\d+/, `${format}: ${stderr}`);
+  }
+});
