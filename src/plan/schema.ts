@@ -132,12 +132,16 @@ export const ThresholdsSchema = exprRecord<ThresholdExpr>(parseThreshold, `^${TH
 /** `{ http_req_failed: "rate>0.05 for 10s" }` — live incident-guard rules. */
 export const AbortSchema = exprRecord<AbortExpr>(parseAbortRule, ABORT_PATTERN).describe('metric → "<expression> for <duration>"');
 
-/** A capture: `"$.token"` (JSONPath), or `{json}`, `{regex, group?}`, `{header}`. */
+/**
+ * A capture: `"$.token"` (JSONPath), or `{json}`, `{regex, group?}` (on the body), `{header}`, or
+ * `{header, regex, group?}` (a regular expression on that header's value, e.g. a cookie out of
+ * `Set-Cookie`).
+ */
 export const CaptureSpecSchema = z.union([
   z.string().describe('a JSONPath into the response body, e.g. $.token'),
   z.strictObject({ json: z.string() }),
   z.strictObject({ regex: z.string(), group: z.number().int().nonnegative().optional() }),
-  z.strictObject({ header: z.string() }),
+  z.strictObject({ header: z.string(), regex: z.string().optional(), group: z.number().int().nonnegative().optional() }),
 ]);
 
 export const ExpectSchema = z.strictObject({

@@ -90,3 +90,13 @@ test('bad regexes, groups and JSONPaths are plan errors naming the capture', () 
   assert.throws(() => compileCaptures({ t: { regex: 'a(b)', group: 2 } }, where), (e: LoadproofError) => /group 2 does not exist/.test(e.message));
   assert.throws(() => compileCaptures({ t: 'token' }, where), (e: LoadproofError) => e.where === `${where}.t`);
 });
+
+test('{header, regex}: a regular expression on a header value (a cookie out of Set-Cookie)', () => {
+  const vars = new Vars();
+  const c = compileCaptures({ sid: { header: 'Set-Cookie', regex: 'sid=([^;]+)' }, whole: { header: 'set-cookie', regex: 'Path=/', group: 0 }, none: { header: 'x-absent', regex: '(.)' } });
+  const out = c.apply(res('{}', { 'set-cookie': 'sid=abc123; Path=/; HttpOnly' }), vars);
+  assert.deepEqual(out, { captured: ['sid', 'whole'], missing: ['none'] });
+  assert.equal(vars.get('sid'), 'abc123');
+  assert.equal(vars.get('whole'), 'Path=/');
+  assert.throws(() => compileCaptures({ x: { header: 'a', regex: '(' } }, 'capture'), LoadproofError);
+});

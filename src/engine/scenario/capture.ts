@@ -61,10 +61,24 @@ function compileOne(name: string, spec: CaptureSpec, where: string | undefined):
       },
     };
   }
-  if ('header' in spec) {
-    const header = spec.header.toLowerCase();
-    return { name, extract: (res) => res.headers[header] };
-  }
+  const header = 'header' in spec ? spec.header.toLowerCase() : null;
+  if ('header' in spec && spec.regex === undefined) return { name, extract: (res) => res.headers[header!] };
+  const source = spec.regex!;
+  const compiled = compileRegex(source, spec.group, where);
+  return {
+    name,
+    extract(res) {
+      const text = header === null ? bodyText(res) : res.headers[header];
+      if (text === undefined) return undefined;
+      const m = compiled.re.exec(text);
+      return m ? m[compiled.group] : undefined;
+    },
+  };
+}
+
+/** A capture's regular expression and the group it reads (the first group when there is one). */
+function compileRegex(source: string, groupAsked: number | undefined, where: string | undefined): { re: RegExp; group: number } {
+  const spec = { regex: source, group: groupAsked };
   let re: RegExp;
   try {
     re = new RegExp(spec.regex);
@@ -85,13 +99,7 @@ function compileOne(name: string, spec: CaptureSpec, where: string | undefined):
       exitCode: ExitCode.badInput,
     });
   }
-  return {
-    name,
-    extract(res) {
-      const m = re.exec(bodyText(res));
-      return m ? m[group] : undefined;
-    },
-  };
+  return { re, group };
 }
 
 /** Compiles `capture:` specs; `where` is the field path of the `capture` map (errors name `where.name`). */
