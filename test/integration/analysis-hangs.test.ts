@@ -140,7 +140,7 @@ test('queueing, not a leak: RSS rising in step with the requests in flight fires
   assert.ok(!d.some((x) => x.id === 'memory-leak'), JSON.stringify(d.map((x) => x.id)));
   const named = d.flatMap((x) => x.evidence).join(' | ');
   assert.match(named, /requests in flight rose from \d+ to \d+/);
-  assert.match(named, /RSS of process port3000 grew .* with them: queued work, not a leak/);
+  assert.match(named, /RSS of process port3000 grew [\d.]+ MB with them \(r 0\.\d+\): queued work, not a leak/);
 });
 
 test('…while RSS rising with the requests in flight flat is still a memory leak (control: the discount does not hide a leak)', () => {

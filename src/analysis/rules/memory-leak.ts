@@ -18,13 +18,20 @@
  * request and grows as fast at the end of a constant load as at its start.
  * The projection is to the next of 512 MB, 1, 2, 4, 8 GB above the current value: container
  * limits come in such sizes, and the watcher cannot see the real one.
+ *
+ * Queueing is not a leak: when requests pile up inside the service (the timeline's requests in
+ * flight, or the app's open descriptors — a socket per queued request — grew; trend.ts
+ * growingQueues), its memory grows with them (each holds its request, buffers, a pool waiter) and
+ * goes when they drain. A series that moves with such a queue (Pearson r 0.6 → 0, 0.9 → 1,
+ * trend.ts queueTracking) has its confidence multiplied by 1 − that strength, and the evidence
+ * names the queue. Seen: a drained pg pool with ~1,000 requests waiting read as a 0.75 memory leak.
  */
 import type { Diagnosis } from '../../result/types.js';
 import { ownerName, type Evidence } from '../evidence.js';
 import { ramp } from '../stats.js';
 import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
-import { longStretch, MIN_STRETCH_SEC, seriesTrend, type Trend } from './trend.js';
+import { longStretch, MIN_STRETCH_SEC, seriesTrend, trackedQueue, type Trend } from './trend.js';
 
 const MB = 1024 * 1024;
 const LIMITS = [512 * MB, 1024 * MB, 2048 * MB, 4096 * MB, 8192 * MB, 16384 * MB];
@@ -34,7 +41,7 @@ export function memoryLeak(ev: Evidence): Diagnosis | null {
   if (!stretch) return null;
   const short = stretch.endSec - stretch.startSec < MIN_STRETCH_SEC;
   const mem = ev.series.filter((s) => s.role === 'app' && (short ? /^rssBytes$/ : /^(rssBytes|heapUsedBytes)$/).test(s.metric));
-  let best: { conf: number; t: Trend; name: string; who: string; metric: string } | null = null;
+  let best: { conf: number; t: Trend; name: string; who: string; metric: string; queue: ReturnType<typeof trackedQueue> } | null = null;
   for (const s of mem) {
     const t = seriesTrend(ev, s.name);
     if (!t || !(t.fit.slopeLow > 0)) continue;
@@ -42,8 +49,10 @@ export function memoryLeak(ev: Evidence): Diagnosis | null {
     if (growth < 2 * MB || !(t.startValue > 0)) continue;
     if (t.earlySlope !== null && t.lateSlope !== null && !(t.lateSlope > 0 && t.lateSlope >= 0.5 * t.earlySlope)) continue;
     const len = t.toSec - t.fromSec;
-    const conf = 0.4 * ramp(growth / t.startValue, 0.05, 0.25) + 0.35 * ramp(t.fit.r2, 0.3, 0.8) + 0.25 * (0.5 + 0.5 * ramp(len, 300, 1800)) * (len >= 300 ? 1 : len / 300);
-    if (!best || conf > best.conf) best = { conf, t, name: s.name, who: ownerName(s), metric: s.metric === 'rssBytes' ? 'RSS' : 'heap used' };
+    const raw = 0.4 * ramp(growth / t.startValue, 0.05, 0.25) + 0.35 * ramp(t.fit.r2, 0.3, 0.8) + 0.25 * (0.5 + 0.5 * ramp(len, 300, 1800)) * (len >= 300 ? 1 : len / 300);
+    const queue = trackedQueue(ev, s.name);
+    const conf = raw * (1 - (queue?.strength ?? 0));
+    if (!best || conf > best.conf) best = { conf, t, name: s.name, who: ownerName(s), metric: s.metric === 'rssBytes' ? 'RSS' : 'heap used', queue };
   }
   if (!best) return null;
   const { t } = best;
@@ -56,6 +65,13 @@ export function memoryLeak(ev: Evidence): Diagnosis | null {
   ];
   if (t.earlySlope !== null && t.lateSlope !== null) {
     evidence.push(`it kept its pace: ${w.bytes(t.lateSlope * 60)}/min over the later half of the window against ${w.bytes(t.earlySlope * 60)}/min over the earlier half — not a process settling towards a plateau`);
+  }
+  if (best.queue) {
+    const q = best.queue.queue;
+    evidence.push(
+      `${q.what} rose from ${w.num(q.from)} to ${w.num(q.to)} at the same load and ${best.metric} moved with them (r ${w.num(best.queue.r, 2)}): ` +
+        `part of the growth is queued work, which goes when the queue drains — the confidence is discounted for it`,
+    );
   }
   if (limit) evidence.push(`at this rate it reaches ${w.bytes(limit)} (a common container memory limit) in about ${w.duration((limit - t.endValue) / t.fit.slope)}`);
   if (t.toSec - t.fromSec < 1800) evidence.push(`the constant-load stretch lasted ${w.duration(t.stretch.endSec - t.stretch.startSec)}; a soak of 30 min or more makes the case firmer`);
