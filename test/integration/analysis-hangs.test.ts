@@ -150,3 +150,15 @@ test('…while RSS rising with the requests in flight flat is still a memory lea
   assert.ok(m && m.confidence >= 0.6, JSON.stringify(m));
   assert.doesNotMatch(m.evidence.join(' '), /queued work/);
 });
+
+test('hang mode: RSS that starts growing when requests start to hang (a drained pool keeps its waiters) is not a memory leak', () => {
+  // as measured end to end (e2e-pool-drain): the client's 2 s timeout caps the requests in flight,
+  // while the service keeps every waiter of its pool — RSS flat before the pool is empty, then a line
+  const r = poolLeakCase({ timeoutsTimed: false });
+  const rss = r.watch['process.port3000.rssBytes']!;
+  rss.points = rss.points.map(([t], i) => [t, 57 * MB + Math.max(0, t - EMPTY_AT) * 0.2 * MB + ((i * 7919) % 13) * 0.05 * MB]);
+  const ev = analysisContext(r).evidence;
+  const m = memoryLeak(ev);
+  assert.ok(m === null || m.confidence < 0.25, JSON.stringify(m));
+  assert.equal(analyze(r).analysis!.diagnoses[0]?.id, 'connection-leak');
+});

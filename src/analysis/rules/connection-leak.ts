@@ -47,12 +47,11 @@
  * Gate: degradation ≥ 0.2.
  */
 import type { Diagnosis } from '../../result/types.js';
-import type { TimelinePoint } from '../../result/types.js';
-import { failedShare, isHung, MIN_LATENCY_RISE_MS, ownerName, p95sOf, pointRequests, type Evidence, type NamedSeries } from '../evidence.js';
+import { isHung, MIN_LATENCY_RISE_MS, ownerName, p95sOf, pointRequests, type Evidence, type NamedSeries } from '../evidence.js';
 import { median, ramp, theilSen } from '../stats.js';
 import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
-import { growingQueues, longStretch, queueTracking, seriesTrend, trackedQueue, trendOf, warmupSec, type Trend } from './trend.js';
+import { failRise, growingQueues, longStretch, queueTracking, seriesTrend, trackedQueue, trendOf, warmupSec, type Trend } from './trend.js';
 
 /**
  * What can hold connections, most telling first: a session idle in a transaction is a connection
@@ -73,50 +72,6 @@ function holderName(s: NamedSeries): string {
   if (s.metric.startsWith('connections.')) return `${ownerName(s)} ${s.metric.slice('connections.'.length)} connections`;
   if (s.metric === 'fds') return `open file descriptors of ${ownerName(s)}`;
   return `${s.metric.replace(/^gauge\./, '')} of ${s.label}`;
-}
-
-/** Failed or hung requests that rose over time: the prefix/suffix split of the failed share. */
-interface FailRise {
-  /** mean failed share before and from the onset */
-  before: number;
-  after: number;
-  /** where the suffix starts, s */
-  onsetSec: number;
-  /** the suffix's points */
-  points: TimelinePoint[];
-}
-
-/**
- * The split of a stretch's per-second failed shares into a prefix and a suffix whose means differ
- * most (suffix higher), each at least 3 points and 10% of them; null without a rise. Prefix sums
- * make it linear.
- */
-function failRise(points: readonly TimelinePoint[]): FailRise | null {
-  const pts: TimelinePoint[] = [];
-  const fs: number[] = [];
-  for (const p of points) {
-    const f = failedShare(p);
-    if (f !== null) {
-      pts.push(p);
-      fs.push(f);
-    }
-  }
-  const n = fs.length;
-  const minSeg = Math.max(3, Math.ceil(0.1 * n));
-  if (n < 2 * minSeg) return null;
-  const sum = [0];
-  for (const f of fs) sum.push(sum[sum.length - 1]! + f);
-  let best: { k: number; rise: number } | null = null;
-  for (let k = minSeg; k <= n - minSeg; k++) {
-    const before = sum[k]! / k;
-    const after = (sum[n]! - sum[k]!) / (n - k);
-    if (!best || after - before > best.rise) best = { k, rise: after - before };
-  }
-  if (!best || !(best.rise > 0)) return null;
-  // the onset: the first failing point of the suffix (the split can land on a good second before it)
-  let k = best.k;
-  while (k < n - 1 && fs[k]! < 0.5 * (sum[n]! - sum[best.k]!) / (n - best.k)) k++;
-  return { before: sum[best.k]! / best.k, after: (sum[n]! - sum[best.k]!) / (n - best.k), onsetSec: pts[k]!.t, points: pts.slice(best.k) };
 }
 
 /** A holder that rose in a straight line to its maximum and stayed there. */

@@ -11,7 +11,8 @@
  * soak exploratory. In a stepped run a short hold is one step among many: its drift is that step's
  * load settling, not a trend over time.
  */
-import { ownerName, type Evidence, type Stretch } from '../evidence.js';
+import type { TimelinePoint } from '../../result/types.js';
+import { failedShare, ownerName, type Evidence, type Stretch } from '../evidence.js';
 import { binMeans, mean, pearson, ramp, theilSen, type TheilSen } from '../stats.js';
 
 /** Constant load this long carries a trend over time in any run, seconds. */
@@ -181,4 +182,48 @@ export function trackedQueue(ev: Evidence, name: string): { queue: Queue; streng
     if (t.strength > 0 && (!best || t.strength > best.strength)) best = { queue: q, ...t };
   }
   return best;
+}
+
+/** Failed or hung requests that rose over time: the prefix/suffix split of the failed share. */
+export interface FailRise {
+  /** mean failed share before and from the onset */
+  before: number;
+  after: number;
+  /** where the suffix starts, s */
+  onsetSec: number;
+  /** the suffix's points */
+  points: TimelinePoint[];
+}
+
+/**
+ * The split of a stretch's per-second failed shares into a prefix and a suffix whose means differ
+ * most (suffix higher), each at least 3 points and 10% of them; null without a rise. Prefix sums
+ * make it linear.
+ */
+export function failRise(points: readonly TimelinePoint[]): FailRise | null {
+  const pts: TimelinePoint[] = [];
+  const fs: number[] = [];
+  for (const p of points) {
+    const f = failedShare(p);
+    if (f !== null) {
+      pts.push(p);
+      fs.push(f);
+    }
+  }
+  const n = fs.length;
+  const minSeg = Math.max(3, Math.ceil(0.1 * n));
+  if (n < 2 * minSeg) return null;
+  const sum = [0];
+  for (const f of fs) sum.push(sum[sum.length - 1]! + f);
+  let best: { k: number; rise: number } | null = null;
+  for (let k = minSeg; k <= n - minSeg; k++) {
+    const before = sum[k]! / k;
+    const after = (sum[n]! - sum[k]!) / (n - k);
+    if (!best || after - before > best.rise) best = { k, rise: after - before };
+  }
+  if (!best || !(best.rise > 0)) return null;
+  // the onset: the first failing point of the suffix (the split can land on a good second before it)
+  let k = best.k;
+  while (k < n - 1 && fs[k]! < 0.5 * (sum[n]! - sum[best.k]!) / (n - best.k)) k++;
+  return { before: sum[best.k]! / best.k, after: (sum[n]! - sum[best.k]!) / (n - best.k), onsetSec: pts[k]!.t, points: pts.slice(best.k) };
 }
