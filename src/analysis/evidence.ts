@@ -343,10 +343,11 @@ export function cpuLowness(ev: Evidence, fromLevel: number): { strength: number;
  * not a trend at constant load.
  */
 export function risesOnArrival(level: Level, boundMs: number): boolean {
-  const pts = level.steps.flatMap((s) => s.points).filter((p) => p.latencyMs !== null);
-  if (pts.length < 3) return true;
-  const third = pts.slice(0, Math.max(1, Math.min(10, Math.floor(pts.length / 3))));
-  return median(third.map((p) => p.latencyMs!.p95)) > boundMs;
+  // seconds in which nothing came back read as the level's worst (p95sOf), not as holes
+  const p95s = p95sOf(level.steps.flatMap((s) => s.points)).filter((v): v is number => v !== null);
+  if (p95s.length < 3) return true;
+  const third = p95s.slice(0, Math.max(1, Math.min(10, Math.floor(p95s.length / 3))));
+  return median(third) > boundMs;
 }
 
 /**

@@ -13,14 +13,18 @@
  *     ranks first as well
  *   - queueing versus leak: RSS that rises in step with the requests in flight is queued work (no
  *     memory-leak; the queue is named), RSS that rises while they stay flat is still a leak
+ *   - the other rules that read latency are not blinded by seconds or levels without completions
+ *     (cold-start, timeout-cascade)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analysisContext, analyze } from '../../src/analysis/analyze.js';
+import { coldStart } from '../../src/analysis/rules/cold-start.js';
 import { connectionLeak } from '../../src/analysis/rules/connection-leak.js';
 import { memoryLeak } from '../../src/analysis/rules/memory-leak.js';
+import { timeoutCascade } from '../../src/analysis/rules/timeout-cascade.js';
 import type { Result } from '../../src/result/types.js';
-import { buildResult, POOL_LEAK, poolLeakCase, series, simulate, type Stage } from '../helpers/synthetic-results.js';
+import { buildResult, POOL_LEAK, poolLeakCase, series, simulate, steps, type Stage } from '../helpers/synthetic-results.js';
 
 const MB = 1024 * 1024;
 const EMPTY_AT = POOL_LEAK.size * POOL_LEAK.everySec; // 80 s
@@ -161,4 +165,33 @@ test('hang mode: RSS that starts growing when requests start to hang (a drained 
   const m = memoryLeak(ev);
   assert.ok(m === null || m.confidence < 0.25, JSON.stringify(m));
   assert.equal(analyze(r).analysis!.diagnoses[0]?.id, 'connection-leak');
+});
+
+test('cold-start: a service that answers nothing for its first 4 s (requests outstanding, none back) is cold, not quiet', () => {
+  // not ready until t = 4 s: every earlier request waits and is answered then; 5 ms afterwards
+  const stages: Stage[] = [
+    { durationSec: 1, target: 100 },
+    { durationSec: 59, target: 100 },
+  ];
+  const sim = simulate({ stages, servers: Infinity, timeoutMs: 10_000, request: (t, _r, rnd) => ({ serviceMs: (t < 4 ? (4 - t) * 1000 : 0) + 5 * (0.8 + 0.4 * rnd()) }) });
+  const r = buildResult(sim, stages, { name: 'not ready', pattern: 'load' });
+  assert.ok([1, 2, 3].every((t) => r.timeline[t]!.latencyMs === null && (r.timeline[t]!.inFlight ?? 0) > 0), 'the first seconds are silent with requests outstanding');
+  const d = coldStart(analysisContext(r).evidence);
+  assert.ok(d && d.confidence >= 0.8, JSON.stringify(d));
+  assert.match(d.evidence[0]!, /in the first [4-6] s of the run/);
+});
+
+test('timeout-cascade: a top level where every request timed out untimed (no latency at all) is the worst level, not one left out', () => {
+  // 8 workers × 40 ms; at the top level each request takes 500 ms, over the client's 200 ms timeout,
+  // and timeouts are not timed (as recorded before issue 11): the level has errors and no latency
+  const stages = steps([50, 100, 150, 250], 18);
+  const sim = simulate({ stages, servers: 8, timeoutMs: 200, timeoutsTimed: false, request: (_t, r, rnd) => ({ serviceMs: (r > 200 ? 500 : 38) * (0.8 + 0.4 * rnd()) }) });
+  const r = buildResult(sim, stages, { name: 'cascade, untimed', pattern: 'breakpoint' });
+  const ev = analysisContext(r).evidence;
+  const top = ev.levels[ev.levels.length - 1]!;
+  assert.equal(top.latencyMs, null);
+  assert.ok(top.errorRate > 0.9, `top level error rate ${top.errorRate}`);
+  const d = timeoutCascade(ev);
+  assert.ok(d && d.confidence >= 0.6, JSON.stringify(d));
+  assert.match(d.evidence[0]!, /at least [\d.]+ ms \(no request came back with a latency\)/);
 });
