@@ -75,6 +75,67 @@ export function describeSeries(name: string, info: SeriesInfo): NamedSeries {
  */
 export const MIN_LATENCY_RISE_MS = 20;
 
+/** Requests a timeline point accounts for: its rate × its length. */
+export const pointRequests = (p: TimelinePoint): number => p.rps * (p.durationSec ?? 1);
+
+/**
+ * The age of the oldest request still outstanding at the end of a point, ms, where the engine
+ * recorded it (since issue 11; absent from older results and imports).
+ */
+export function oldestInFlightMs(p: TimelinePoint): number | null {
+  const v = (p as TimelinePoint & { oldestInFlightMs?: number | null }).oldestInFlightMs;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * A point in which requests were outstanding but none came back: the service stopped answering,
+ * which is the worst second, not a quiet one. Results recorded before issue 11 (and imports) give
+ * such a second no latency at all; since, it carries the age of its oldest outstanding request as
+ * its latency and `oldestInFlightMs`, with no completed request.
+ */
+export function isHung(p: TimelinePoint): boolean {
+  if (!((p.inFlight ?? 0) > 0)) return false;
+  return p.latencyMs === null || (pointRequests(p) === 0 && oldestInFlightMs(p) !== null);
+}
+
+/**
+ * Per-point p95s that seconds without completions cannot blind: each point's own p95, and for a
+ * hung point (isHung) at least the worst p95 among `points` and at least the age of its oldest
+ * outstanding request (every request outstanding then takes at least that long). Where the engine
+ * did not record that age, k consecutive hung points in which nothing at all ended (not even a
+ * failure) bound it from below by k − 1 point lengths: a request in flight at the end of the
+ * first was still in flight at the end of the k-th. Null for a point with neither a latency nor
+ * anything outstanding (nothing was sent).
+ */
+export function p95sOf(points: readonly TimelinePoint[]): Array<number | null> {
+  const own: Array<number | null> = [];
+  let silentSec = 0;
+  for (const p of points) {
+    const hung = isHung(p);
+    silentSec = hung && pointRequests(p) === 0 && p.errors === 0 ? silentSec + (p.durationSec ?? 1) : 0;
+    if (!hung) own.push(p.latencyMs?.p95 ?? null);
+    else own.push(Math.max(p.latencyMs?.p95 ?? 0, oldestInFlightMs(p) ?? 0, Math.max(0, silentSec - (p.durationSec ?? 1)) * 1000));
+  }
+  let worst = 0;
+  for (const v of own) if (v !== null && Number.isFinite(v)) worst = Math.max(worst, v);
+  return points.map((p, i) => {
+    if (!isHung(p)) return own[i]!;
+    const v = Math.max(worst, own[i] ?? 0);
+    return v > 0 ? v : null;
+  });
+}
+
+/**
+ * Share of a point's requests that failed, 0..1. A hung point counts as failed throughout: its
+ * requests have not come back and will time out. Null for a point without requests.
+ */
+export function failedShare(p: TimelinePoint): number | null {
+  const n = pointRequests(p);
+  if (n > 0) return Math.min(1, p.errors / n);
+  if (p.errors > 0 || isHung(p)) return 1;
+  return null;
+}
+
 /** A stretch of constant offered load long enough for trends over time. */
 export interface Stretch {
   startSec: number;
@@ -282,10 +343,11 @@ export function cpuLowness(ev: Evidence, fromLevel: number): { strength: number;
  * not a trend at constant load.
  */
 export function risesOnArrival(level: Level, boundMs: number): boolean {
-  const pts = level.steps.flatMap((s) => s.points).filter((p) => p.latencyMs !== null);
-  if (pts.length < 3) return true;
-  const third = pts.slice(0, Math.max(1, Math.min(10, Math.floor(pts.length / 3))));
-  return median(third.map((p) => p.latencyMs!.p95)) > boundMs;
+  // seconds in which nothing came back read as the level's worst (p95sOf), not as holes
+  const p95s = p95sOf(level.steps.flatMap((s) => s.points)).filter((v): v is number => v !== null);
+  if (p95s.length < 3) return true;
+  const third = p95s.slice(0, Math.max(1, Math.min(10, Math.floor(p95s.length / 3))));
+  return median(third) > boundMs;
 }
 
 /**

@@ -163,3 +163,23 @@ export function buildLoadCurve(steps: readonly AnalysisStep[]): LoadCurve {
 export function loadUnit(kind: LoadKind): string {
   return kind === 'vus' ? 'VUs' : 'req/s';
 }
+
+/**
+ * A level without a latency although requests were sent: all of them are outstanding or failed
+ * untimed (timeouts before issue 11). It is the worst level, not one to leave out.
+ */
+export function levelHung(l: Level): boolean {
+  return l.latencyMs === null && ((l.inFlight ?? 0) > 0 || l.errors > 0);
+}
+
+/**
+ * A level's latency statistic that hung levels cannot blind: its own, or for a hung level
+ * (levelHung) the worst of that statistic over `levels`; null when neither is known.
+ */
+export function levelLatency(levels: readonly Level[], l: Level, pick: (x: LatencyPointMs) => number): number | null {
+  if (l.latencyMs) return pick(l.latencyMs);
+  if (!levelHung(l)) return null;
+  let worst: number | null = null;
+  for (const x of levels) if (x.latencyMs && Number.isFinite(pick(x.latencyMs))) worst = Math.max(worst ?? 0, pick(x.latencyMs));
+  return worst;
+}

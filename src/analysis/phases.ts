@@ -23,8 +23,7 @@
  * is the offered rate there (the load that broke it) when known, else the achieved rate.
  */
 import { kneedle } from './kneedle.js';
-import type { LoadCurve, Level } from './load-curve.js';
-import { loadUnit } from './load-curve.js';
+import { levelLatency, loadUnit, type LoadCurve, type Level } from './load-curve.js';
 import type { Slo } from './slo.js';
 import type { UslFit } from './usl.js';
 import type { Analysis } from '../result/types.js';
@@ -140,11 +139,12 @@ export function findPhases(curve: LoadCurve, slo: Slo, usl: UslFit | null): Phas
     if (tk && levels.slice(tk.index).some((_, k) => !throughputLinear(curve, tk.index + k))) {
       candidates.push({ i: tk.index, what: 'throughput flattens' });
     }
-    const withLat = levels.every((l) => l.latencyMs);
-    if (withLat) {
+    // a level in which nothing came back with a latency reads as the worst one (levelLatency)
+    const p95s = levels.map((l) => levelLatency(levels, l, (x) => x.p95));
+    if (p95s.every((v) => v !== null)) {
       const lk = kneedle(
         xs,
-        levels.map((l) => l.latencyMs!.p95),
+        p95s as number[],
         { curve: 'convex', direction: 'increasing' },
       ).knee;
       if (lk && levels.slice(lk.index + 1).some((l) => !latencyLinear(l))) candidates.push({ i: lk.index, what: 'p95 starts rising' });

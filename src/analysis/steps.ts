@@ -318,18 +318,28 @@ export function segmentSteps(result: Result): Segmentation {
   }
   const steps: AnalysisStep[] = [];
   let skippedNoLatency = 0;
+  let hungSteps = 0;
   for (const span of spans) {
     const pts = timeline.filter((p) => p.t >= span.startSec && p.t < span.endSec);
     if (pts.length === 0) continue;
     const st = summarizeStep(steps.length, span, pts, result.watch, model);
     if (st.requests === 0 && st.offeredRps === null) continue;
     if (!st.latencyMs && st.requests > 0) {
-      skippedNoLatency++;
-      continue;
+      // A step in which nothing came back with a latency while requests were outstanding, or most
+      // failed untimed (timeouts before issue 11), is the worst step, not a hole: the analysis
+      // keeps it (its latency reads as the worst level's, load-curve.ts levelLatency); the step
+      // table, which has no figure to show, leaves it out. Otherwise the source recorded no latency.
+      const hung = st.points.some((p) => p.latencyMs === null && (p.inFlight ?? 0) > 0) || st.errors >= 0.5 * st.requests;
+      if (!hung) {
+        skippedNoLatency++;
+        continue;
+      }
+      hungSteps++;
     }
     steps.push(st);
   }
   if (skippedNoLatency) notes.push(`${skippedNoLatency} step(s) recorded requests but no latency and are left out of the step table`);
+  if (hungSteps) notes.push(`${hungSteps} step(s) had no request come back with a latency (outstanding or failed untimed): judged as the worst, and left out of the step table`);
   if (method === 'stages') notes.push(`steps follow the plan's stages; holds leave out their first 2 s (1 s for holds under 10 s) while the load settles`);
   if (method === 'plateaus') notes.push('steps are plateaus of the recorded offered load (the plan carried no stages)');
   return { steps, method, notes };

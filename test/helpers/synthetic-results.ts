@@ -37,6 +37,22 @@ export interface SimOptions {
   request: (tSec: number, offeredRps: number, rnd: () => number) => Outcome;
   /** client timeout, ms: slower requests are recorded at the timeout as `timeout` errors */
   timeoutMs?: number;
+  /**
+   * Whether a timed-out request is timed (recorded in the latency histogram at the timeout, as k6
+   * does). false records it as loadproof did before issue 11: counted as an error of kind
+   * `timeout`, not timed — a second in which only timeouts ended has no latency. Default true.
+   */
+  timeoutsTimed?: boolean;
+  /**
+   * Servers (pool connections) leaked by time t (s), a non-decreasing count: a leaked server never
+   * serves again (a client checked out of the pool and never released). Default: none.
+   */
+  leakedBy?: (tSec: number) => number;
+  /**
+   * Acquire timeout, ms: a request that would wait longer than this for a server fails at this
+   * age with a 500 and never takes a server (pg's `connectionTimeoutMillis`). Default: it waits.
+   */
+  acquireTimeoutMs?: number;
   seed?: number;
 }
 
@@ -106,22 +122,36 @@ export function simulate(o: SimOptions): Simulation {
       arrivals.push(tt);
     }
   }
+  let leaked = 0;
   for (const t of arrivals) {
     const r = rateAt(o.stages, t);
     const out = o.request(t, r, rnd);
+    // a leaked server is taken for good: the one free soonest (its current request still ends)
+    for (const due = Math.min(free.length, o.leakedBy?.(t) ?? 0); leaked < due; leaked++) {
+      let k = 0;
+      for (let i = 1; i < free.length; i++) if (free[i]! < free[k]!) k = i;
+      free[k] = Infinity;
+    }
     let start = t;
     let end = t + out.serviceMs / 1000;
+    let status = out.status ?? 200;
+    let kind: ErrorKind | undefined = out.kind;
     if (free.length) {
       let k = 0;
       for (let i = 1; i < free.length; i++) if (free[i]! < free[k]!) k = i;
       start = Math.max(t, free[k]!);
-      end = start + out.serviceMs / 1000;
-      free[k] = end;
-      busy[Math.floor(start)] = (busy[Math.floor(start)] ?? 0) + out.serviceMs;
+      if (o.acquireTimeoutMs !== undefined && (start - t) * 1000 > o.acquireTimeoutMs) {
+        // gave up waiting for a server: answered 500 at the acquire timeout, no server taken
+        start = Infinity;
+        end = t + o.acquireTimeoutMs / 1000;
+        status = 500;
+      } else {
+        end = start + out.serviceMs / 1000;
+        free[k] = end;
+        if (Number.isFinite(start)) busy[Math.floor(start)] = (busy[Math.floor(start)] ?? 0) + out.serviceMs;
+      }
     }
     let latencyMs = (end - t) * 1000;
-    let kind: ErrorKind | undefined = out.kind;
-    let status = out.status ?? 200;
     if (o.timeoutMs !== undefined && latencyMs > o.timeoutMs) {
       latencyMs = o.timeoutMs;
       kind = 'timeout';
@@ -131,7 +161,7 @@ export function simulate(o: SimOptions): Simulation {
     const sec = Math.floor(clientEnd);
     spans.push([t, start, clientEnd]);
     if (sec < hists.length) {
-      recordUs(hists[sec]!, latencyMs * 1000);
+      if (kind !== 'timeout' || o.timeoutsTimed !== false) recordUs(hists[sec]!, latencyMs * 1000);
       completed[sec]!++;
       requests++;
       const failed = kind !== undefined || status >= 400;
@@ -149,7 +179,7 @@ export function simulate(o: SimOptions): Simulation {
     }
   }
   // the run ends when the schedule ends plus a grace for in-flight requests (at most 5 s)
-  const lastEnd = Math.min(total + 5, Math.ceil(Math.max(total, ...spans.map((s) => s[2]))));
+  const lastEnd = Math.min(total + 5, Math.ceil(spans.reduce((m, s) => Math.max(m, s[2]), total)));
   const timeline: TimelinePoint[] = [];
   const states: SecondState[] = [];
   // requests in flight / in service / waiting at each whole second: each span adds itself to the
@@ -457,6 +487,60 @@ export function healthyCase(seed = 42): Result {
       'process.port3000.rssBytes': series(sim.states, 'bytes', (_s, r) => 70 * MB + r() * 3 * MB, { watcher: 'process', role: 'app' }),
       'eventLoop.app.gauge.pool_in_use': series(sim.states, 'count', (s) => s.inService, { watcher: 'eventLoop', role: 'app' }),
       'eventLoop.app.gauge.pool_size': series(sim.states, 'count', () => 20, { watcher: 'eventLoop', role: 'app' }),
+    },
+  });
+}
+
+/** Options of poolLeakCase. */
+export interface PoolLeakOptions {
+  /** pg's `connectionTimeoutMillis`: waits longer than this fail with a 500 (default: wait forever) */
+  acquireTimeoutMs?: number;
+  /** false: timeouts are not timed, as loadproof recorded them before issue 11 (default true) */
+  timeoutsTimed?: boolean;
+  seed?: number;
+}
+
+/** Pool size and leak interval of poolLeakCase: the pool is empty at POOL_LEAK.size × everySec. */
+export const POOL_LEAK = { size: 10, everySec: 8, rate: 100, timeoutMs: 10_000 } as const;
+
+/**
+ * connection-leak, the hang mode (issue 11): 100 req/s for 2 min on a pg pool of 10 connections
+ * (10 ms per query); one connection is checked out (BEGIN) and never released every 8 s, so
+ * PostgreSQL's idle-in-transaction count climbs in a straight line to 10 and the pool is empty at
+ * 80 s. Without an acquire timeout every later request waits in the pool's queue until the client's
+ * 10 s timeout (~1,000 requests queued inside the service, whose RSS and sockets follow them); with
+ * one it fails fast with a 500.
+ */
+export function poolLeakCase(o: PoolLeakOptions = {}): Result {
+  const { size, everySec, rate, timeoutMs } = POOL_LEAK;
+  const stages: Stage[] = [
+    { durationSec: 2, target: rate },
+    { durationSec: 118, target: rate },
+  ];
+  const leaked = (t: number): number => Math.min(size, Math.floor(t / everySec));
+  const sim = simulate({
+    seed: o.seed ?? 42,
+    stages,
+    servers: size,
+    timeoutMs,
+    leakedBy: leaked,
+    ...(o.acquireTimeoutMs !== undefined ? { acquireTimeoutMs: o.acquireTimeoutMs } : {}),
+    ...(o.timeoutsTimed !== undefined ? { timeoutsTimed: o.timeoutsTimed } : {}),
+    request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 10, 0.3) }),
+  });
+  return buildResult(sim, stages, {
+    name: o.acquireTimeoutMs !== undefined ? 'pool leak (acquire timeout)' : 'pool leak (hang)',
+    pattern: 'soak',
+    thresholds: { http_req_duration: ['p(95)<100'] },
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 4 + s.completed * 0.05 + r() * 2, { watcher: 'process', role: 'app' }),
+      // ~40 KB per request queued inside the service (its request, socket buffers, the pool's waiter)
+      'process.port3000.rssBytes': series(sim.states, 'bytes', (s, r) => 80 * MB + s.inFlight * 40 * 1024 + (s.t % 20) * 0.1 * MB + r() * 2 * MB, { watcher: 'process', role: 'app' }),
+      'process.port3000.fds': series(sim.states, 'count', (s) => 24 + s.inFlight, { watcher: 'process', role: 'app' }),
+      'postgres.appdb.connections.idle_in_transaction': series(sim.states, 'count', (s) => leaked(s.t), { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.connections.active': series(sim.states, 'count', (s) => Math.min(size - leaked(s.t), s.inService), { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.connections.total': series(sim.states, 'count', (s) => leaked(s.t) + Math.min(size - leaked(s.t), Math.max(2, s.inService)), { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.connections.max': series(sim.states, 'count', () => 100, { watcher: 'postgres', role: 'db' }),
     },
   });
 }

@@ -1,7 +1,7 @@
 /**
  * An orders API on PostgreSQL (through `pg`), with one real bottleneck chosen by `--mode`, for the
  * missing-index and connection-leak end-to-end tests:
- * `node dist/test/targets/orders-service.js --db postgres://… --mode scan|leak [--pool N] …`.
+ * `node dist/test/targets/orders-service.js --db postgres://… --mode scan|leak|drain [--pool N] …`.
  * The test creates and fills the table first (`orders(id, customer_email, total_cents, created_at)`).
  *
  *   --mode scan   GET /orders?customer=EMAIL lists a customer's orders:
@@ -17,6 +17,15 @@
  *                 connection stays idle in transaction and is lost to the pool. At constant load the
  *                 pool shrinks, requests queue for the connections left, and latency climbs; once the
  *                 pool is gone, waits past 3 s are answered 503.
+ *   --mode drain  GET /orders/ID reads one order on a pooled connection (`--pool`, default 5). The
+ *                 first request after every `--leak-sec` seconds (default 3, counted from the first
+ *                 request) takes a buggy path: BEGIN, the read, and an early return that forgets
+ *                 COMMIT and release() — PostgreSQL shows the session idle in transaction and the
+ *                 pool has one connection fewer. After pool × leak-sec seconds the pool is empty, at
+ *                 any load: without an acquire timeout (`--acquire-timeout 0`, the default here
+ *                 as in pg) every later request waits for a connection forever and the client times
+ *                 out; with `--acquire-timeout MS` (pg's connectionTimeoutMillis) it is answered 503
+ *                 after MS. The hang mode of issue 11.
  *   GET /__loadproof/metrics  the probe, with gauges pool_in_use, pool_size, pool_waiting, leaked.
  */
 import { createServer } from 'node:http';
@@ -25,15 +34,18 @@ import { probe } from '../../src/watch/probe.js';
 import { numberFlag, sendJson, serveUntilSignal, stringFlag } from './serve.js';
 
 const mode = stringFlag('mode', 'scan');
-if (mode !== 'scan' && mode !== 'leak') {
-  process.stderr.write(`--mode must be scan or leak, got "${mode}"\n`);
+if (mode !== 'scan' && mode !== 'leak' && mode !== 'drain') {
+  process.stderr.write(`--mode must be scan, leak or drain, got "${mode}"\n`);
   process.exit(2);
 }
-const poolSize = numberFlag('pool', mode === 'scan' ? 1 : 16);
+const poolSize = numberFlag('pool', mode === 'scan' ? 1 : mode === 'drain' ? 5 : 16);
 const holdMs = numberFlag('hold', 25);
 const leakEvery = numberFlag('leak-every', 60);
+const leakSec = numberFlag('leak-sec', 3);
+// pg's default is 0: wait for a connection forever
+const acquireTimeoutMs = numberFlag('acquire-timeout', mode === 'drain' ? 0 : 3000);
 
-const pool = new pg.Pool({ connectionString: stringFlag('db', ''), max: poolSize, connectionTimeoutMillis: 3000 });
+const pool = new pg.Pool({ connectionString: stringFlag('db', ''), max: poolSize, connectionTimeoutMillis: acquireTimeoutMs });
 // a connection the pool lost to the server (e.g. on shutdown) must not take the service down
 pool.on('error', () => undefined);
 let requests = 0;
@@ -68,6 +80,25 @@ async function readOrder(id: number): Promise<unknown> {
   return r.rows[0] ?? null;
 }
 
+let nextLeakAt: number | null = null;
+
+async function readOrderDraining(id: number): Promise<unknown> {
+  const now = Date.now();
+  nextLeakAt ??= now + leakSec * 1000;
+  if (now >= nextLeakAt && leaked < poolSize) {
+    nextLeakAt += leakSec * 1000;
+    leaked++;
+    const client = await pool.connect();
+    await client.query('BEGIN');
+    const r = await client.query('SELECT id, customer_email, total_cents FROM orders WHERE id = $1', [id]);
+    // The bug under test: this early return skips COMMIT and release() — the connection stays
+    // checked out, idle in transaction, for the life of the process.
+    return r.rows[0] ?? null;
+  }
+  const r = await pool.query('SELECT id, customer_email, total_cents FROM orders WHERE id = $1', [id]);
+  return r.rows[0] ?? null;
+}
+
 const server = createServer((req, res) => {
   req.resume();
   const url = new URL(req.url ?? '/', 'http://x');
@@ -76,6 +107,7 @@ const server = createServer((req, res) => {
   if (mode === 'scan' && url.pathname === '/orders') work = listOrders(url.searchParams.get('customer') ?? '');
   const m = /^\/orders\/(\d+)$/.exec(url.pathname);
   if (mode === 'leak' && m) work = readOrder(Number(m[1]));
+  if (mode === 'drain' && m) work = readOrderDraining(Number(m[1]));
   if (!work) return sendJson(res, 404, { error: 'no such route' });
   work.then(
     (body) => sendJson(res, 200, body),

@@ -13,9 +13,11 @@
  * delaying the generator) does not undo a recovery — its error rate is under the budget and its
  * p95 under the SLO's p95 bound — it recovered at the same load. Strength: max(errors in the bad head (1% → 0, 10% → 1), head p95 over typical
  * (2× → 0, 6× → 1)). Confidence = 0.45 + 0.45 × strength (+0.1 at the run's start); gate 0.2.
+ * A second in which requests were outstanding and none came back (evidence.ts isHung) is a bad
+ * one with all its requests failed: a service that answers nothing for its first seconds is cold.
  */
 import type { Diagnosis, TimelinePoint } from '../../result/types.js';
-import { MIN_LATENCY_RISE_MS, type Evidence } from '../evidence.js';
+import { failedShare, isHung, MIN_LATENCY_RISE_MS, type Evidence } from '../evidence.js';
 import { mergeHistograms, percentileMs } from '../../metrics/histogram.js';
 import { median, ramp } from '../stats.js';
 import * as w from '../wording.js';
@@ -59,12 +61,13 @@ export function coldStart(ev: Evidence): Diagnosis | null {
 
   let best: { conf: number; evidence: string[] } | null = null;
   for (const c of candidates) {
-    const pts = c.points.filter((p) => reqs(p) > 0 || p.errors > 0);
+    // a second in which requests were outstanding and none came back is bad, not empty
+    const pts = c.points.filter((p) => reqs(p) > 0 || p.errors > 0 || isHung(p));
     if (pts.length < 8) continue;
     const tailFrom = Math.floor(pts.length * 0.4);
     const tail = pts.slice(tailFrom);
     const typical = median(tail.filter((p) => p.latencyMs).map((p) => p.latencyMs!.p95));
-    const errShare = (p: TimelinePoint): number => (reqs(p) > 0 ? p.errors / reqs(p) : p.errors > 0 ? 1 : 0);
+    const errShare = (p: TimelinePoint): number => failedShare(p) ?? 0;
     const isBad = (p: TimelinePoint): boolean =>
       errShare(p) >= 0.05 || (p.latencyMs !== null && Number.isFinite(typical) && p.latencyMs.p95 >= 3 * typical && p.latencyMs.p95 >= typical + MIN_LATENCY_RISE_MS);
     let lastBad = -1;

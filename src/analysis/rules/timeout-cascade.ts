@@ -21,6 +21,7 @@
  */
 import type { Diagnosis } from '../../result/types.js';
 import { cpuLowness, type Evidence } from '../evidence.js';
+import { levelLatency } from '../load-curve.js';
 import { median, ramp, rankAgreement, type RankAgreement } from '../stats.js';
 import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
@@ -31,10 +32,13 @@ function agreement(a: RankAgreement): string {
 }
 
 export function timeoutCascade(ev: Evidence): Diagnosis | null {
-  const lv = ev.levels.filter((l) => l.latencyMs !== null);
+  // a level in which nothing came back with a latency (all outstanding or timed out untimed) is
+  // the worst, not a level to leave out (levelLatency)
+  const p99Of = (l: (typeof ev.levels)[number]): number | null => levelLatency(ev.levels, l, (x) => x.p99);
+  const lv = ev.levels.filter((l) => p99Of(l) !== null);
   if (lv.length < 3) return null;
   const errs = lv.map((l) => l.errorRate);
-  const p99s = lv.map((l) => l.latencyMs!.p99);
+  const p99s = lv.map((l) => p99Of(l)!);
   const loads = ev.curve.kind === 'achieved' ? lv.map((_, i) => i) : lv.map((l) => l.load);
   const maxErr = Math.max(...errs);
   const byLat = rankAgreement(p99s, errs);
@@ -50,7 +54,8 @@ export function timeoutCascade(ev: Evidence): Diagnosis | null {
   const share = errors > 0 ? Math.min(1, timeoutCount / errors) : 0;
   const timeouts = ramp(share, 0.2, 0.7);
 
-  const failing = lv.filter((l) => l.errorRate > ev.slo.errorBudget);
+  // the ceiling is read on measured latencies only
+  const failing = lv.filter((l) => l.errorRate > ev.slo.errorBudget && l.latencyMs !== null);
   const failP99 = failing.map((l) => l.latencyMs!.p99);
   const mid = median(failP99);
   // errors of a known kind that are not timeouts contradict the cause: a fixed latency then is no timeout
@@ -65,7 +70,7 @@ export function timeoutCascade(ev: Evidence): Diagnosis | null {
   const first = lv[0]!;
   const worst = lv.reduce((a, l) => (l.errorRate > a.errorRate ? l : a));
   const evidence = [
-    `the error rate rose from ${w.pct(first.errorRate)} to ${w.pct(worst.errorRate)} while p99 rose from ${w.ms(first.latencyMs!.p99)} to ${w.ms(worst.latencyMs!.p99)}` +
+    `the error rate rose from ${w.pct(first.errorRate)} to ${w.pct(worst.errorRate)} while p99 rose from ${w.ms(p99Of(first)!)} to ${worst.latencyMs ? w.ms(worst.latencyMs.p99) : `at least ${w.ms(p99Of(worst)!)} (no request came back with a latency)`}` +
       (ev.curve.kind === 'achieved' ? '' : ` (${w.load(first.load, ev.unit)} → ${w.load(worst.load, ev.unit)})`) +
       `; errors track latency (${agreement(byLat)}) and load (${agreement(byLoad)})`,
   ];
