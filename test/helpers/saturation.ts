@@ -13,6 +13,11 @@
  *   The breakpoint levels then reach past that limit by a stated factor: `levelsPast(limit, {top})`
  *   spreads `count` levels evenly up to `top` × the limit (default 1.5×: the run sees healthy
  *   levels, the knee, and a level well past it on any machine, fast or slow).
+ *   A limit built in on timers (slots × a hold) is still delivered late by a busy machine's
+ *   scheduler: measure it with `calibrate()` too, and check it against the design.
+ *   The same goes for the SLO's latency bound: scale it with the measured cost
+ *   (`latencyBoundMs`) or the measured idle latency (`idleLatencyP95Ms`), not a fixed number of
+ *   ms that only a fast, quiet machine meets.
  *
  *   A test whose limit is built in (a) still depends on the machine carrying everything else at
  *   that load (the app's own CPU, the generator): keep the service's own work per request small
@@ -127,8 +132,10 @@ export interface CalibrateOptions {
 }
 
 export interface Calibration {
-  /** requests answered during the measured burst */
+  /** requests answered 2xx during the measured burst */
   requests: number;
+  /** non-2xx answers during the burst (not counted in `requests`; over 10% fails the calibration) */
+  errors: number;
   wallSec: number;
   /**
    * The saturating rate on this machine now: requests answered per second while the bottleneck
@@ -149,13 +156,14 @@ export interface Calibration {
 export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   const concurrency = opts.concurrency ?? 4;
   const durationMs = opts.durationMs ?? 2500;
-  const one = async (): Promise<void> => {
+  const one = async (): Promise<boolean> => {
     const res = await opts.send();
     await res.arrayBuffer();
-    if (!res.ok) throw new Error(`calibration request answered ${res.status}`);
+    return res.ok;
   };
   for (let i = 0; i < (opts.warmup ?? 10); i++) await one();
   let requests = 0;
+  let errors = 0;
   const cpu0 = opts.cpu();
   const t0 = performance.now();
   const end = t0 + durationMs;
@@ -163,19 +171,46 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
-        await one();
-        requests++;
+        if (await one()) requests++;
+        else errors++;
       }
     }),
   );
   const wallSec = (performance.now() - t0) / 1000;
   const cpuUs = cpuSpentUs(cpu0, opts.cpu());
-  return { requests, wallSec, limitRps: requests / wallSec, cpuUsPerRequest: cpuUs / requests, coresUsed: cpuUs / 1e6 / wallSec };
+  if (requests === 0 || errors > 0.1 * (requests + errors)) throw new Error(`calibration: ${errors} of ${requests + errors} requests failed — lower the concurrency`);
+  return { requests, errors, wallSec, limitRps: requests / wallSec, cpuUsPerRequest: cpuUs / requests, coresUsed: cpuUs / 1e6 / wallSec };
+}
+
+/**
+ * A latency bound (ms) for a plan's SLO that holds on a slow machine as on a fast one: at least
+ * `floorMs`, and at least `factor` × the time one request holds a bottleneck that serves one at a
+ * time at the measured limit (1000 / limitRps ms). A service that gets a tenth of a core takes ten
+ * times as long per request; a fixed bound would call every level of its run a failure.
+ */
+export function latencyBoundMs(c: Calibration, floorMs: number, factor = 8): number {
+  return Math.max(floorMs, Math.round((factor * 1000) / c.limitRps));
+}
+
+/**
+ * p95 of `n` requests sent one at a time (ms): the service's latency without load, here and now
+ * (scheduling delays of a busy machine included). For SLOs of services whose limit is built in.
+ */
+export async function idleLatencyP95Ms(send: () => Promise<Response>, n = 20): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < n + 3; i++) {
+    const t0 = performance.now();
+    const res = await send();
+    await res.arrayBuffer();
+    if (i >= 3) ms.push(performance.now() - t0); // the first three warm connections and JIT
+  }
+  ms.sort((a, b) => a - b);
+  return ms[Math.min(ms.length - 1, Math.ceil(0.95 * ms.length) - 1)]!;
 }
 
 /** "27.3 req/s (36.1 ms CPU per request, 0.99 cores over 68 requests)" — for the test log. */
 export function calibrationLine(c: Calibration): string {
-  return `${c.limitRps.toFixed(1)} req/s (${(c.cpuUsPerRequest / 1000).toFixed(2)} ms CPU per request, ${c.coresUsed.toFixed(2)} cores over ${c.requests} requests)`;
+  return `${c.limitRps.toFixed(1)} req/s (${(c.cpuUsPerRequest / 1000).toFixed(2)} ms CPU per request, ${c.coresUsed.toFixed(2)} cores over ${c.requests} requests${c.errors ? `, ${c.errors} errors` : ''})`;
 }
 
 /**

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { cpuTimeMs, startDemoChild } from '../helpers/demo-serve.js';
 import { assertFirstDiagnosis, breakpointResult, breakpointStages, diagnosesLine, logRun, peakStepMean, runDemoQuick, runPlan, workdir, writePlan } from '../helpers/e2e.js';
 import { theilSen } from '../../src/analysis/stats.js';
-import { calibrate, calibrationLine, levelsPast, pidsCpuUs } from '../helpers/saturation.js';
+import { calibrate, calibrationLine, latencyBoundMs, levelsPast, pidsCpuUs } from '../helpers/saturation.js';
 
 const RUN_TIMEOUT_MS = 120_000;
 
@@ -70,7 +70,10 @@ test('cpu: a breakpoint run against 10 ms of CPU per request names cpu-bound fir
     // event loop busy. The levels reach from 0.3× to 1.3× of it, ten levels ~11% of the limit apart.
     const cal = await calibrate({ send: () => fetch(`${demo.url}/items`, { headers: { authorization: `Bearer ${token}` } }), cpu: () => pidsCpuUs([demo.pid]), concurrency: 4 });
     const levels = levelsPast(cal.limitRps, { from: 0.3, top: 1.3, count: 10 });
-    console.log(`e2e cpu: calibrated ${calibrationLine(cal)} → levels ${levels.join(', ')} req/s`);
+    // p95 < 100 ms with a whole core (10 ms per request); on a core shared with other work each
+    // request takes longer, and the bound grows with it: 8 × the measured time per request
+    const p95Ms = latencyBoundMs(cal, 100);
+    console.log(`e2e cpu: calibrated ${calibrationLine(cal)} → levels ${levels.join(', ')} req/s, p95 < ${p95Ms} ms`);
 
     const plan = writePlan(w.dir, {
       name: 'items API breakpoint (cpu)',
@@ -79,7 +82,7 @@ test('cpu: a breakpoint run against 10 ms of CPU per request names cpu-bound fir
       pattern: { type: 'breakpoint', peak: levels.at(-1)! },
       // one core at 10 ms per request: ≤ 100 req/s, less on a core shared with other work
       load: { model: 'open', maxInFlight: 2000, stages: breakpointStages(levels, 2.5) },
-      thresholds: { http_req_duration: ['p(95)<100'], http_req_failed: ['rate<0.01'] },
+      thresholds: { http_req_duration: [`p(95)<${p95Ms}`], http_req_failed: ['rate<0.01'] },
       defaults: { timeout: '5s' },
       scenarios: [
         {
