@@ -18,7 +18,7 @@
  * and scrubs Bearer/Basic credentials and secret-named parameters. Captured values never leave the
  * load workers: only counts and histograms do.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../plan/schema.js';
 import { resolveLoad } from '../plan/patterns.js';
@@ -35,6 +35,7 @@ import { startWatch, type WatchSession } from '../watch/session.js';
 import type { AnalyzeOptions } from '../analysis/analyze.js';
 import { Progress, type ProgressSnapshot } from './progress.js';
 import { finishResult } from './finish.js';
+import { prepareOutDir } from './out-path.js';
 import { resultsDir } from './results-dir.js';
 import type { Io } from './io.js';
 
@@ -178,8 +179,8 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   const { plan, io } = o;
   const load = resolveLoad(plan);
   const reg = secretsOf(plan, o.secrets);
-  const dir = resultsDir(plan.name, o.out);
-  mkdirSync(dir, { recursive: true });
+  // a results folder that cannot be written is exit 2 here, before the watchers and the load start
+  const dir = prepareOutDir(resultsDir(plan.name, o.out), o.out !== undefined ? '--out' : 'the results folder');
   const logPath = join(dir, 'run.ndjson');
   // Watchers start first (a bad watch item is a plan error, exit 2, before any load is sent) and
   // take their priming reads; their series are put on the run's time axis when they stop.

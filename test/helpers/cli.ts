@@ -27,11 +27,15 @@ export interface CliOptions {
   onSpawn?: (pid: number) => void;
   /** node options placed before the script (e.g. `--import` a module that starves the load workers) */
   nodeArgs?: string[];
+  /** run the CLI as this user through `runuser -u USER --` (needs root; e.g. 'nobody' to meet permissions root would bypass) */
+  asUser?: string;
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+    const argv = [process.execPath, ...(opts.nodeArgs ?? []), BIN, ...args];
+    const [cmd, ...rest] = opts.asUser ? ['runuser', '-u', opts.asUser, '--', ...argv] : argv;
+    const child = spawn(cmd!, rest, {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -5,11 +5,22 @@
 import { readFileSync } from 'node:fs';
 import { startDemoChild as start, type DemoChild } from '../../src/demo/child.js';
 import { REPO_ROOT } from './cli.js';
+import { slowDown } from './slowdown.js';
 
 export type { DemoChild };
 
-export function startDemoChild(args: string[], timeoutMs = 20_000): Promise<DemoChild> {
-  return start(args, { timeoutMs, cwd: REPO_ROOT });
+/** Starts `loadproof demo serve --port 0 <args>`; slowed with LOADPROOF_TEST_SLOW (slowdown.ts). */
+export async function startDemoChild(args: string[], timeoutMs = 20_000): Promise<DemoChild> {
+  const demo = await start(args, { timeoutMs, cwd: REPO_ROOT });
+  const release = await slowDown([demo.pid], 'demo serve');
+  return {
+    ...demo,
+    stop: async () => {
+      const code = await demo.stop();
+      await release();
+      return code;
+    },
+  };
 }
 
 /** CPU time (user + system) of a process, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */

@@ -1,7 +1,9 @@
 /**
  * What the end-to-end diagnosis tests (test/integration/e2e-*.test.ts) share: a results folder,
  * plans written as YAML files the way a user writes them, breakpoint stages, the real CLI's run, and
- * the result it wrote.
+ * the result it wrote. Their loads follow the rule in saturation.ts: derived from a limit built into
+ * the test service or from a cost measured at test start (`calibrate`, `levelsPast`), never from
+ * this machine's speed.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import YAML from 'yaml';
 import type { PlanInput } from '../../src/plan/schema.js';
 import type { Diagnosis, Result } from '../../src/result/types.js';
 import { runCli, type CliRun } from './cli.js';
+import { slowChildrenOf } from './slowdown.js';
 
 export interface Workdir {
   dir: string;
@@ -58,7 +61,10 @@ export function readResult(outDir: string): Result {
  * exits 0 and returns the run with its result, logged under `label`.
  */
 export async function runDemoQuick(args: string[], outDir: string, label: string): Promise<{ run: CliRun; r: Result }> {
-  const run = await runCli(['demo', '--quick', ...args, '--out', outDir], { timeoutMs: 90_000 });
+  // with LOADPROOF_TEST_SLOW, the demo service the CLI spawns is slowed (slowdown.ts), not the CLI
+  let unslow: (() => Promise<void>) | undefined;
+  const run = await runCli(['demo', '--quick', ...args, '--out', outDir], { timeoutMs: 90_000, onSpawn: (pid) => (unslow = slowChildrenOf(pid, 'demo --quick service')) });
+  await unslow?.();
   assert.equal(run.code, 0, `demo --quick ${args.join(' ')} exited ${run.code}\n${run.stderr.slice(-2000)}`);
   const r = readResult(outDir);
   logRun(label, r);

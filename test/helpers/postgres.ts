@@ -14,6 +14,8 @@
  *   ...
  *   await pg.stop();
  * Tests should skip when `findPostgresBin()` is null (it is installed by .ci/run).
+ * With LOADPROOF_TEST_SLOW set the cluster is slowed (slowdown.ts): its postmaster and every process
+ * it has are pinned, and the backends it forks later inherit the pinning.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
@@ -21,12 +23,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { processTree } from './saturation.js';
+import { slowDown } from './slowdown.js';
 
 export interface TestPostgres {
   /** postgres://postgres@127.0.0.1:PORT/DATABASE */
   url: string;
   port: number;
   dataDir: string;
+  /** the postmaster's pid: `treeCpuUs(postmasterPid)` is this cluster's CPU alone (saturation.ts) */
+  postmasterPid: number;
   /** true when pg_stat_statements is preloaded and created in the database */
   statements: boolean;
   /** the URL of another database of the cluster */
@@ -191,11 +197,14 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
     }
   }
 
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const release = await slowDown(processTree(postmaster), 'postgres');
   let stopped = false;
   return {
     url: urlFor(database),
     port,
     dataDir,
+    postmasterPid: postmaster,
     statements,
     urlFor,
     async stop() {
@@ -206,6 +215,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
       } finally {
         live.delete(dataDir);
         rmSync(dir, { recursive: true, force: true });
+        await release();
       }
     },
   };

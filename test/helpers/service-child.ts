@@ -3,12 +3,14 @@
  * dist/test/targets/) in its own process, so that the service and the load generator do not share
  * an event loop and the process watcher sees the service alone. A service prints
  * "listening on http://127.0.0.1:PORT" as its first line; `stop()` ends it by PID with SIGINT,
- * then SIGKILL if it has not exited within 5 s.
+ * then SIGKILL if it has not exited within 5 s. With LOADPROOF_TEST_SLOW set the service is slowed
+ * (slowdown.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { stopChild } from '../../src/demo/child.js';
 import { REPO_ROOT } from './cli.js';
+import { slowDown } from './slowdown.js';
 
 export interface ServiceChild {
   url: string;
@@ -53,11 +55,16 @@ export async function startServiceChild(script: string, args: string[] = [], opt
       reject(new Error(`${script} exited (${code}) before listening: ${out}`));
     });
   });
+  const release = await slowDown([child.pid!], script.replace(/^.*\//, ''));
   return {
     url,
     port: Number(new URL(url).port),
     pid: child.pid!,
     output: () => out,
-    stop: () => stopChild(child, exited),
+    stop: async () => {
+      const code = await stopChild(child, exited);
+      await release();
+      return code;
+    },
   };
 }

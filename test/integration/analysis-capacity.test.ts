@@ -101,7 +101,18 @@ test('validity: short soak, short steps, achieved below offered, Little’s law 
   const stages = steps([50, 100, 150, 200], 5, 1);
   const sim = simulate({ stages, servers: 20, request: () => ({ serviceMs: 5 }) });
   const short = analyze(buildResult(sim, stages, { name: 's', pattern: 'breakpoint' })).analysis!.validity;
-  assert.ok(short.some((v) => v.id === 'short-steps'), JSON.stringify(short));
+  // the message says what it measured, and the figure it quotes is under the bound it names
+  assert.ok(short.some((v) => v.id === 'short-steps' && /^4 of 4 constant-load steps lasted under 10 s \(the shortest held its load for 5 s\)/.test(v.message)), JSON.stringify(short));
+  // holds of 10 s in a run that ended 0.3 s early (its last timeline point partial): not short
+  const tenStages = steps([50, 100, 150, 200], 10, 1);
+  const ten = buildResult(simulate({ stages: tenStages, servers: 20, request: () => ({ serviceMs: 5 }) }), tenStages, { name: 't', pattern: 'breakpoint' });
+  ten.timeline[ten.timeline.length - 1]!.durationSec = (ten.timeline[ten.timeline.length - 1]!.durationSec ?? 1) - 0.3;
+  assert.ok(!analyze(ten).analysis!.validity.some((v) => v.id === 'short-steps'), JSON.stringify(analyze(ten).analysis!.validity));
+  // a hold cut to 9 s is short, and quoted as 9 s
+  const cutStages = steps([50, 100, 150, 200], 10, 1);
+  cutStages[cutStages.length - 1]!.durationSec = 9;
+  const cut = analyze(buildResult(simulate({ stages: cutStages, servers: 20, request: () => ({ serviceMs: 5 }) }), cutStages, { name: 'c', pattern: 'breakpoint' })).analysis!.validity;
+  assert.ok(cut.some((v) => v.id === 'short-steps' && /^1 of 4 constant-load steps lasted under 10 s \(the shortest held its load for 9 s\)/.test(v.message)), JSON.stringify(cut));
 
   // the generator sent 20% less than offered while the target answered in 10 ms
   const gen = structuredClone(healthyCase());

@@ -4,35 +4,47 @@
  * watching the service's process, its probe, PostgreSQL's statistics and PostgreSQL's processes.
  *
  *   missing-index    GET /orders?customer=… filters 200,000 orders on an unindexed column: every
- *                    request is a sequential scan (20–30 ms of CPU here) on the app's single
- *                    connection, and PostgreSQL's backend runs out of its core long before the app
- *                    is busy. Breakpoint run → missing-index first, capacity near what that core
- *                    allows. One connection keeps the limit at one core whatever else the machine
- *                    runs; with two, the database's share of a shared 2-core machine varied
- *                    from 1.2 to 2 cores between runs, and so did the limit.
- *   with the index   the same service and load once the column is indexed → no missing-index.
+ *                    request is a sequential scan (20–30 ms of CPU on the machine this was written
+ *                    on) on the app's single connection, and PostgreSQL's backend runs out of its
+ *                    core long before the app is busy. The loads follow the rule of
+ *                    test/helpers/saturation.ts: before the tests, a 2.5 s calibration burst
+ *                    measures the scan's saturating rate on this machine (and its CPU per request,
+ *                    from /proc); the breakpoint levels go up to 1.5× that limit. Breakpoint run →
+ *                    missing-index first, capacity near what that core allows. One connection
+ *                    keeps the limit at one core whatever else the machine runs; with two, the
+ *                    database's share of a shared 2-core machine varied from 1.2 to 2 cores
+ *                    between runs, and so did the limit.
+ *   with the index   the same service and loads once the column is indexed → no missing-index.
  *   connection-leak  GET /orders/ID in a transaction on a pool of 10; every 90th request forgets
  *                    COMMIT and release(). At a constant 50 req/s the pool drains, requests queue for
- *                    the connections left and then time out → connection-leak first.
+ *                    the connections left and then time out → connection-leak first. The load
+ *                    follows from limits built into the service (a pool of 10 held 25 ms by
+ *                    pg_sleep: 400 req/s; one connection leaked per 90 requests), not from the
+ *                    machine's speed.
  *
  * The process watch on PostgreSQL matches every process named postgres on the machine: another
  * cluster busy at the same time would add its CPU (CI runs these files one at a time).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { PlanInput } from '../../src/plan/schema.js';
 import { findPostgresBin, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startServiceChild, targetScript, type ServiceChild } from '../helpers/service-child.js';
 import { assertFirstDiagnosis, breakpointResult, breakpointStages, diagnosesLine, logRun, peakStepMean, readResult, runPlan, workdir, writePlan } from '../helpers/e2e.js';
+import { calibrate, calibrationLine, cpuSpentUs, latencyBoundMs, levelsPast, treeCpuUs, type Calibration } from '../helpers/saturation.js';
 
 const skip = findPostgresBin() === null ? 'PostgreSQL is not installed (.ci/run installs it)' : false;
 const RUN_TIMEOUT_MS = 120_000;
 const ROWS = 200_000;
 const CUSTOMERS = 10_000;
 let db: TestPostgres;
+/** the calibration burst's measure of the scan (before the tests), and the breakpoint levels from it */
+let scan: Calibration;
+let scanLevels: number[];
+/** How far past the measured limit the breakpoint's top level goes. */
+const SCAN_TOP = 1.5;
 
 before(async () => {
   if (skip) return;
@@ -51,6 +63,16 @@ before(async () => {
   } finally {
     await c.end();
   }
+  // The scan's saturating rate on this machine, now (saturation.ts): the app on its one connection
+  // kept busy by 4 lookups in flight, the cluster's CPU read from /proc.
+  const app = await startServiceChild(targetScript('orders-service'), ['--db', db.url, '--mode', 'scan', '--pool', '1']);
+  try {
+    scan = await calibrate({ send: () => fetch(`${app.url}/orders?customer=customer${Math.floor(Math.random() * CUSTOMERS)}@example.com`), cpu: clusterCpu, concurrency: 4 });
+  } finally {
+    await app.stop();
+  }
+  scanLevels = levelsPast(scan.limitRps, { top: SCAN_TOP, count: 6 });
+  console.log(`e2e missing-index: calibrated ${calibrationLine(scan)} → levels ${scanLevels.join(', ')} req/s`);
 });
 
 after(async () => {
@@ -76,39 +98,12 @@ function ordersPlan(app: ServiceChild, name: string, load: Pick<PlanInput, 'patt
   };
 }
 
-/**
- * CPU time (utime + stime, ms; /proc ticks of 10 ms) of this cluster's postmaster and every process
- * it forked (backends, background workers), by pid — this cluster's alone, unlike a watch by name.
- */
-function clusterCpuMs(): Map<number, number> {
-  const postmaster = Number(readFileSync(join(db.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const out = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // ended while we looked
-    }
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const pid = Number(name);
-    if (pid === postmaster || Number(f[1]) === postmaster) out.set(pid, (Number(f[11]) + Number(f[12])) * 10);
-  }
-  return out;
-}
-
-/** CPU the cluster spent between two snapshots, ms (processes that ended meanwhile are not counted). */
-function cpuSpentMs(before: Map<number, number>, after: Map<number, number>): number {
-  let ms = 0;
-  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
-  return ms;
-}
+/** CPU µs of this cluster's postmaster and every process it forked — this cluster's alone, unlike a watch by name. */
+const clusterCpu = (): Map<number, number> => treeCpuUs(db.postmasterPid);
 
 const LOOKUP = `/orders?customer=customer{{ $randomInt(0, ${CUSTOMERS - 1}) }}@example.com`;
 // Levels held 4 s (3 s of figures each): PostgreSQL publishes a busy backend's scan counts about
-// once a second, so a level needs a few samples of them.
-const SCAN_LEVELS = [10, 20, 30, 40, 50, 60];
+// once a second, so a level needs a few samples of them. The levels come from the calibration.
 const SCAN_HOLD_SEC = 4;
 
 test('missing-index: table scans saturate PostgreSQL before the app — missing-index first, capacity near what the database CPU allows', { skip, timeout: RUN_TIMEOUT_MS }, async () => {
@@ -119,20 +114,22 @@ test('missing-index: table scans saturate PostgreSQL before the app — missing-
     const plan = writePlan(
       w.dir,
       // p95 < 500 ms, a listing's SLO: with scans of 20–40 ms queued on one connection a tighter
-      // bound would be missed by queueing well before the database runs out of CPU
-      ordersPlan(app, 'orders lookup breakpoint', { pattern: { type: 'breakpoint', peak: 60 }, load: { model: 'open', maxInFlight: 2000, stages: breakpointStages(SCAN_LEVELS, SCAN_HOLD_SEC) } }, LOOKUP, 500),
+      // bound would be missed by queueing well before the database runs out of CPU. Where the
+      // backend gets less of a core each scan takes longer: 8 × the measured time per scan (not more:
+      // the queue the top level (1.5× the limit) builds over a 4 s hold must still break the bound).
+      ordersPlan(app, 'orders lookup breakpoint', { pattern: { type: 'breakpoint', peak: scanLevels.at(-1)! }, load: { model: 'open', maxInFlight: 2000, stages: breakpointStages(scanLevels, SCAN_HOLD_SEC) } }, LOOKUP, latencyBoundMs(scan, 500, 8)),
     );
     const out = join(w.dir, 'out');
-    const cpu0 = clusterCpuMs();
+    const cpu0 = clusterCpu();
     const run = await runPlan(plan, out);
-    const dbCpuMs = cpuSpentMs(cpu0, clusterCpuMs());
+    const dbCpuMs = cpuSpentUs(cpu0, clusterCpu()) / 1000;
     const r = breakpointResult(run, out);
     // the database CPU each request cost over the run (each a scan of the table, 20–40 ms on this
     // kind of machine), and the share of a core the database got while saturated (the process watch)
     const scanCpuMs = dbCpuMs / r.summary.requests;
     const share = Math.min(POOL, (peakStepMean(r, 'process.postgres.cpuPct') ?? 0) / 100);
     const limit = (share * 1000) / scanCpuMs;
-    logRun('missing-index', r, `${scanCpuMs.toFixed(1)} ms of database CPU per request, ${(share * 100).toFixed(0)}% of a core → ${limit.toFixed(0)} req/s`);
+    logRun('missing-index', r, `${scanCpuMs.toFixed(1)} ms of database CPU per request, ${(share * 100).toFixed(0)}% of a core → ${limit.toFixed(0)} req/s (calibrated ${scan.limitRps.toFixed(0)}, top level ${scanLevels.at(-1)})`);
     const d = assertFirstDiagnosis(r, 'missing-index', run);
     assert.equal(d.handoff, 'database-reviewer');
     // The rows read by sequential scans per request are the whole table's. ±25%: PostgreSQL counts a
@@ -143,8 +140,8 @@ test('missing-index: table scans saturate PostgreSQL before the app — missing-
     // What the database's CPU allows: the share of a core its backend got while saturated (one
     // connection, one backend busy at a time; on a machine shared with other work 70–100%) over the
     // CPU one request costs it. The capacity (the last level meeting p95 < 500 ms) sits below it by
-    // the queueing margin the SLO needs plus up to one level (10 req/s, ~25% of the limit here):
-    // ≥ 0.5 × limit; above it by at most the share's 1 s sampling error: ≤ 1.2 ×.
+    // the queueing margin the SLO needs plus up to one level (a quarter of the calibrated limit
+    // apart): ≥ 0.5 × limit; above it by at most the share's 1 s sampling error: ≤ 1.2 ×.
     const cap = r.analysis!.capacity.maxSustainableRps;
     assert.ok(cap !== null && cap >= 0.5 * limit && cap <= 1.2 * limit, `capacity ${cap} req/s; the database CPU allows ${limit.toFixed(0)} (${diagnosesLine(r)})`);
   } finally {
@@ -164,7 +161,8 @@ test('with the index: the same lookups at the same loads name no missing index',
   try {
     const plan = writePlan(
       w.dir,
-      ordersPlan(app, 'orders lookup with the index', { pattern: { type: 'breakpoint', peak: 60 }, load: { model: 'open', maxInFlight: 2000, stages: breakpointStages(SCAN_LEVELS.slice(0, 4), 2.5) } }, LOOKUP),
+      // the scan's levels up to its calibrated limit (the first four of six)
+      ordersPlan(app, 'orders lookup with the index', { pattern: { type: 'breakpoint', peak: scanLevels.at(-1)! }, load: { model: 'open', maxInFlight: 2000, stages: breakpointStages(scanLevels.slice(0, 4), 2.5) } }, LOOKUP),
     );
     const out = join(w.dir, 'out');
     const run = await runPlan(plan, out);

@@ -9,9 +9,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { analyze } from '../../analysis/analyze.js';
 import * as w from '../../analysis/wording.js';
-import { badFile, badFlag } from '../../errors.js';
+import { badFlag } from '../../errors.js';
 import { readResult } from '../../report/read-result.js';
 import { renderJson, writeFileAtomic } from '../../report/write.js';
+import { checkOutFile, outFileError } from '../out-path.js';
 import type { Result } from '../../result/types.js';
 import { exitCodeFor, hypothesisOutcome } from '../../result/verdict.js';
 import type { Io } from '../io.js';
@@ -39,6 +40,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       if (!/^\d*\.?\d+$/.test((flags.headroom ?? '0.4').trim()) || !(headroom >= 0 && headroom < 1)) {
         throw badFlag(`--headroom must be a number in [0, 1), got "${flags.headroom}"`, 'e.g. --headroom 0.4 keeps 40% in reserve', '--headroom');
       }
+      if (flags.write) checkOutFile(flags.write, '-o');
       const input = await readResult(file);
       const result = analyze(input, { slo: flags.slo, headroom });
       const doc = renderJson(result);
@@ -46,7 +48,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
         try {
           await writeFileAtomic(resolve(flags.write), doc);
         } catch (e) {
-          throw badFile(flags.write, `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+          throw outFileError(flags.write, '-o', e);
         }
       }
       if (flags.json) io.out(doc);

@@ -5,6 +5,7 @@ import { startDemoChild } from '../../demo/child.js';
 import { demoPlan, demoServeArgs } from '../../demo/plan.js';
 import { buildDesign, renderDesign } from '../../plan/design.js';
 import { runSession } from '../run-session.js';
+import { prepareOutDir } from '../out-path.js';
 import { resultsDir } from '../results-dir.js';
 import { BOTTLENECKS, startDemoService, type Bottleneck, type DemoServiceOptions } from '../../demo/service.js';
 import { parseDurationMs } from '../../plan/units.js';
@@ -29,13 +30,15 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<number> {
   }
   const bottleneck = flags.bottleneck as Bottleneck;
   const quick = Boolean(flags.quick);
+  // the results folder is checked before the service starts: a bad --out is exit 2 at once
+  const dir = prepareOutDir(resultsDir(`demo-${bottleneck}`, flags.out), flags.out !== undefined ? '--out' : 'the results folder');
   const service = await startDemoChild(demoServeArgs({ bottleneck, quick }));
   try {
     io.out(`Demo service (pid ${service.pid}) on ${service.url}: ${service.description}\n\n`);
     const plan = demoPlan({ url: service.url, bottleneck, quick });
     io.out(renderDesign(buildDesign(plan)));
     io.out('\n');
-    const out = await runSession({ plan, io, json: false, out: resultsDir(`demo-${bottleneck}`, flags.out) });
+    const out = await runSession({ plan, io, json: false, out: dir });
     io.out(`Open the HTML report: ${out.dir}/report.html\n`);
     return out.result.verdict === 'invalid' ? ExitCode.invalid : ExitCode.ok;
   } finally {

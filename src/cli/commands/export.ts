@@ -10,6 +10,7 @@ import type { SetExit } from './index.js';
 import { badFile, badFlag, ExitCode } from '../../errors.js';
 import { parsePlan } from '../../plan/parse.js';
 import { EXPORTERS, EXPORT_TOOLS, isExportTool } from '../../formats/export.js';
+import { checkOutFile, outFileError } from '../out-path.js';
 
 /** An environment whose every name reads back as its own `${env.NAME}` reference. */
 const keepEnvRefs = new Proxy({} as Record<string, string | undefined>, {
@@ -27,6 +28,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .addHelpText('after', `\nExamples:\n  $ loadproof export plan.yaml --to k6 -o script.js\n  $ loadproof export plan.yaml --to locust -o locustfile.py\n  $ loadproof export plan.yaml --to artillery -o artillery.yaml\n  $ loadproof export plan.yaml --to wrk\n`)
     .action(async (file: string, opts: { to: string; output?: string }) => {
       if (!isExportTool(opts.to)) throw badFlag(`--to ${opts.to} is not a tool loadproof exports to`, `use one of ${EXPORT_TOOLS.join(', ')}`, '--to');
+      if (opts.output) checkOutFile(opts.output, '-o');
       let text: string;
       try {
         text = await readFile(file, 'utf8');
@@ -36,7 +38,11 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       const plan = parsePlan(text, { file, env: keepEnvRefs });
       const out = EXPORTERS[opts.to](plan, file);
       if (opts.output) {
-        await writeFile(opts.output, out);
+        try {
+          await writeFile(opts.output, out);
+        } catch (err) {
+          throw outFileError(opts.output, '-o', err);
+        }
         io.err(`wrote ${opts.to} test to ${opts.output}\n`);
       } else io.out(out);
       setExit(ExitCode.ok);

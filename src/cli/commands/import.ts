@@ -11,6 +11,7 @@ import type { SetExit } from './index.js';
 import { importFiles } from '../../formats/import.js';
 import { exitCodeFor } from '../../result/verdict.js';
 import { finishResult } from '../finish.js';
+import { prepareOutDir } from '../out-path.js';
 import { resultsDir } from '../results-dir.js';
 import type { Result } from '../../result/types.js';
 
@@ -36,7 +37,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .addHelpText('after', `\nExamples:\n  $ loadproof import k6-summary.json\n  $ loadproof import results.ndjson --from k6\n  $ loadproof import locust_stats.csv\n  $ loadproof import wrk.txt --out results/wrk-run\n  $ loadproof import ab.txt ab-gnuplot.tsv ab-percentiles.csv\n`)
     .action(async (paths: string[], opts: { from?: string; out?: string; json?: boolean }) => {
       const { result, tool, files } = await importFiles(paths, opts.from);
-      const dir = resultsDir(tool, opts.out);
+      const dir = prepareOutDir(resultsDir(tool, opts.out), opts.out !== undefined ? '--out' : 'the results folder');
       const done = await finishResult(result, dir);
       const text = importSummaryText(done.result, files, dir) + done.summary;
       if (opts.json) {

@@ -9,10 +9,9 @@
  * judging: the command exits 0 whatever the verdict (CI reads the verdict from the JUnit file or
  * from `run`'s own exit code), and 2 when the file is not a loadproof result.
  */
-import { mkdir } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { ExitCode, badFile } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { renderHtml } from '../../report/html.js';
 import { renderJunit } from '../../report/junit.js';
 import { renderMarkdown } from '../../report/markdown.js';
@@ -21,6 +20,7 @@ import { resultFromLog } from '../../metrics/log.js';
 import { analyze } from '../../analysis/analyze.js';
 import { readFile } from 'node:fs/promises';
 import { renderJson, writeFileAtomic } from '../../report/write.js';
+import { checkOutFile, makeDirs, outFileError } from '../out-path.js';
 import type { Result } from '../../result/types.js';
 import type { Io } from '../io.js';
 import type { SetExit } from './index.js';
@@ -51,6 +51,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .description('render a stored result as Markdown, self-contained HTML, JSON or JUnit XML')
     .addHelpText('after', `\nExamples:\n  $ loadproof report result.json\n  $ loadproof report result.json --format html -o report.html\n  $ loadproof report result.json --format junit -o junit.xml\n  $ loadproof report loadproof-results/x/run.ndjson   # a killed run, from its log\n`)
     .action(async (file: string, opts: ReportOptions, cmd: Command) => {
+      if (opts.output) checkOutFile(opts.output, '-o');
       let result = (await looksLikeLog(file)) ? resultFromLog(await readFile(file, 'utf8'), file) : await readResult(file);
       if (result.analysis === null) result = analyze(result);
       let format = opts.format;
@@ -63,10 +64,10 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       } else {
         const target = resolve(opts.output);
         try {
-          await mkdir(dirname(target), { recursive: true });
+          makeDirs(dirname(target));
           await writeFileAtomic(target, text);
         } catch (err) {
-          throw badFile(opts.output, `cannot write the report: ${(err as Error).message}`);
+          throw outFileError(opts.output, '-o', err);
         }
         io.err(`loadproof: wrote ${format} report to ${target}\n`);
       }
