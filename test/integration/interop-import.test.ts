@@ -265,3 +265,46 @@ test('import writes a new folder under loadproof-results by default', async () =
     rmSync(cwd, { recursive: true, force: true });
   }
 });
+
+test('regression (issue 17): one absurd timestamp fails fast with exit 2 at its line, in every per-sample importer (no walk across decades)', async () => {
+  const started = Date.now();
+  const gat = readFileSync(FX('gatling', 'simulation.log'), 'utf8');
+  // the end of the 5th request becomes 1e12 ms later than its start (year 2001 + …); then a year far in the future
+  let n = 0;
+  const far = gat.replace(/^(REQUEST\t[^\t]*\t[^\t]*\t(\d+)\t)(\d+)/gm, (m, head: string, start: string) => (++n === 5 ? `${head}${Number(start) + 1e12}` : m));
+  await expectBadInput('simulation.log', far, /simulation\.log:\d+: this record would make the run span 11574\.1 days; loadproof imports runs up to 7 days long \(hint: the timestamp looks garbled/);
+  await expectBadInput('simulation.log', gat.replace(/^(RUN\t[^\t]*\t[^\t]*\t)\d+/m, '$199999999999999'), /simulation\.log:1: expected the run start in epoch milliseconds between 1990 and 2200, found 99999999999999/);
+  const heyCsv = readFileSync(FX('hey', 'hey.csv'), 'utf8').split('\n');
+  heyCsv[3] = heyCsv[3]!.replace(/,[\d.]+$/, ',1e12');
+  await expectBadInput('hey.csv', heyCsv.join('\n'), /hey\.csv:4: this record would make the run span/);
+  const k6 = readFileSync(FX('k6', 'k6-out.ndjson'), 'utf8').split('\n');
+  const i = k6.findIndex((l) => l.includes('"metric":"http_req_duration"') && l.includes('"type":"Point"'));
+  k6[i] = k6[i]!.replace(/"time":"\d{4}-/, '"time":"2195-');
+  await expectBadInput('k6.json', k6.join('\n'), new RegExp(`k6\\.json:${i + 1}: this point would make the run span`));
+  const hist = readFileSync(FX('locust', 'run_stats_history.csv'), 'utf8').split('\n');
+  hist[hist.length - 2] = hist[hist.length - 2]!.replace(/^\d+/, '1000000000000');
+  await expectBadInput('run_stats_history.csv', hist.join('\n'), /run_stats_history\.csv:\d+: this Timestamp would make the run span/, 'locust');
+  assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+});
+
+test('regression (issue 17): analyze and report on a result.json with a corrupt encoded histogram exit 2 naming the field', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-corrupt-'));
+  try {
+    const { result } = await importJson([FX('hey', 'hey.csv')]);
+    const hdr = result.summary.hdr!;
+    // flip one character in the compressed stream (zlib's checksum or its code tables then fail)
+    const at = Math.floor(hdr.length / 2);
+    result.summary.hdr = hdr.slice(0, at) + (hdr[at] === 'A' ? 'B' : 'A') + hdr.slice(at + 1);
+    const file = join(dir, 'result.json');
+    writeFileSync(file, JSON.stringify(result));
+    for (const args of [['analyze', file], ['report', file, '-o', join(dir, 'report.md')]]) {
+      const r = await runCli(args, { timeoutMs: 60_000 });
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /^loadproof: .*result\.json: summary\.hdr: not a loadproof result: the encoded histogram is corrupt/);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -17,6 +17,7 @@ import { parseTsv } from '../common/csv.js';
 import { importedResult, type ImportInput } from '../common/imported-result.js';
 import { SampleAggregator } from '../common/result-builder.js';
 import { fileError, type SourceFile } from '../common/source-file.js';
+import { checkEpochMs } from '../common/span.js';
 
 /** "status.find.in(200,201), but actually found 500" → 500 */
 function statusOf(message: string): number {
@@ -49,11 +50,11 @@ export function importGatling(input: ImportInput): Result {
   if (!run) throw fileError(file, 1, 'expected a "RUN<TAB>…" record (is this a Gatling simulation.log?)');
   if (run.cells.length < 5) throw fileError(file, run.line, 'expected RUN <simulation> <id> <start ms> <description> <version>');
   const runStartMs = Number(run.cells[3]);
-  if (!Number.isFinite(runStartMs)) throw fileError(file, run.line, `expected the run start in epoch milliseconds, found "${run.cells[3]}"`);
+  checkEpochMs(file, run.line, runStartMs, 'the run start');
   const simulation = run.cells[1]!;
   const version = run.cells[5]?.trim();
 
-  const agg = new SampleAggregator(runStartMs);
+  const agg = new SampleAggregator(runStartMs, file);
   const users = new Map<string, number>();
   let active = 0;
   let lastMs = runStartMs;
@@ -78,7 +79,7 @@ export function importGatling(input: ImportInput): Result {
         }
         active += ev === 'START' ? 1 : -1;
         users.set(c[1]!, (users.get(c[1]!) ?? 0) + (ev === 'START' ? 1 : 0));
-        agg.setVus(ts, Math.max(0, active));
+        agg.setVus(ts, Math.max(0, active), r.line);
         lastMs = Math.max(lastMs, ts);
         break;
       }
@@ -107,7 +108,7 @@ export function importGatling(input: ImportInput): Result {
           method: '',
           status: code,
           errorKind: status === 'KO' ? kindOf(message) : undefined,
-        });
+        }, r.line);
         lastMs = Math.max(lastMs, end);
         break;
       }
