@@ -42,8 +42,11 @@ export function isImportTool(s: string): s is ImportTool {
 
 async function readSource(path: string): Promise<{ file: SourceFile; mtimeMs: number }> {
   try {
-    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    return { file: { path, text }, mtimeMs: st.mtimeMs };
+    const [bytes, st] = await Promise.all([readFile(path), stat(path)]);
+    // A leading NUL byte is a binary format (Gatling 3.13+): keep the bytes, utf8 text would be lossy.
+    const file: SourceFile = { path, text: bytes.toString('utf8') };
+    if (bytes.length > 0 && bytes[0] === 0) file.bytes = bytes;
+    return { file, mtimeMs: st.mtimeMs };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw badFile(path, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot read: ${(err as Error).message}`);

@@ -60,7 +60,7 @@ export function sniffKind(text: string): FileKind | undefined {
   const lines = head(text, 60);
   const first = lines.find((l) => l.trim() !== '') ?? '';
   const trimmed = first.trimStart();
-  // Binary Gatling logs (3.12+) start with record header byte 0 (RUN) and are not text.
+  // Binary Gatling logs (3.13+) start with record header byte 0 (RUN) and are not text.
   if (text.length > 0 && text.charCodeAt(0) === 0) return 'gatling-binary-log';
   if (trimmed.startsWith('{')) {
     if (/^\{\s*"type"\s*:\s*"(Metric|Point)"/.test(trimmed) || /"type"\s*:\s*"(Metric|Point)"\s*,\s*"data"/.test(first)) return 'k6-points';
@@ -77,6 +77,8 @@ export function sniffKind(text: string): FileKind | undefined {
   if (/^starttime\tseconds\tctime\tdtime\tttime\twait/.test(first)) return 'ab-gnuplot';
   if (/^Percentage served,Time in ms/.test(first)) return 'ab-percentiles';
   if (/^(RUN|ASSERTION|USER|REQUEST|GROUP|ERROR)\t/.test(first)) return 'gatling-log';
+  // Gatling 2.0–2.1: the record type is the third field ("<simulation>\t<id>\tRUN\t…")
+  if (/^[^\t]+\t[^\t]*\t(RUN|USER|REQUEST)\t\d/.test(first)) return 'gatling-log';
   if (/^Running \S+ test @ /.test(first)) return 'wrk-text';
   if (lines.some((l) => /^This is ApacheBench/.test(l)) || (lines.some((l) => /^Complete requests:/.test(l)) && lines.some((l) => /^Requests per second:/.test(l)))) {
     return 'ab-text';

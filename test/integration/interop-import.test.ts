@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import type { Result } from '../../src/result/types.js';
+import { decodeHistogram } from '../../src/metrics/histogram.js';
 
 const FX = (tool: string, file: string): string => join(REPO_ROOT, 'src/formats', tool, 'fixtures', file);
 
@@ -28,7 +29,7 @@ async function importJson(files: string[], extra: string[] = []): Promise<{ code
 }
 
 /** Runs import on a broken copy; expects exit 2, one line naming the file, and no result folder. */
-async function expectBadInput(name: string, text: string, pattern: RegExp, from?: string): Promise<void> {
+async function expectBadInput(name: string, text: string | Buffer, pattern: RegExp, from?: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lp-bad-'));
   try {
     const file = join(dir, name);
@@ -216,6 +217,41 @@ test('Gatling simulation.log: requests, KO status codes and users', async () => 
   assert.ok(r.timeline.some((p) => p.vus === 6));
 });
 
+test('Gatling 3.13+ binary simulation.log (a real one, from Gatling\'s own tests): figures as Gatling\'s LogFileReaderSpec states them', async () => {
+  const { result: r } = await importJson([FX('gatling', 'simulation-binary.log')]);
+  assert.equal(r.source, 'gatling');
+  assert.equal(r.tool.version, '3.12.1');
+  assert.equal(r.plan.name, 'computerdatabase.ComputerDatabaseSimulation');
+  assert.deepEqual(r.plan.scenarios?.map((s) => s.name), ['Users', 'Admins']);
+  // LogFileReaderSpec: 104 OK requests within [0, 100000] ms and 1 KO; min 87, p70 113, p99 368, max 368
+  assert.equal(r.summary.requests, 105);
+  assert.equal(r.summary.errors, 1);
+  assert.equal(r.summary.latencyMs.min, 87);
+  assert.equal(r.summary.latencyMs.max, 368);
+  assert.equal(r.summary.latencyMs.p99, 368);
+  const h = decodeHistogram(r.summary.hdr!);
+  // Gatling's percentiles are whole milliseconds; the histogram keeps 3 significant digits
+  assert.ok(Math.abs(h.getValueAtPercentile(70) / 1000 - 113) <= 0.5, `p70 ${h.getValueAtPercentile(70) / 1000}`);
+  assert.equal(r.endpoints.reduce((a, e) => a + e.requests, 0), 105);
+  assert.equal(r.timeline.reduce((a, p) => a + p.rps, 0), 105);
+  assert.ok(r.timeline.some((p) => (p.vus ?? 0) > 0));
+});
+
+test('Gatling 2.2 and 2.1 text logs: the same requests as the 3.x log give the same result', async () => {
+  const v3 = (await importJson([FX('gatling', 'simulation.log')])).result;
+  for (const f of ['simulation-2.2.log', 'simulation-2.1.log']) {
+    const r = (await importJson([FX('gatling', f)])).result;
+    assert.equal(r.tool.version, '2.0', f);
+    assert.deepEqual(r.summary, v3.summary, f);
+    assert.deepEqual(r.endpoints, v3.endpoints, f);
+    assert.deepEqual(r.timeline.map((p) => [p.rps, p.errors, p.vus]), v3.timeline.map((p) => [p.rps, p.errors, p.vus]), f);
+  }
+  const v22 = readFileSync(FX('gatling', 'simulation-2.2.log'), 'utf8');
+  await expectBadInput('simulation.log', v22.replace(/\tOK\t/, '\tMAYBE\t'), /simulation\.log:\d+: expected REQUEST <scenario> <user id> <groups> <name> <start ms> <end ms> OK\|KO <message>/);
+  const v21 = readFileSync(FX('gatling', 'simulation-2.1.log'), 'utf8');
+  await expectBadInput('simulation.log', v21.slice(0, v21.lastIndexOf('\t')), /expected <scenario> <user id> REQUEST .* \(the file looks truncated\)|expected .*USER/);
+});
+
 test('format sniffing: a file no tool wrote, and --from naming another tool', async () => {
   await expectBadInput('notes.txt', 'hello\nworld\n', /cannot tell which tool wrote this file \(hint: pass --from/);
   await expectBadInput('wrk.txt', readFileSync(FX('hey', 'hey.txt'), 'utf8'), /expected "Running <duration> test @ <url>" line \(is this wrk output\?/, 'wrk');
@@ -247,7 +283,14 @@ test('garbled and truncated files fail with exit 2 naming what was expected', as
   const gat = readFileSync(FX('gatling', 'simulation.log'), 'utf8');
   await expectBadInput('simulation.log', gat.slice(0, gat.indexOf('\tOK', gat.indexOf('REQUEST')) ), /simulation\.log:\d+: expected REQUEST <groups> <name> <start ms> <end ms> OK\|KO <message> \(the file looks truncated\)/);
   await expectBadInput('simulation.log', gat.replace(/^RUN\t.*\n/, ''), /expected a "RUN<TAB>…" record/, 'gatling');
-  await expectBadInput('simulation.log', '\u0000\u0005binary', /binary simulation\.log of Gatling 3\.12 or later/, 'gatling');
+  const bin = readFileSync(FX('gatling', 'simulation-binary.log'));
+  await expectBadInput('simulation.log', bin.subarray(0, 1500), /simulation\.log: byte \d+: the file ends inside this record: it looks truncated \(record \d+\)/);
+  const garbled = Buffer.from(bin);
+  garbled[0x6a] = 9; // the start/end flag of the first USER record
+  await expectBadInput('simulation.log', garbled, /simulation\.log: byte 106: expected a boolean \(0 or 1\) for USER start\/end, found 9 \(record 2\)/);
+  garbled[0x65] = 9; // that record's header byte
+  await expectBadInput('simulation.log', garbled, /simulation\.log: byte 101: expected a record header 1-4 \(REQUEST, USER, GROUP, ERROR\), found 9 \(record 2\)/);
+  await expectBadInput('simulation.log', Buffer.from([0, 0, 0, 0, 3, 0x32, 0x2e, 0x39, 0]), /byte 1: this binary log says Gatling 2\.9, but Gatling wrote binary logs only from 3\.13 on/, 'gatling');
 });
 
 test('import writes a new folder under loadproof-results by default', async () => {

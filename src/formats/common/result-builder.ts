@@ -100,7 +100,7 @@ export class SampleAggregator {
   }
 
   /** Widens the seen time range; fails at `line` when it would exceed the bound. */
-  private span(fromMs: number, toMs: number, line: number | undefined): void {
+  private span(fromMs: number, toMs: number, line: number | string | undefined): void {
     const min = Math.min(this.minMs, fromMs, this.origin ?? fromMs);
     const max = Math.max(this.maxMs, toMs, this.origin ?? toMs);
     checkSpan(this.file, line, max - min, 'this record');
@@ -113,7 +113,7 @@ export class SampleAggregator {
   }
 
   /** Adds one request; `line` locates it in errors. */
-  add(s: ImportedSample, line?: number): void {
+  add(s: ImportedSample, line?: number | string): void {
     const endMs = s.startMs + s.latencyUs / 1000;
     if (!Number.isFinite(s.startMs) || !Number.isFinite(endMs) || s.latencyUs < 0) {
       throw fileError(this.file, line, `expected a finite request start and a latency of 0 or more, found start ${s.startMs} ms and latency ${s.latencyUs / 1000} ms`);
@@ -153,7 +153,7 @@ export class SampleAggregator {
   }
 
   /** Virtual users (or active users) at a time, ms on the importer's clock; the interval keeps the last value. */
-  setVus(atMs: number, vus: number, line?: number): void {
+  setVus(atMs: number, vus: number, line?: number | string): void {
     if (!Number.isFinite(atMs)) throw fileError(this.file, line, `expected a finite time, found ${atMs}`);
     this.span(atMs, atMs, line);
     if (this.origin === undefined) this.origin = atMs;

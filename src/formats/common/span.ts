@@ -18,7 +18,7 @@ const days = (ms: number): string => {
 };
 
 /** Fails when `spanMs` (a run length, or how far one record lies from the others) exceeds the bound. */
-export function checkSpan(file: SourceFile, line: number | undefined, spanMs: number, what: string): void {
+export function checkSpan(file: SourceFile, line: number | string | undefined, spanMs: number, what: string): void {
   if (Number.isFinite(spanMs) && Math.abs(spanMs) <= MAX_RUN_SPAN_MS) return;
   throw fileError(
     file,
@@ -29,7 +29,7 @@ export function checkSpan(file: SourceFile, line: number | undefined, spanMs: nu
 }
 
 /** Fails unless `ms` is a wall-clock time between 1990 and 2200. */
-export function checkEpochMs(file: SourceFile, line: number | undefined, ms: number, what: string): void {
+export function checkEpochMs(file: SourceFile, line: number | string | undefined, ms: number, what: string): void {
   if (Number.isFinite(ms) && ms >= MIN_EPOCH_MS && ms < MAX_EPOCH_MS) return;
   const shown = Number.isFinite(ms) ? String(ms) : String(ms);
   throw fileError(file, line, `expected ${what} in epoch milliseconds between 1990 and 2200, found ${shown}`, 'the timestamp looks garbled: check this record');
