@@ -17,6 +17,7 @@ import { importLocust, locustSiblings } from './locust/import.js';
 import { importArtillery } from './artillery/import.js';
 import { importK6 } from './k6/import.js';
 import { importGatling } from './gatling/import.js';
+import { importJmeter } from './jmeter/import.js';
 
 export interface Importer {
   /** parses the files (all of this tool) into a Result; throws `LoadproofError` (exit 2) on bad input */
@@ -34,6 +35,7 @@ export const IMPORTERS: Readonly<Record<ImportTool, Importer>> = {
   ab: { import: importAb },
   hey: { import: importHey },
   gatling: { import: importGatling },
+  jmeter: { import: importJmeter },
 };
 
 export function isImportTool(s: string): s is ImportTool {

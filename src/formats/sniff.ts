@@ -5,7 +5,7 @@
 import type { ResultSource } from '../result/types.js';
 
 export type ImportTool = Exclude<ResultSource, 'loadproof'>;
-export const IMPORT_TOOLS: readonly ImportTool[] = ['k6', 'locust', 'artillery', 'wrk', 'ab', 'hey', 'gatling'];
+export const IMPORT_TOOLS: readonly ImportTool[] = ['k6', 'locust', 'artillery', 'wrk', 'ab', 'hey', 'gatling', 'jmeter'];
 
 export type FileKind =
   | 'k6-summary' // --summary-export JSON (or handleSummary's JSON)
@@ -22,7 +22,9 @@ export type FileKind =
   | 'hey-text'
   | 'hey-csv' // -o csv
   | 'gatling-log'
-  | 'gatling-binary-log';
+  | 'gatling-binary-log'
+  | 'jmeter-csv' // JTL, CSV (with or without the header line)
+  | 'jmeter-xml'; // JTL, XML
 
 export const KIND_TOOL: Record<FileKind, ImportTool> = {
   'k6-summary': 'k6',
@@ -40,6 +42,8 @@ export const KIND_TOOL: Record<FileKind, ImportTool> = {
   'hey-csv': 'hey',
   'gatling-log': 'gatling',
   'gatling-binary-log': 'gatling',
+  'jmeter-csv': 'jmeter',
+  'jmeter-xml': 'jmeter',
 };
 
 /** The first `n` lines, cheaply (files may be hundreds of MB of NDJSON). */
@@ -69,6 +73,10 @@ export function sniffKind(text: string): FileKind | undefined {
     if (/"metrics"\s*:/.test(body) && /"(root_group|http_reqs|iterations|checks|http_req_duration)"/.test(body)) return 'k6-summary';
     return undefined;
   }
+  if (/^timeStamp,elapsed,label,/.test(first)) return 'jmeter-csv';
+  // a header-less JTL: epoch ms, elapsed ms, label, … , success true|false
+  if (/^\d{13},\d+,[^\n]*,(true|false),/.test(first)) return 'jmeter-csv';
+  if (trimmed.startsWith('<')) return /^(<\?xml[^>]*>\s*)?<testResults[\s>]/.test(text.slice(0, 500).trimStart()) ? 'jmeter-xml' : undefined;
   if (/^Type,Name,Request Count,Failure Count/.test(first)) return 'locust-stats';
   if (/^Timestamp,User Count,Type,Name,Requests\/s/.test(first)) return 'locust-history';
   if (/^Method,Name,Error,Occurrences/.test(first)) return 'locust-failures';

@@ -252,6 +252,40 @@ test('Gatling 2.2 and 2.1 text logs: the same requests as the 3.x log give the s
   await expectBadInput('simulation.log', v21.slice(0, v21.lastIndexOf('\t')), /expected <scenario> <user id> REQUEST .* \(the file looks truncated\)|expected .*USER/);
 });
 
+test('JMeter JTL: CSV with and without the header and XML with nested sub-results give the same figures as the rows', async () => {
+  const csvText = readFileSync(FX('jmeter', 'results.csv'), 'utf8').trim().split('\n');
+  const rows = csvText.slice(1).map((l) => l.split(','));
+  const elapsed = rows.map((c) => Number(c[1])).sort((a, b) => a - b);
+  const exact = (p: number): number => elapsed[Math.ceil((p / 100) * elapsed.length) - 1]!;
+  const results: Result[] = [];
+  for (const f of ['results.csv', 'results-noheader.csv', 'results.xml']) {
+    const r = (await importJson([FX('jmeter', f)])).result;
+    assert.equal(r.source, 'jmeter');
+    assert.equal(r.summary.requests, rows.length, f);
+    assert.equal(r.summary.errors, rows.filter((c) => c[7] === 'false').length, f);
+    assert.equal(r.summary.statusCodes?.['500'], rows.filter((c) => c[3] === '500').length, f);
+    // elapsed is whole milliseconds; the histogram keeps 3 significant digits
+    for (const [p, got] of [[50, r.summary.latencyMs.p50], [95, r.summary.latencyMs.p95], [99, r.summary.latencyMs.p99]] as const) {
+      assert.ok(got !== null && Math.abs(got - exact(p)) <= exact(p) * 0.001 + 0.01, `${f} p${p}: ${got} vs ${exact(p)}`);
+    }
+    assert.equal(r.summary.latencyMs.max, elapsed.at(-1));
+    assert.deepEqual(r.endpoints.map((e) => e.name), ['create item', 'flaky', 'list items', 'slow']);
+    assert.equal(r.timeline.reduce((a, p) => a + p.rps, 0), rows.length);
+    assert.ok(r.timeline.every((p) => p.vus === 6), 'allThreads as virtual users');
+    assert.ok(r.limitations?.some((l) => l.includes("JMeter's elapsed time")));
+    results.push(r);
+  }
+  assert.deepEqual(results[1]!.summary, results[0]!.summary);
+  assert.deepEqual(results[2]!.summary, results[0]!.summary, 'the nested redirect hop is not counted');
+  const csv = readFileSync(FX('jmeter', 'results.csv'), 'utf8');
+  await expectBadInput('results.csv', csv.slice(0, csv.lastIndexOf(',')), /results\.csv:\d+: expected 17 JMeter JTL columns, found 16 \(the file looks truncated\)/);
+  await expectBadInput('results.csv', csv.replace(/\n(\d{13}),/, '\n2026/11/27 13:22:06,'), /results\.csv:2: expected timeStamp in epoch milliseconds, found "2026\/11\/27 13:22:06" \(hint: save the JTL with jmeter\.save\.saveservice\.timestamp_format=ms/);
+  await expectBadInput('results.csv', '1,2,3,4,5,6,7,8,true,\n', /results\.csv:1: expected JMeter's default JTL columns \(17, 16 or 12 of them\) or a header line, found 10 columns/, 'jmeter');
+  const xml = readFileSync(FX('jmeter', 'results.xml'), 'utf8');
+  await expectBadInput('results.xml', truncate(xml, 0.5), /results\.xml:\d+:\d+: expected a JMeter XML JTL .*\(the file looks truncated\)/);
+  await expectBadInput('results.xml', xml.replace('t="42"', 't="fast"'), /results\.xml: testResults\.httpSample\[1\]: expected a whole number in attribute t, found "fast"/);
+});
+
 test('format sniffing: a file no tool wrote, and --from naming another tool', async () => {
   await expectBadInput('notes.txt', 'hello\nworld\n', /cannot tell which tool wrote this file \(hint: pass --from/);
   await expectBadInput('wrk.txt', readFileSync(FX('hey', 'hey.txt'), 'utf8'), /expected "Running <duration> test @ <url>" line \(is this wrk output\?/, 'wrk');

@@ -29,7 +29,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
   program
     .command('import')
     .argument('<file...>', "another tool's output (several files of one run may be given)")
-    .option('--from <tool>', 'k6 | locust | artillery | wrk | ab | hey | gatling (sniffed when absent)')
+    .option('--from <tool>', 'k6 | locust | artillery | wrk | ab | hey | gatling | jmeter (sniffed when absent)')
     .option('--out <dir>', 'results folder (default loadproof-results/<tool>-<time>)')
     .option('--json', 'print the result document on stdout')
     .description("turn another tool's output into a loadproof result, then analyse and report it")
