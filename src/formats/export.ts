@@ -6,14 +6,16 @@ import { exportArtillery } from './artillery/export.js';
 import { exportWrk, exportWrk2 } from './wrk/export.js';
 import { exportHey } from './hey/export.js';
 import { exportAb } from './ab/export.js';
+import { exportGatling } from './gatling/export.js';
 
-export type ExportTool = 'k6' | 'locust' | 'artillery' | 'wrk' | 'wrk2' | 'hey' | 'ab';
-export const EXPORT_TOOLS: readonly ExportTool[] = ['k6', 'locust', 'artillery', 'wrk', 'wrk2', 'hey', 'ab'];
+export type ExportTool = 'k6' | 'locust' | 'artillery' | 'gatling' | 'wrk' | 'wrk2' | 'hey' | 'ab';
+export const EXPORT_TOOLS: readonly ExportTool[] = ['k6', 'locust', 'artillery', 'gatling', 'wrk', 'wrk2', 'hey', 'ab'];
 
 export const EXPORTERS: Readonly<Record<ExportTool, (plan: Plan, file?: string) => string>> = {
   k6: exportK6,
   locust: exportLocust,
   artillery: exportArtillery,
+  gatling: exportGatling,
   wrk: exportWrk,
   wrk2: exportWrk2,
   hey: exportHey,

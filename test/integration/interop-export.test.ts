@@ -11,8 +11,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
@@ -284,6 +284,51 @@ test('exported wrk2 script: -R from the plan rate, Lua runs in wrk; closed plans
     assert.match(refused.stderr, /wrk2 paces a constant request rate \(-R\); this plan is closed-model \(30 virtual users\) and states no rate \(hint: export it to wrk/);
   } finally {
     await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * No Gatling jars can be had here (no Maven Central), so the exported simulation is checked by the
+ * JDK's own Java parser (javac stopped after parsing: syntax only, Gatling's symbols unresolved) and
+ * by its structure.
+ */
+test('exported Gatling Java simulation parses with javac and maps models, checks, captures and thresholds', async () => {
+  const javac = spawnSync('javac', ['-version']);
+  assert.equal(javac.status, 0, 'javac (a JDK) is needed: .ci/run installs default-jdk-headless');
+  const dir = mkdtempSync(join(tmpdir(), 'lp-export-gatling-'));
+  try {
+    for (const model of ['open', 'closed'] as const) {
+      const file = await exportTo('gatling', plan('http://127.0.0.1:3000', model).replace('name: interop export', 'name: items api'), dir, `${model}.java`);
+      const text = readFileSync(file, 'utf8');
+      const java = join(dir, model, 'ItemsApiSimulation.java');
+      mkdirSync(join(dir, model));
+      writeFileSync(java, text);
+      const r = spawnSync('javac', ['-XDshould-stop.ifNoError=PARSE', '-XDshould-stop.ifError=PARSE', '-d', join(dir, model, 'out'), java], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `javac: ${r.stderr}`);
+      assert.match(text, /public class ItemsApiSimulation extends Simulation \{/);
+      assert.match(text, /http\.baseUrl\("http:\/\/127\.0\.0\.1:3000"\)\n\s+\.header\("User-Agent", "loadproof-export-test"\)/);
+      assert.match(text, /\.check\(jsonPath\("\$\.token"\)\.saveAs\("token"\)\)/);
+      assert.match(text, /\.header\("Authorization", "Bearer #\{token\}"\)/);
+      assert.match(text, /\.check\(status\(\)\.is\(200\), responseTimeInMillis\(\)\.lte\(500\)\)/);
+      assert.match(text, /pause\(Duration\.ofMillis\(100\), Duration\.ofMillis\(200\)\)/);
+      assert.match(text, /StringBody\("\{\\"name\\":\\"#\{randomAlphanumeric\(8\)\}\\",\\"value\\":42\}"\)\)\.asJson\(\)/);
+      assert.match(text, /global\(\)\.responseTime\(\)\.percentile\(95\.0\)\.lt\(200\)/);
+      assert.match(text, /global\(\)\.failedRequests\(\)\.percent\(\)\.lt\(1\)/);
+      assert.match(text, /\/\/ {3}- abort rules: Gatling has no incident guard/);
+      if (model === 'open') {
+        assert.match(text, /scn_browse\.injectOpen\(\n\s+rampUsersPerSec\(0\)\.to\(3\)\.during\(Duration\.ofSeconds\(2\)\),\n\s+constantUsersPerSec\(3\)\.during\(Duration\.ofSeconds\(2\)\)/);
+        assert.match(text, /per-VU setup of "browse" once per virtual user/);
+      } else {
+        assert.match(text, /scn_browse\.injectClosed\(\n\s+rampConcurrentUsers\(0\)\.to\(3\)\.during\(Duration\.ofSeconds\(2\)\),\n\s+constantConcurrentUsers\(3\)\.during\(Duration\.ofSeconds\(2\)\)/);
+        assert.match(text, /\.during\(Duration\.ofSeconds\(4\)\)\.on\(/, 'a closed-model user repeats its flow for the run');
+      }
+    }
+    // a syntax error is caught by the same check (the check can fail)
+    const broken = join(dir, 'Broken.java');
+    writeFileSync(broken, 'public class Broken { { setUp(scn.injectOpen(atOnceUsers(1)); } }');
+    assert.notEqual(spawnSync('javac', ['-XDshould-stop.ifNoError=PARSE', '-XDshould-stop.ifError=PARSE', '-d', join(dir, 'b'), broken]).status, 0);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
@@ -381,6 +381,49 @@ test('regression (issue 17): analyze and report on a result.json with a corrupt 
       assert.equal(r.stderr.trim().split('\n').length, 1);
       assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('import accepts a folder: a Gatling results folder, a Locust CSV set, k6 outputs; two tools in one folder are refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-folder-'));
+  try {
+    // a Gatling results folder: simulation.log beside the HTML report
+    const gat = join(dir, 'itemssimulation-20261127131600000');
+    mkdirSync(join(gat, 'js'), { recursive: true });
+    copyFileSync(FX('gatling', 'simulation-binary.log'), join(gat, 'simulation.log'));
+    writeFileSync(join(gat, 'index.html'), '<!DOCTYPE html><html></html>');
+    writeFileSync(join(gat, 'js', 'global_stats.json'), '{}');
+    const g = await importJson([gat]);
+    assert.equal(g.result.source, 'gatling');
+    assert.equal(g.result.summary.requests, 105);
+    assert.match(g.stderr, /imported gatling output from .*simulation\.log/);
+    // Locust's CSV set, found through its stats file
+    const direct = (await importJson([FX('locust', 'run_stats.csv')])).result;
+    const loc = (await importJson([join(REPO_ROOT, 'src/formats/locust/fixtures')])).result;
+    assert.equal(loc.source, 'locust');
+    assert.deepEqual(loc.summary, direct.summary);
+    assert.equal(loc.timeline.length, direct.timeline.length);
+    // k6: the --out json points are preferred to the summary
+    const k6 = await importJson([join(REPO_ROOT, 'src/formats/k6/fixtures')]);
+    assert.match(k6.stderr, /imported k6 output from .*k6-out\.ndjson/);
+    // two tools in one folder
+    const mixed = join(dir, 'mixed');
+    mkdirSync(mixed);
+    copyFileSync(FX('wrk', 'wrk.txt'), join(mixed, 'wrk.txt'));
+    copyFileSync(FX('hey', 'hey.txt'), join(mixed, 'hey.txt'));
+    const r = await runCli(['import', mixed, '--out', join(dir, 'out')], { timeoutMs: 60_000 });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /mixed: holds output of several tools: (wrk \(wrk\.txt\); hey \(hey\.txt\)|hey \(hey\.txt\); wrk \(wrk\.txt\)) \(hint: pass the files of one run, or --from with the tool\)/);
+    const picked = await importJson([mixed], ['--from', 'hey']);
+    assert.equal(picked.result.source, 'hey');
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'notes.txt'), 'hello\n');
+    const e = await runCli(['import', empty], { timeoutMs: 60_000 });
+    assert.equal(e.code, 2);
+    assert.match(e.stderr, /empty: holds no load tool output that loadproof imports \(looked at 1 files\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
