@@ -361,6 +361,8 @@ test('regression (issue 17): one absurd timestamp fails fast with exit 2 at its 
   const hist = readFileSync(FX('locust', 'run_stats_history.csv'), 'utf8').split('\n');
   hist[hist.length - 2] = hist[hist.length - 2]!.replace(/^\d+/, '1000000000000');
   await expectBadInput('run_stats_history.csv', hist.join('\n'), /run_stats_history\.csv:\d+: this Timestamp would make the run span/, 'locust');
+  const art = readFileSync(FX('artillery', 'report.json'), 'utf8');
+  await expectBadInput('report.json', art.replace('"lastMetricAt": 1795785336536', '"lastMetricAt": 1e15'), /report\.json: aggregate\.lastMetricAt would make the run span/, 'artillery');
   assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
 });
 
