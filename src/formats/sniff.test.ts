@@ -1,3 +1,4 @@
+import { SampleAggregator } from './common/result-builder.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -56,4 +57,34 @@ test('CSV: quoted cells with commas, doubled quotes and newlines; an open quote 
     () => parseCsv({ path: 'x.csv', text: 'a,b\n"open,1\n' }),
     (e: Error & { where?: string }) => e.where === 'x.csv:2' && /not closed.*truncated/.test(e.message),
   );
+});
+
+test('sniffing JMeter JTLs, Gatling 2.0-2.1 and binary logs', () => {
+  assert.equal(sniffKind('timeStamp,elapsed,label,responseCode\n1795785726843,79,a,200\n'), 'jmeter-csv');
+  assert.equal(sniffKind('1795785726843,79,list items,200,OK,items 1-1,text,true,,120,110,6,6,http://x/,78,0,1\n'), 'jmeter-csv');
+  assert.equal(sniffKind('<?xml version="1.0" encoding="UTF-8"?>\n<testResults version="1.2">\n</testResults>\n'), 'jmeter-xml');
+  assert.equal(sniffKind('<html><body>no</body></html>'), undefined);
+  assert.equal(sniffKind('MySimulation\trun1\tRUN\t1406822067250\tdesc\t2.0\n'), 'gatling-log');
+  assert.equal(sniffKind('RUN\tMySimulation\t\trun1\t1406822067250\tdesc\t2.0\n'), 'gatling-log');
+  assert.equal(sniffKind('\u0000\u0000\u0000\u0000\u00063.13.1'), 'gatling-binary-log');
+});
+
+test('regression (issue 17): the sample aggregator refuses a span beyond 7 days at the record, and spreads a long request in O(1)', () => {
+  const file = { path: 'x.log', text: '' };
+  const agg = new SampleAggregator(0, file);
+  agg.add({ startMs: 0, latencyUs: 5_000_000, endpoint: 'a', method: '', status: 200 }, 1);
+  // a request 6 days long: spread over its whole seconds without a per-second walk, then built densely
+  const started = Date.now();
+  agg.add({ startMs: 500, latencyUs: 6 * 86_400 * 1e6, endpoint: 'a', method: '', status: 200 }, 2);
+  const parts = agg.build();
+  assert.ok(Date.now() - started < 5_000);
+  assert.equal(parts.timeline.length, 6 * 86_400 + 1);
+  assert.equal(parts.timeline[1]!.inFlight, 2, 'both requests in flight during second 1');
+  assert.equal(parts.timeline[86_400]!.inFlight, 1);
+  assert.throws(
+    () => agg.add({ startMs: 1e12, latencyUs: 1000, endpoint: 'a', method: '', status: 200 }, 3),
+    (e: Error & { where?: string }) => e.where === 'x.log:3' && /would make the run span 11574\.1 days; loadproof imports runs up to 7 days long/.test(e.message),
+  );
+  assert.throws(() => agg.setVus(-8 * 86_400_000, 1, 'byte 40'), (e: Error & { where?: string }) => e.where === 'x.log: byte 40');
+  assert.throws(() => agg.add({ startMs: NaN, latencyUs: 1, endpoint: 'a', method: '', status: 200 }, 4), /expected a finite request start/);
 });

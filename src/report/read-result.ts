@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { badFile } from '../errors.js';
 import { RESULT_SCHEMA, type Result } from '../result/types.js';
+import { encodedHistogramProblem } from './histogram-check.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'null';
 
@@ -89,6 +90,30 @@ export function resultShapeProblem(doc: unknown): [string, string] | null {
       const k = kindOf(get(analysis, path));
       const want = path === 'validity' || path === 'diagnoses' ? 'array' : 'object';
       if (k !== want) return [`analysis.${path}`, `expected ${want}, found ${k === 'undefined' ? 'nothing' : k}`];
+    }
+  }
+  return histogramProblem(doc as Record<string, unknown>);
+}
+
+/**
+ * The first encoded histogram (summary, endpoints, timeline) that would not decode, located by its
+ * field path: a corrupt one must be bad input here, not a raw zlib error inside the analysis.
+ */
+function histogramProblem(doc: Record<string, unknown>): [string, string] | null {
+  const check = (holder: unknown, path: string): [string, string] | null => {
+    if (holder === null || typeof holder !== 'object' || !('hdr' in holder)) return null;
+    const v = (holder as Record<string, unknown>).hdr;
+    if (v === undefined || v === null) return null;
+    const problem = encodedHistogramProblem(v);
+    return problem ? [`${path}.hdr`, problem] : null;
+  };
+  const first = check(doc.summary, 'summary');
+  if (first) return first;
+  for (const list of ['endpoints', 'timeline'] as const) {
+    const items = doc[list] as unknown[];
+    for (let i = 0; i < items.length; i++) {
+      const p = check(items[i], `${list}.${i}`);
+      if (p) return p;
     }
   }
   return null;

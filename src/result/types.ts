@@ -10,7 +10,7 @@
 
 export const RESULT_SCHEMA = 'loadproof.result/v1' as const;
 
-export type ResultSource = 'loadproof' | 'k6' | 'locust' | 'artillery' | 'wrk' | 'ab' | 'hey' | 'gatling';
+export type ResultSource = 'loadproof' | 'k6' | 'locust' | 'artillery' | 'wrk' | 'ab' | 'hey' | 'gatling' | 'jmeter';
 export type Verdict = 'pass' | 'fail' | 'aborted' | 'invalid';
 
 /**

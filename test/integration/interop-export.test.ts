@@ -11,8 +11,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
@@ -209,6 +209,126 @@ test('exported wrk script runs in wrk; the header says what wrk cannot express',
     assert.match(m, /ramps and stages/);
   } finally {
     await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Runs an exported shell script with its URL pointed at the local target. */
+async function runScript(file: string, timeoutMs: number): Promise<Ran> {
+  return run('sh', [file], { env: { ...process.env, API_KEY: 'k-123' }, timeoutMs });
+}
+
+test('exported hey and ab command lines run against a local target; what they cannot express is listed', async () => {
+  const target = await startFixtureTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'lp-export-heyab-'));
+  try {
+    const single = `name: one endpoint\ntarget: ${target.url}\nload:\n  model: open\n  stages: [{ duration: 1s, target: 40 }, { duration: 1s, target: 40 }]\ndefaults:\n  headers: { User-Agent: loadproof-export-test }\nscenarios:\n  - name: create\n    flow:\n      - post: /items\n        headers: { X-Key: "\${env.API_KEY}" }\n        json: { name: "{{ $randomString() }}", note: "it's" }\n        expect: { status: 201 }\n`;
+    const hey = await exportTo('hey', single, dir, 'hey.sh');
+    const heyText = readFileSync(hey, 'utf8');
+    assert.match(heyText, /# open model: 40 requests\/s at peak = -c 2 workers × -q 20 requests\/s each/);
+    assert.match(heyText, /-z 2s/);
+    assert.match(heyText, /# {3}- ramps and stages \(1s→40, 1s→40\)/);
+    assert.match(heyText, /# {3}- per-request values \(\$randomString\(\)\)/);
+    assert.match(heyText, /# {3}- expectations \(checks\)/);
+    const before = target.counts.get('POST /items') ?? 0;
+    const h = await runScript(hey, 30_000);
+    assert.equal(h.code, 0, h.out);
+    const sent = (target.counts.get('POST /items') ?? 0) - before;
+    // 40/s for 2 s, paced by hey: about 80 (hey's ticker starts at once and stops at -z)
+    assert.ok(sent >= 50 && sent <= 90, `hey sent ${sent}`);
+    assert.match(h.out, /\[201\]\s+\d+ responses/);
+
+    const closed = single.replace('model: open', 'model: closed').replace(/target: 40/g, 'target: 3');
+    const ab = await exportTo('ab', closed, dir, 'ab.sh');
+    const abText = readFileSync(ab, 'utf8');
+    assert.match(abText, /# closed model: 3 virtual users at peak = -c 3 requests in flight/);
+    assert.match(abText, /-p "\$BODY"/);
+    const before2 = target.counts.get('POST /items') ?? 0;
+    const a = await runScript(ab, 30_000);
+    assert.equal(a.code, 0, a.out);
+    assert.ok((target.counts.get('POST /items') ?? 0) - before2 >= 10);
+    const complete = Number(/Complete requests:\s+(\d+)/.exec(a.out)![1]);
+    assert.ok(complete >= 10, a.out);
+    // ab counts bodies of another length than the first as "Length" failures (item ids differ); non-2xx would be real ones
+    assert.doesNotMatch(a.out, /Non-2xx responses/);
+    // and loadproof imports what ab printed
+    writeFileSync(join(dir, 'ab.txt'), a.out);
+    const imp = await runCli(['import', join(dir, 'ab.txt'), '--json', '--out', join(dir, 'imported')], { timeoutMs: 60_000 });
+    assert.equal((JSON.parse(imp.stdout) as { summary: { requests: number } }).summary.requests, complete);
+    const abOpen = readFileSync(await exportTo('ab', single, dir, 'ab-open.sh'), 'utf8');
+    assert.match(abOpen, /# {3}- an arrival rate \(open model\): ab sends as fast as its -c connections allow/);
+  } finally {
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exported wrk2 script: -R from the plan rate, Lua runs in wrk; closed plans are refused with a hint', async () => {
+  const target = await startFixtureTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'lp-export-wrk2-'));
+  try {
+    const single = `name: rate\ntarget: ${target.url}\nload:\n  model: open\n  stages: [{ duration: 1s, target: 30 }]\nscenarios:\n  - name: list\n    flow:\n      - get: /items\n        headers: { X-Trace: "{{ $uuid() }}" }\n`;
+    const file = await exportTo('wrk2', single, dir, 'lua');
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /^-- wrk2 script exported by loadproof/);
+    assert.match(text, /--\s+wrk -t\d+ -c\d+ -d1s -R30 --latency -s <this file> /);
+    assert.match(text, /What wrk2 cannot express from this plan:\n-- {3}- ramps and stages: wrk2 holds one load/);
+    // wrk2 is not packaged for Debian: the Lua (shared by wrk and wrk2) runs in wrk 4 instead, without -R
+    const r = await run('wrk', ['-t1', '-c2', '-d1s', '-s', file, target.url], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.out);
+    assert.ok((target.counts.get('GET /items') ?? 0) >= 10);
+    const planFile = join(dir, 'closed.yaml');
+    writeFileSync(planFile, single.replace('model: open', 'model: closed'));
+    const refused = await runCli(['export', planFile, '--to', 'wrk2'], { timeoutMs: 30_000 });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /wrk2 paces a constant request rate \(-R\); this plan is closed-model \(30 virtual users\) and states no rate \(hint: export it to wrk/);
+  } finally {
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * No Gatling jars can be had here (no Maven Central), so the exported simulation is checked by the
+ * JDK's own Java parser (javac stopped after parsing: syntax only, Gatling's symbols unresolved) and
+ * by its structure.
+ */
+test('exported Gatling Java simulation parses with javac and maps models, checks, captures and thresholds', async () => {
+  const javac = spawnSync('javac', ['-version']);
+  assert.equal(javac.status, 0, 'javac (a JDK) is needed: .ci/run installs default-jdk-headless');
+  const dir = mkdtempSync(join(tmpdir(), 'lp-export-gatling-'));
+  try {
+    for (const model of ['open', 'closed'] as const) {
+      const file = await exportTo('gatling', plan('http://127.0.0.1:3000', model).replace('name: interop export', 'name: items api'), dir, `${model}.java`);
+      const text = readFileSync(file, 'utf8');
+      const java = join(dir, model, 'ItemsApiSimulation.java');
+      mkdirSync(join(dir, model));
+      writeFileSync(java, text);
+      const r = spawnSync('javac', ['-XDshould-stop.ifNoError=PARSE', '-XDshould-stop.ifError=PARSE', '-d', join(dir, model, 'out'), java], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `javac: ${r.stderr}`);
+      assert.match(text, /public class ItemsApiSimulation extends Simulation \{/);
+      assert.match(text, /http\.baseUrl\("http:\/\/127\.0\.0\.1:3000"\)\n\s+\.header\("User-Agent", "loadproof-export-test"\)/);
+      assert.match(text, /\.check\(jsonPath\("\$\.token"\)\.saveAs\("token"\)\)/);
+      assert.match(text, /\.header\("Authorization", "Bearer #\{token\}"\)/);
+      assert.match(text, /\.check\(status\(\)\.is\(200\), responseTimeInMillis\(\)\.lte\(500\)\)/);
+      assert.match(text, /pause\(Duration\.ofMillis\(100\), Duration\.ofMillis\(200\)\)/);
+      assert.match(text, /StringBody\("\{\\"name\\":\\"#\{randomAlphanumeric\(8\)\}\\",\\"value\\":42\}"\)\)\.asJson\(\)/);
+      assert.match(text, /global\(\)\.responseTime\(\)\.percentile\(95\.0\)\.lt\(200\)/);
+      assert.match(text, /global\(\)\.failedRequests\(\)\.percent\(\)\.lt\(1\)/);
+      assert.match(text, /\/\/ {3}- abort rules: Gatling has no incident guard/);
+      if (model === 'open') {
+        assert.match(text, /scn_browse\.injectOpen\(\n\s+rampUsersPerSec\(0\)\.to\(3\)\.during\(Duration\.ofSeconds\(2\)\),\n\s+constantUsersPerSec\(3\)\.during\(Duration\.ofSeconds\(2\)\)/);
+        assert.match(text, /per-VU setup of "browse" once per virtual user/);
+      } else {
+        assert.match(text, /scn_browse\.injectClosed\(\n\s+rampConcurrentUsers\(0\)\.to\(3\)\.during\(Duration\.ofSeconds\(2\)\),\n\s+constantConcurrentUsers\(3\)\.during\(Duration\.ofSeconds\(2\)\)/);
+        assert.match(text, /\.during\(Duration\.ofSeconds\(4\)\)\.on\(/, 'a closed-model user repeats its flow for the run');
+      }
+    }
+    // a syntax error is caught by the same check (the check can fail)
+    const broken = join(dir, 'Broken.java');
+    writeFileSync(broken, 'public class Broken { { setUp(scn.injectOpen(atOnceUsers(1)); } }');
+    assert.notEqual(spawnSync('javac', ['-XDshould-stop.ifNoError=PARSE', '-XDshould-stop.ifError=PARSE', '-d', join(dir, 'b'), broken]).status, 0);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

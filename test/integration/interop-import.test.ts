@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import type { Result } from '../../src/result/types.js';
+import { decodeHistogram } from '../../src/metrics/histogram.js';
 
 const FX = (tool: string, file: string): string => join(REPO_ROOT, 'src/formats', tool, 'fixtures', file);
 
@@ -28,7 +29,7 @@ async function importJson(files: string[], extra: string[] = []): Promise<{ code
 }
 
 /** Runs import on a broken copy; expects exit 2, one line naming the file, and no result folder. */
-async function expectBadInput(name: string, text: string, pattern: RegExp, from?: string): Promise<void> {
+async function expectBadInput(name: string, text: string | Buffer, pattern: RegExp, from?: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lp-bad-'));
   try {
     const file = join(dir, name);
@@ -216,6 +217,75 @@ test('Gatling simulation.log: requests, KO status codes and users', async () => 
   assert.ok(r.timeline.some((p) => p.vus === 6));
 });
 
+test('Gatling 3.13+ binary simulation.log (a real one, from Gatling\'s own tests): figures as Gatling\'s LogFileReaderSpec states them', async () => {
+  const { result: r } = await importJson([FX('gatling', 'simulation-binary.log')]);
+  assert.equal(r.source, 'gatling');
+  assert.equal(r.tool.version, '3.12.1');
+  assert.equal(r.plan.name, 'computerdatabase.ComputerDatabaseSimulation');
+  assert.deepEqual(r.plan.scenarios?.map((s) => s.name), ['Users', 'Admins']);
+  // LogFileReaderSpec: 104 OK requests within [0, 100000] ms and 1 KO; min 87, p70 113, p99 368, max 368
+  assert.equal(r.summary.requests, 105);
+  assert.equal(r.summary.errors, 1);
+  assert.equal(r.summary.latencyMs.min, 87);
+  assert.equal(r.summary.latencyMs.max, 368);
+  assert.equal(r.summary.latencyMs.p99, 368);
+  const h = decodeHistogram(r.summary.hdr!);
+  // Gatling's percentiles are whole milliseconds; the histogram keeps 3 significant digits
+  assert.ok(Math.abs(h.getValueAtPercentile(70) / 1000 - 113) <= 0.5, `p70 ${h.getValueAtPercentile(70) / 1000}`);
+  assert.equal(r.endpoints.reduce((a, e) => a + e.requests, 0), 105);
+  assert.equal(r.timeline.reduce((a, p) => a + p.rps, 0), 105);
+  assert.ok(r.timeline.some((p) => (p.vus ?? 0) > 0));
+});
+
+test('Gatling 2.2 and 2.1 text logs: the same requests as the 3.x log give the same result', async () => {
+  const v3 = (await importJson([FX('gatling', 'simulation.log')])).result;
+  for (const f of ['simulation-2.2.log', 'simulation-2.1.log']) {
+    const r = (await importJson([FX('gatling', f)])).result;
+    assert.equal(r.tool.version, '2.0', f);
+    assert.deepEqual(r.summary, v3.summary, f);
+    assert.deepEqual(r.endpoints, v3.endpoints, f);
+    assert.deepEqual(r.timeline.map((p) => [p.rps, p.errors, p.vus]), v3.timeline.map((p) => [p.rps, p.errors, p.vus]), f);
+  }
+  const v22 = readFileSync(FX('gatling', 'simulation-2.2.log'), 'utf8');
+  await expectBadInput('simulation.log', v22.replace(/\tOK\t/, '\tMAYBE\t'), /simulation\.log:\d+: expected REQUEST <scenario> <user id> <groups> <name> <start ms> <end ms> OK\|KO <message>/);
+  const v21 = readFileSync(FX('gatling', 'simulation-2.1.log'), 'utf8');
+  await expectBadInput('simulation.log', v21.slice(0, v21.lastIndexOf('\t')), /expected <scenario> <user id> REQUEST .* \(the file looks truncated\)|expected .*USER/);
+});
+
+test('JMeter JTL: CSV with and without the header and XML with nested sub-results give the same figures as the rows', async () => {
+  const csvText = readFileSync(FX('jmeter', 'results.csv'), 'utf8').trim().split('\n');
+  const rows = csvText.slice(1).map((l) => l.split(','));
+  const elapsed = rows.map((c) => Number(c[1])).sort((a, b) => a - b);
+  const exact = (p: number): number => elapsed[Math.ceil((p / 100) * elapsed.length) - 1]!;
+  const results: Result[] = [];
+  for (const f of ['results.csv', 'results-noheader.csv', 'results.xml']) {
+    const r = (await importJson([FX('jmeter', f)])).result;
+    assert.equal(r.source, 'jmeter');
+    assert.equal(r.summary.requests, rows.length, f);
+    assert.equal(r.summary.errors, rows.filter((c) => c[7] === 'false').length, f);
+    assert.equal(r.summary.statusCodes?.['500'], rows.filter((c) => c[3] === '500').length, f);
+    // elapsed is whole milliseconds; the histogram keeps 3 significant digits
+    for (const [p, got] of [[50, r.summary.latencyMs.p50], [95, r.summary.latencyMs.p95], [99, r.summary.latencyMs.p99]] as const) {
+      assert.ok(got !== null && Math.abs(got - exact(p)) <= exact(p) * 0.001 + 0.01, `${f} p${p}: ${got} vs ${exact(p)}`);
+    }
+    assert.equal(r.summary.latencyMs.max, elapsed.at(-1));
+    assert.deepEqual(r.endpoints.map((e) => e.name), ['create item', 'flaky', 'list items', 'slow']);
+    assert.equal(r.timeline.reduce((a, p) => a + p.rps, 0), rows.length);
+    assert.ok(r.timeline.every((p) => p.vus === 6), 'allThreads as virtual users');
+    assert.ok(r.limitations?.some((l) => l.includes("JMeter's elapsed time")));
+    results.push(r);
+  }
+  assert.deepEqual(results[1]!.summary, results[0]!.summary);
+  assert.deepEqual(results[2]!.summary, results[0]!.summary, 'the nested redirect hop is not counted');
+  const csv = readFileSync(FX('jmeter', 'results.csv'), 'utf8');
+  await expectBadInput('results.csv', csv.slice(0, csv.lastIndexOf(',')), /results\.csv:\d+: expected 17 JMeter JTL columns, found 16 \(the file looks truncated\)/);
+  await expectBadInput('results.csv', csv.replace(/\n(\d{13}),/, '\n2026/11/27 13:22:06,'), /results\.csv:2: expected timeStamp in epoch milliseconds, found "2026\/11\/27 13:22:06" \(hint: save the JTL with jmeter\.save\.saveservice\.timestamp_format=ms/);
+  await expectBadInput('results.csv', '1,2,3,4,5,6,7,8,true,\n', /results\.csv:1: expected JMeter's default JTL columns \(17, 16 or 12 of them\) or a header line, found 10 columns/, 'jmeter');
+  const xml = readFileSync(FX('jmeter', 'results.xml'), 'utf8');
+  await expectBadInput('results.xml', truncate(xml, 0.5), /results\.xml:\d+:\d+: expected a JMeter XML JTL .*\(the file looks truncated\)/);
+  await expectBadInput('results.xml', xml.replace('t="42"', 't="fast"'), /results\.xml: testResults\.httpSample\[1\]: expected a whole number in attribute t, found "fast"/);
+});
+
 test('format sniffing: a file no tool wrote, and --from naming another tool', async () => {
   await expectBadInput('notes.txt', 'hello\nworld\n', /cannot tell which tool wrote this file \(hint: pass --from/);
   await expectBadInput('wrk.txt', readFileSync(FX('hey', 'hey.txt'), 'utf8'), /expected "Running <duration> test @ <url>" line \(is this wrk output\?/, 'wrk');
@@ -247,7 +317,14 @@ test('garbled and truncated files fail with exit 2 naming what was expected', as
   const gat = readFileSync(FX('gatling', 'simulation.log'), 'utf8');
   await expectBadInput('simulation.log', gat.slice(0, gat.indexOf('\tOK', gat.indexOf('REQUEST')) ), /simulation\.log:\d+: expected REQUEST <groups> <name> <start ms> <end ms> OK\|KO <message> \(the file looks truncated\)/);
   await expectBadInput('simulation.log', gat.replace(/^RUN\t.*\n/, ''), /expected a "RUN<TAB>…" record/, 'gatling');
-  await expectBadInput('simulation.log', '\u0000\u0005binary', /binary simulation\.log of Gatling 3\.12 or later/, 'gatling');
+  const bin = readFileSync(FX('gatling', 'simulation-binary.log'));
+  await expectBadInput('simulation.log', bin.subarray(0, 1500), /simulation\.log: byte \d+: the file ends inside this record: it looks truncated \(record \d+\)/);
+  const garbled = Buffer.from(bin);
+  garbled[0x6a] = 9; // the start/end flag of the first USER record
+  await expectBadInput('simulation.log', garbled, /simulation\.log: byte 106: expected a boolean \(0 or 1\) for USER start\/end, found 9 \(record 2\)/);
+  garbled[0x65] = 9; // that record's header byte
+  await expectBadInput('simulation.log', garbled, /simulation\.log: byte 101: expected a record header 1-4 \(REQUEST, USER, GROUP, ERROR\), found 9 \(record 2\)/);
+  await expectBadInput('simulation.log', Buffer.from([0, 0, 0, 0, 3, 0x32, 0x2e, 0x39, 0]), /byte 1: this binary log says Gatling 2\.9, but Gatling wrote binary logs only from 3\.13 on/, 'gatling');
 });
 
 test('import writes a new folder under loadproof-results by default', async () => {
@@ -263,5 +340,93 @@ test('import writes a new folder under loadproof-results by default', async () =
     for (const f of ['result.json', 'report.md', 'report.html']) assert.ok(existsSync(join(cwd, 'loadproof-results', dirs[0]!, f)), f);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
+test('regression (issue 17): one absurd timestamp fails fast with exit 2 at its line, in every per-sample importer (no walk across decades)', async () => {
+  const started = Date.now();
+  const gat = readFileSync(FX('gatling', 'simulation.log'), 'utf8');
+  // the end of the 5th request becomes 1e12 ms later than its start (year 2001 + …); then a year far in the future
+  let n = 0;
+  const far = gat.replace(/^(REQUEST\t[^\t]*\t[^\t]*\t(\d+)\t)(\d+)/gm, (m, head: string, start: string) => (++n === 5 ? `${head}${Number(start) + 1e12}` : m));
+  await expectBadInput('simulation.log', far, /simulation\.log:\d+: this record would make the run span 11574\.1 days; loadproof imports runs up to 7 days long \(hint: the timestamp looks garbled/);
+  await expectBadInput('simulation.log', gat.replace(/^(RUN\t[^\t]*\t[^\t]*\t)\d+/m, '$199999999999999'), /simulation\.log:1: expected the run start in epoch milliseconds between 1990 and 2200, found 99999999999999/);
+  const heyCsv = readFileSync(FX('hey', 'hey.csv'), 'utf8').split('\n');
+  heyCsv[3] = heyCsv[3]!.replace(/,[\d.]+$/, ',1e12');
+  await expectBadInput('hey.csv', heyCsv.join('\n'), /hey\.csv:4: this record would make the run span/);
+  const k6 = readFileSync(FX('k6', 'k6-out.ndjson'), 'utf8').split('\n');
+  const i = k6.findIndex((l) => l.includes('"metric":"http_req_duration"') && l.includes('"type":"Point"'));
+  k6[i] = k6[i]!.replace(/"time":"\d{4}-/, '"time":"2195-');
+  await expectBadInput('k6.json', k6.join('\n'), new RegExp(`k6\\.json:${i + 1}: this point would make the run span`));
+  const hist = readFileSync(FX('locust', 'run_stats_history.csv'), 'utf8').split('\n');
+  hist[hist.length - 2] = hist[hist.length - 2]!.replace(/^\d+/, '1000000000000');
+  await expectBadInput('run_stats_history.csv', hist.join('\n'), /run_stats_history\.csv:\d+: this Timestamp would make the run span/, 'locust');
+  const art = readFileSync(FX('artillery', 'report.json'), 'utf8');
+  await expectBadInput('report.json', art.replace('"lastMetricAt": 1795785336536', '"lastMetricAt": 1e15'), /report\.json: aggregate\.lastMetricAt would make the run span/, 'artillery');
+  assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+});
+
+test('regression (issue 17): analyze and report on a result.json with a corrupt encoded histogram exit 2 naming the field', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-corrupt-'));
+  try {
+    const { result } = await importJson([FX('hey', 'hey.csv')]);
+    const hdr = result.summary.hdr!;
+    // flip one character in the compressed stream (zlib's checksum or its code tables then fail)
+    const at = Math.floor(hdr.length / 2);
+    result.summary.hdr = hdr.slice(0, at) + (hdr[at] === 'A' ? 'B' : 'A') + hdr.slice(at + 1);
+    const file = join(dir, 'result.json');
+    writeFileSync(file, JSON.stringify(result));
+    for (const args of [['analyze', file], ['report', file, '-o', join(dir, 'report.md')]]) {
+      const r = await runCli(args, { timeoutMs: 60_000 });
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /^loadproof: .*result\.json: summary\.hdr: not a loadproof result: the encoded histogram is corrupt/);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('import accepts a folder: a Gatling results folder, a Locust CSV set, k6 outputs; two tools in one folder are refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-folder-'));
+  try {
+    // a Gatling results folder: simulation.log beside the HTML report
+    const gat = join(dir, 'itemssimulation-20261127131600000');
+    mkdirSync(join(gat, 'js'), { recursive: true });
+    copyFileSync(FX('gatling', 'simulation-binary.log'), join(gat, 'simulation.log'));
+    writeFileSync(join(gat, 'index.html'), '<!DOCTYPE html><html></html>');
+    writeFileSync(join(gat, 'js', 'global_stats.json'), '{}');
+    const g = await importJson([gat]);
+    assert.equal(g.result.source, 'gatling');
+    assert.equal(g.result.summary.requests, 105);
+    assert.match(g.stderr, /imported gatling output from .*simulation\.log/);
+    // Locust's CSV set, found through its stats file
+    const direct = (await importJson([FX('locust', 'run_stats.csv')])).result;
+    const loc = (await importJson([join(REPO_ROOT, 'src/formats/locust/fixtures')])).result;
+    assert.equal(loc.source, 'locust');
+    assert.deepEqual(loc.summary, direct.summary);
+    assert.equal(loc.timeline.length, direct.timeline.length);
+    // k6: the --out json points are preferred to the summary
+    const k6 = await importJson([join(REPO_ROOT, 'src/formats/k6/fixtures')]);
+    assert.match(k6.stderr, /imported k6 output from .*k6-out\.ndjson/);
+    // two tools in one folder
+    const mixed = join(dir, 'mixed');
+    mkdirSync(mixed);
+    copyFileSync(FX('wrk', 'wrk.txt'), join(mixed, 'wrk.txt'));
+    copyFileSync(FX('hey', 'hey.txt'), join(mixed, 'hey.txt'));
+    const r = await runCli(['import', mixed, '--out', join(dir, 'out')], { timeoutMs: 60_000 });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /mixed: holds output of several tools: (wrk \(wrk\.txt\); hey \(hey\.txt\)|hey \(hey\.txt\); wrk \(wrk\.txt\)) \(hint: pass the files of one run, or --from with the tool\)/);
+    const picked = await importJson([mixed], ['--from', 'hey']);
+    assert.equal(picked.result.source, 'hey');
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'notes.txt'), 'hello\n');
+    const e = await runCli(['import', empty], { timeoutMs: 60_000 });
+    assert.equal(e.code, 2);
+    assert.match(e.stderr, /empty: holds no load tool output that loadproof imports \(looked at 1 files\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

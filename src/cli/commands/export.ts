@@ -1,5 +1,5 @@
 /**
- * `loadproof export <plan> --to k6|locust|artillery|wrk [-o FILE]`: writes the equivalent test for
+ * `loadproof export <plan> --to k6|locust|artillery|gatling|wrk|wrk2|hey|ab [-o FILE]`: writes the equivalent test for
  * another tool (stdout by default). `${env.NAME}` in the plan is kept as the tool's own environment
  * lookup rather than substituted, so the exported file reads the environment when it runs.
  */
@@ -22,10 +22,10 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
   program
     .command('export')
     .argument('<plan>', 'plan file')
-    .requiredOption('--to <tool>', 'k6 | locust | artillery | wrk')
+    .requiredOption('--to <tool>', EXPORT_TOOLS.join(' | '))
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .description('write the equivalent test for another tool')
-    .addHelpText('after', `\nExamples:\n  $ loadproof export plan.yaml --to k6 -o script.js\n  $ loadproof export plan.yaml --to locust -o locustfile.py\n  $ loadproof export plan.yaml --to artillery -o artillery.yaml\n  $ loadproof export plan.yaml --to wrk\n`)
+    .addHelpText('after', `\nExamples:\n  $ loadproof export plan.yaml --to k6 -o script.js\n  $ loadproof export plan.yaml --to locust -o locustfile.py\n  $ loadproof export plan.yaml --to artillery -o artillery.yaml\n  $ loadproof export plan.yaml --to wrk\n  $ loadproof export plan.yaml --to hey -o hey.sh\n`)
     .action(async (file: string, opts: { to: string; output?: string }) => {
       if (!isExportTool(opts.to)) throw badFlag(`--to ${opts.to} is not a tool loadproof exports to`, `use one of ${EXPORT_TOOLS.join(', ')}`, '--to');
       if (opts.output) checkOutFile(opts.output, '-o');

@@ -29,12 +29,12 @@ export function importSummaryText(r: Result, files: string[], out: string): stri
 export function register(program: Command, io: Io, setExit: SetExit): void {
   program
     .command('import')
-    .argument('<file...>', "another tool's output (several files of one run may be given)")
-    .option('--from <tool>', 'k6 | locust | artillery | wrk | ab | hey | gatling (sniffed when absent)')
+    .argument('<file...>', "another tool's output (several files of one run, or one results folder)")
+    .option('--from <tool>', 'k6 | locust | artillery | wrk | ab | hey | gatling | jmeter (sniffed when absent)')
     .option('--out <dir>', 'results folder (default loadproof-results/<tool>-<time>)')
     .option('--json', 'print the result document on stdout')
     .description("turn another tool's output into a loadproof result, then analyse and report it")
-    .addHelpText('after', `\nExamples:\n  $ loadproof import k6-summary.json\n  $ loadproof import results.ndjson --from k6\n  $ loadproof import locust_stats.csv\n  $ loadproof import wrk.txt --out results/wrk-run\n  $ loadproof import ab.txt ab-gnuplot.tsv ab-percentiles.csv\n`)
+    .addHelpText('after', `\nExamples:\n  $ loadproof import k6-summary.json\n  $ loadproof import results.ndjson --from k6\n  $ loadproof import locust_stats.csv\n  $ loadproof import wrk.txt --out results/wrk-run\n  $ loadproof import ab.txt ab-gnuplot.tsv ab-percentiles.csv\n  $ loadproof import target/gatling/itemssimulation-20261127131600000/\n`)
     .action(async (paths: string[], opts: { from?: string; out?: string; json?: boolean }) => {
       const { result, tool, files } = await importFiles(paths, opts.from);
       const dir = prepareOutDir(resultsDir(tool, opts.out), opts.out !== undefined ? '--out' : 'the results folder');

@@ -101,7 +101,7 @@ function readGnuplot(file: SourceFile, agg: SampleAggregator, endpoint: string):
   for (const row of t.rows) {
     const startSec = t.num(row, 'seconds');
     const totalMs = t.num(row, 'ttime');
-    agg.add({ startMs: startSec * 1000, latencyUs: totalMs * 1000, endpoint, method: '', status: 0 });
+    agg.add({ startMs: startSec * 1000, latencyUs: totalMs * 1000, endpoint, method: '', status: 0 }, row.line);
   }
 }
 
@@ -138,7 +138,7 @@ export function importAb(input: ImportInput): Result {
   const gnuplot = byKind.get('ab-gnuplot');
   const pct = byKind.get('ab-percentiles');
   if (gnuplot) {
-    const agg = new SampleAggregator();
+    const agg = new SampleAggregator(undefined, gnuplot);
     readGnuplot(gnuplot, agg, ab.path);
     if (agg.size !== ab.complete) {
       warnings.push(`${displayName(gnuplot)} has ${agg.size} rows where ab reported ${ab.complete} complete requests`);

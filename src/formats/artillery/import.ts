@@ -9,6 +9,7 @@ import { expectObject, isObject, num, parseJsonFile } from '../common/json.js';
 import { importedResult, type ImportInput } from '../common/imported-result.js';
 import { missingSentence, recordedPoint, recordedSummary, type RecordedLatencyMs } from '../common/latency.js';
 import { fileError, type SourceFile } from '../common/source-file.js';
+import { checkEpochMs, checkSpan } from '../common/span.js';
 
 type Counters = Record<string, number>;
 type Summaries = Record<string, Record<string, number>>;
@@ -44,6 +45,8 @@ function readPeriod(file: SourceFile, v: unknown, path: string): Period {
   const startMs = num(o.firstMetricAt) ?? num(o.firstCounterAt) ?? num(o.period);
   const endMs = num(o.lastMetricAt) ?? num(o.lastCounterAt) ?? startMs;
   if (startMs === undefined || endMs === undefined) throw fileError(file, undefined, `expected ${path}.firstMetricAt and lastMetricAt timestamps`);
+  checkEpochMs(file, undefined, startMs, `${path}.firstMetricAt`);
+  checkSpan(file, undefined, endMs - startMs, `${path}.lastMetricAt`);
   return { counters: o.counters as Counters, summaries: (isObject(o.summaries) ? o.summaries : {}) as Summaries, startMs, endMs };
 }
 
@@ -90,6 +93,7 @@ export function importArtillery(input: ImportInput): Result {
   if (!('aggregate' in root)) throw fileError(file, 1, 'expected an "aggregate" object (is this an Artillery --output report?)');
   const aggregate = readPeriod(file, root.aggregate, 'aggregate');
   const intermediate = Array.isArray(root.intermediate) ? root.intermediate.map((p, i) => readPeriod(file, p, `intermediate[${i}]`)) : [];
+  intermediate.forEach((p, i) => checkSpan(file, undefined, Math.max(Math.abs(p.endMs - aggregate.startMs), Math.abs(p.startMs - aggregate.startMs)), `intermediate[${i}]'s timestamps`));
   const total = tally(aggregate.counters);
   const startMs = aggregate.startMs;
   const durationSec = Math.max(0.001, (aggregate.endMs - aggregate.startMs) / 1000);

@@ -16,6 +16,8 @@ import {
   type Histogram,
 } from '../../metrics/histogram.js';
 import type { EndpointResult, ErrorKind, Summary, TimelinePoint } from '../../result/types.js';
+import { checkSpan } from './span.js';
+import { fileError, type SourceFile } from './source-file.js';
 
 export interface ImportedSample {
   /** when the request started, milliseconds on the importer's clock (epoch ms, or ms from a start) */
@@ -74,24 +76,50 @@ export class SampleAggregator {
   private readonly byEndpoint = new Map<string, Tally & { method: string; name: string }>();
   private readonly intervals = new Map<number, Interval>();
   private readonly vus = new Map<number, number>();
+  /** interval → change in the number of requests in flight for that whole second (a difference array) */
+  private readonly wholeSeconds = new Map<number, number>();
   private origin: number | undefined;
   private firstStart = Infinity;
   private lastEnd = -Infinity;
   private bytes = 0;
   private anyBytes = false;
+  /** earliest and latest time seen (samples and VU changes), for the span bound */
+  private minMs = Infinity;
+  private maxMs = -Infinity;
 
-  /** `originMs`: the clock value that becomes t = 0 (default: the first sample's start). */
-  constructor(originMs?: number) {
+  /**
+   * `originMs`: the clock value that becomes t = 0 (default: the first sample's start). `file`
+   * names the file in errors: a sample that would stretch the run beyond `MAX_RUN_SPAN_MS` is
+   * refused (exit 2) at its line, so the timeline stays bounded.
+   */
+  constructor(
+    originMs: number | undefined,
+    private readonly file: SourceFile,
+  ) {
     this.origin = originMs;
+  }
+
+  /** Widens the seen time range; fails at `line` when it would exceed the bound. */
+  private span(fromMs: number, toMs: number, line: number | string | undefined): void {
+    const min = Math.min(this.minMs, fromMs, this.origin ?? fromMs);
+    const max = Math.max(this.maxMs, toMs, this.origin ?? toMs);
+    checkSpan(this.file, line, max - min, 'this record');
+    this.minMs = min;
+    this.maxMs = max;
   }
 
   get size(): number {
     return this.total.requests;
   }
 
-  add(s: ImportedSample): void {
-    if (this.origin === undefined) this.origin = s.startMs;
+  /** Adds one request; `line` locates it in errors. */
+  add(s: ImportedSample, line?: number | string): void {
     const endMs = s.startMs + s.latencyUs / 1000;
+    if (!Number.isFinite(s.startMs) || !Number.isFinite(endMs) || s.latencyUs < 0) {
+      throw fileError(this.file, line, `expected a finite request start and a latency of 0 or more, found start ${s.startMs} ms and latency ${s.latencyUs / 1000} ms`);
+    }
+    this.span(s.startMs, endMs, line);
+    if (this.origin === undefined) this.origin = s.startMs;
     this.firstStart = Math.min(this.firstStart, s.startMs);
     this.lastEnd = Math.max(this.lastEnd, endMs);
     count(this.total, s);
@@ -104,19 +132,30 @@ export class SampleAggregator {
       this.bytes += s.bytesReceived;
       this.anyBytes = true;
     }
-    // Spread the time in flight over the intervals the request spans.
-    let fromMs = s.startMs - this.origin;
+    // Spread the time in flight over the intervals the request spans: the partial first and last
+    // intervals directly, the whole seconds between as a difference (+1 where they begin, -1 where
+    // they end) summed in build(), so that a long request costs O(1), not one step per second.
+    const fromMs = s.startMs - this.origin;
     const toMs = endMs - this.origin;
-    while (fromMs < toMs) {
-      const k = Math.floor(fromMs / 1000);
-      const edge = Math.min(toMs, (k + 1) * 1000);
-      this.interval(k).busyUs += (edge - fromMs) * 1000;
-      fromMs = edge;
+    if (toMs > fromMs) {
+      const k0 = Math.floor(fromMs / 1000);
+      const k1 = Math.floor(toMs / 1000);
+      if (k0 === k1) this.interval(k0).busyUs += (toMs - fromMs) * 1000;
+      else {
+        this.interval(k0).busyUs += ((k0 + 1) * 1000 - fromMs) * 1000;
+        this.interval(k1).busyUs += (toMs - k1 * 1000) * 1000;
+        if (k1 > k0 + 1) {
+          this.wholeSeconds.set(k0 + 1, (this.wholeSeconds.get(k0 + 1) ?? 0) + 1);
+          this.wholeSeconds.set(k1, (this.wholeSeconds.get(k1) ?? 0) - 1);
+        }
+      }
     }
   }
 
   /** Virtual users (or active users) at a time, ms on the importer's clock; the interval keeps the last value. */
-  setVus(atMs: number, vus: number): void {
+  setVus(atMs: number, vus: number, line?: number | string): void {
+    if (!Number.isFinite(atMs)) throw fileError(this.file, line, `expected a finite time, found ${atMs}`);
+    this.span(atMs, atMs, line);
     if (this.origin === undefined) this.origin = atMs;
     this.vus.set(Math.floor((atMs - this.origin) / 1000), vus);
   }
@@ -137,17 +176,21 @@ export class SampleAggregator {
     const shift = keys.length && keys[0]! < 0 ? -keys[0]! : 0;
     const timeline: TimelinePoint[] = [];
     let lastVus: number | null = null;
+    let whole = 0;
     if (keys.length) {
+      // dense from the first to the last second: bounded by MAX_RUN_SPAN_MS (checked in add/setVus)
       for (let k = keys[0]!; k <= keys[keys.length - 1]!; k++) {
         const iv = this.intervals.get(k);
         if (this.vus.has(k)) lastVus = this.vus.get(k)!;
+        whole += this.wholeSeconds.get(k) ?? 0;
+        const busyUs = (iv?.busyUs ?? 0) + whole * 1e6;
         const p: TimelinePoint = {
           t: k + shift,
           durationSec: 1,
           offeredRps: null,
           rps: iv?.requests ?? 0,
           errors: iv?.errors ?? 0,
-          inFlight: iv ? Math.round((iv.busyUs / 1e6) * 100) / 100 : 0,
+          inFlight: Math.round((busyUs / 1e6) * 100) / 100,
           vus: this.vus.size ? lastVus : null,
           latencyMs: iv ? pointMs(iv.hdr) : null,
         };
@@ -194,9 +237,11 @@ export class SampleAggregator {
 
   /** The clock value of t = 0 after `build` (the origin, moved back when samples came before it). */
   originMs(): number {
-    const keys = [...this.intervals.keys(), ...this.vus.keys()];
-    const min = keys.length ? Math.min(...keys) : 0;
-    return (this.origin ?? 0) + Math.min(0, min) * 1000;
+    // a loop, not Math.min(...keys): a week of seconds is too many arguments for one call
+    let min = 0;
+    for (const k of this.intervals.keys()) if (k < min) min = k;
+    for (const k of this.vus.keys()) if (k < min) min = k;
+    return (this.origin ?? 0) + min * 1000;
   }
 }
 

@@ -10,6 +10,8 @@ export interface SourceFile {
   /** the path as the user gave it (or a fixture path in tests) */
   path: string;
   text: string;
+  /** the raw bytes, kept for binary formats (Gatling 3.13+'s simulation.log); text is then lossy */
+  bytes?: Buffer;
 }
 
 /** The name used in messages: the file's base name. */
@@ -17,9 +19,9 @@ export function displayName(file: SourceFile): string {
   return basename(file.path);
 }
 
-/** `file:line: message (hint: …)`, exit 2. */
-export function fileError(file: SourceFile, line: number | undefined, message: string, hint?: string): LoadproofError {
-  const where = line === undefined ? displayName(file) : `${displayName(file)}:${line}`;
+/** `file:line: message (hint: …)`, exit 2; `at` is a line number, or a place in words ("byte 120"). */
+export function fileError(file: SourceFile, at: number | string | undefined, message: string, hint?: string): LoadproofError {
+  const where = at === undefined ? displayName(file) : typeof at === 'number' ? `${displayName(file)}:${at}` : `${displayName(file)}: ${at}`;
   return badFile(where, message, hint);
 }
 

@@ -101,13 +101,13 @@ function importText(file: SourceFile, input: ImportInput): Result {
 function importCsv(file: SourceFile, input: ImportInput): Result {
   const t = new Table(file, parseCsv(file), 'hey -o csv');
   t.require(['response-time', 'status-code', 'offset'], 'hey csv');
-  const agg = new SampleAggregator(0);
+  const agg = new SampleAggregator(0, file);
   let lastEndSec = 0;
   for (const row of t.rows) {
     const latencySec = t.num(row, 'response-time');
     const offsetSec = t.num(row, 'offset');
     const status = t.num(row, 'status-code');
-    agg.add({ startMs: offsetSec * 1000, latencyUs: latencySec * 1e6, endpoint: ENDPOINT, method: '', status, errorKind: statusErrorKind(status) });
+    agg.add({ startMs: offsetSec * 1000, latencyUs: latencySec * 1e6, endpoint: ENDPOINT, method: '', status, errorKind: statusErrorKind(status) }, row.line);
     lastEndSec = Math.max(lastEndSec, offsetSec + latencySec);
   }
   const parts = agg.build(Math.max(lastEndSec, 0.001));

@@ -23,6 +23,7 @@ import { SampleAggregator } from '../common/result-builder.js';
 import { fileError, displayName, type SourceFile } from '../common/source-file.js';
 import { badFile } from '../../errors.js';
 import { sniffKind } from '../sniff.js';
+import { checkEpochMs, checkSpan } from '../common/span.js';
 
 /** k6 error codes (docs "Error codes") → loadproof error kinds. */
 export function k6ErrorKind(code: number, status: number): ErrorKind {
@@ -150,7 +151,7 @@ interface Trend {
 }
 
 function importPoints(file: SourceFile, input: ImportInput): Result {
-  const agg = new SampleAggregator();
+  const agg = new SampleAggregator(undefined, file);
   const declared = new Map<string, string[]>();
   const trends = new Map<string, Trend>();
   const rates = new Map<string, { passes: number; total: number }>();
@@ -195,8 +196,10 @@ function importPoints(file: SourceFile, input: ImportInput): Result {
       throw badFile(`${displayName(file)}:${lineNo}`, 'expected a point with a numeric "value" and an ISO 8601 "time"');
     }
     const tags = isObject(data.tags) ? (data.tags as Record<string, unknown>) : {};
+    checkEpochMs(file, lineNo, timeMs, 'the point time');
     firstMs = Math.min(firstMs, timeMs);
     lastMs = Math.max(lastMs, timeMs);
+    checkSpan(file, lineNo, lastMs - firstMs, 'this point');
     switch (metric) {
       case 'http_req_duration': {
         const status = Number(tags.status ?? 0) || 0;
@@ -211,11 +214,11 @@ function importPoints(file: SourceFile, input: ImportInput): Result {
           method: String(tags.method ?? ''),
           status,
           errorKind: failed ? k6ErrorKind(code, status) : undefined,
-        });
+        }, lineNo);
         break;
       }
       case 'vus':
-        agg.setVus(timeMs, value);
+        agg.setVus(timeMs, value, lineNo);
         break;
       case 'checks':
         if (value) checks.passes++;

@@ -14,6 +14,7 @@ import { importedResult, type ImportInput } from '../common/imported-result.js';
 import { missingSentence, recordedPoint, recordedSummary, type RecordedLatencyMs } from '../common/latency.js';
 import { fileError, type SourceFile } from '../common/source-file.js';
 import { sniffKind, type FileKind } from '../sniff.js';
+import { checkEpochMs, checkSpan } from '../common/span.js';
 
 const SUFFIXES = ['_stats.csv', '_stats_history.csv', '_failures.csv', '_exceptions.csv'] as const;
 
@@ -96,11 +97,13 @@ function readHistory(file: SourceFile): HistoryParts {
   if (rows.length === 0) throw fileError(file, 2, 'expected "Aggregated" rows (the file looks truncated)');
   const first = rows[0]!;
   const t0 = t.num(first, 'Timestamp');
+  checkEpochMs(file, first.line, t0 * 1000, 'the Timestamp (epoch seconds)');
   const timeline: TimelinePoint[] = [];
   let prev = { ts: t0, requests: t.num(first, 'Total Request Count'), failures: t.num(first, 'Total Failure Count') };
   let peakUsers = t.num(first, 'User Count');
   for (const row of rows.slice(1)) {
     const ts = t.num(row, 'Timestamp');
+    checkSpan(file, row.line, (ts - t0) * 1000, 'this Timestamp');
     const requests = t.num(row, 'Total Request Count');
     const failures = t.num(row, 'Total Failure Count');
     const users = t.num(row, 'User Count');

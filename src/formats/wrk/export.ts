@@ -35,8 +35,25 @@ function luaExpr(s: string, cannot: Set<string>): string {
     .join(' .. ');
 }
 
+/**
+ * The wrk2 export: the same Lua script, headed by the wrk2 command line (`-R`, the plan's peak rate,
+ * latency measured from each request's intended send). wrk2 always paces at a constant rate, so a
+ * closed-model plan (virtual users, no rate) cannot be expressed: refused with what to do instead.
+ */
+export function exportWrk2(plan: Plan, file = 'plan'): string {
+  const shape = planShape(plan);
+  if (shape.model === 'closed') {
+    throw badFile(
+      file,
+      `wrk2 paces a constant request rate (-R); this plan is closed-model (${Math.ceil(shape.peak)} virtual users) and states no rate`,
+      'export it to wrk (connections), or give the plan load.model: open with a target rate',
+    );
+  }
+  return exportWrk(plan, file, true);
+}
+
 /** The wrk export: a Lua script whose header holds the command lines and the limits. */
-export function exportWrk(plan: Plan, file = 'plan'): string {
+export function exportWrk(plan: Plan, file = 'plan', wrk2 = false): string {
   const shape = planShape(plan);
   const cannot = new Set<string>();
   const requests = plan.scenarios.flatMap((s) => [...(s.setup ?? []), ...s.flow]).filter((s): s is RequestStep => s.kind === 'request');
@@ -96,6 +113,19 @@ export function exportWrk(plan: Plan, file = 'plan'): string {
       `  return wrk.format(${lua(step.method)}, ${luaExpr(path, cannot)}, headers, ${body !== undefined ? luaExpr(body, cannot) : 'nil'})`,
       'end',
     );
+  }
+  if (wrk2) {
+    const lines: string[] = [
+      `-- wrk2 script exported by loadproof from the plan "${plan.name}".`,
+      `-- wrk2 (constant rate, the plan's peak; latency from each request's intended send):`,
+      `--   wrk -t${threads} -c${connections} -d${shape.totalSec}s -R${Math.ceil(shape.peak)} --latency -s <this file> ${base}`,
+      '-- (wrk2 installs its binary as `wrk`; the -R flag is what only wrk2 has)',
+      '-- What wrk2 cannot express from this plan:',
+      ...(cannot.size ? [...cannot].map((c) => `--   - ${c.replace(/\bwrk\b/g, 'wrk2')}`) : ['--   - nothing: this plan is a single request at one rate']),
+      '',
+      ...requestLines,
+    ];
+    return lines.join('\n') + '\n';
   }
   const lines: string[] = [
     `-- wrk script exported by loadproof from the plan "${plan.name}".`,
