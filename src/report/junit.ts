@@ -12,6 +12,12 @@ import type { Result } from '../result/types.js';
 import { criterionLabel, criterionName, criterionParts, formatInUnit, formatThreshold } from './criteria.js';
 import { escapeXml } from './escape.js';
 import { formatSeconds } from './format.js';
+import { formatChange, METRIC_TEXT, type MetricDelta } from '../result/comparison.js';
+
+function describeDelta(d: MetricDelta): string {
+  const ci = d.ci ? ` [${formatChange(d.ci[0], d.changeKind)}, ${formatChange(d.ci[1], d.changeKind)}]` : '';
+  return `${METRIC_TEXT[d.metric]}: ${d.a ?? '—'} → ${d.b ?? '—'} (${formatChange(d.change, d.changeKind)}${ci})`;
+}
 
 const x = escapeXml;
 
@@ -55,6 +61,17 @@ export function renderJunit(result: Result): string {
         type: 'invalid',
         detail: notes.map((n) => `${n.id}: ${n.message}`).join('\n'),
       },
+    });
+  }
+  const base = result.baseline;
+  if (base) {
+    // a significant regression against the baseline fails the build even when every threshold passed
+    cases.push({
+      name: `no significant regression against baseline ${base.a.label}`,
+      failure:
+        base.verdict === 'regression'
+          ? { message: base.statement, type: 'regression', detail: base.overall.metrics.filter((d) => d.direction === 'worse').map(describeDelta).join('\n') }
+          : null,
     });
   }
   const failures = cases.filter((c) => c.failure).length;

@@ -12,6 +12,7 @@ import { importFiles } from '../../formats/import.js';
 import { exitCodeFor } from '../../result/verdict.js';
 import { finishResult } from '../finish.js';
 import { resultsDir } from '../results-dir.js';
+import { addHistoryOptions, startHistory } from './history-flags.js';
 import type { Result } from '../../result/types.js';
 
 /** What the import itself has to say before the report's summary: the files, what the tool did not record. */
@@ -26,18 +27,20 @@ export function importSummaryText(r: Result, files: string[], out: string): stri
 }
 
 export function register(program: Command, io: Io, setExit: SetExit): void {
-  program
+  const cmd = program
     .command('import')
     .argument('<file...>', "another tool's output (several files of one run may be given)")
     .option('--from <tool>', 'k6 | locust | artillery | wrk | ab | hey | gatling (sniffed when absent)')
     .option('--out <dir>', 'results folder (default loadproof-results/<tool>-<time>)')
     .option('--json', 'print the result document on stdout')
-    .description("turn another tool's output into a loadproof result, then analyse and report it")
+    .description("turn another tool's output into a loadproof result, then analyse and report it");
+  addHistoryOptions(cmd)
     .addHelpText('after', `\nExamples:\n  $ loadproof import k6-summary.json\n  $ loadproof import results.ndjson --from k6\n  $ loadproof import locust_stats.csv\n  $ loadproof import wrk.txt --out results/wrk-run\n  $ loadproof import ab.txt ab-gnuplot.tsv ab-percentiles.csv\n`)
-    .action(async (paths: string[], opts: { from?: string; out?: string; json?: boolean }) => {
+    .action(async (paths: string[], opts: { from?: string; out?: string; json?: boolean; history?: string | false }) => {
       const { result, tool, files } = await importFiles(paths, opts.from);
       const dir = resultsDir(tool, opts.out);
-      const done = await finishResult(result, dir);
+      const history = await startHistory(io, { history: opts.history }, { command: 'import' });
+      const done = await finishResult(result, dir, {}, [], history.hooks).finally(() => history.close());
       const text = importSummaryText(done.result, files, dir) + done.summary;
       if (opts.json) {
         io.out(JSON.stringify(done.result, null, 2) + '\n');
