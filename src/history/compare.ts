@@ -82,12 +82,20 @@ function changeOf(a: number, b: number, kind: 'relative' | 'absolute'): number |
 
 /** Per-metric deltas of one scope (the whole run or one endpoint) from both runs' seconds. */
 function compareScope(name: string, sa: SecondSample[], sb: SecondSample[], o: Required<CompareOptions>, seedOffset: number): { scope: ScopeComparison; blocks: [number, number] } {
+  const aligned = alignSeconds(sa, sb);
+  if (aligned) [sa, sb] = aligned;
   const pa = prepareRun(sa);
   const pb = prepareRun(sb);
   const fa = pointFigures(pa);
   const fb = pointFigures(pb);
+  // Paired when the runs have the same shape (same plan: the same stages of the same length):
+  // second t of A and second t of B had the same offered load, so both replicates draw the same
+  // seconds. Drawing them independently would add the spread of the load profile itself (a ramp's
+  // first and last seconds) to every interval; pairing cancels it. Otherwise: independent draws.
+  const paired = sameShape(pa, pb);
+  if (paired) pa.blockLength = pb.blockLength = Math.max(pa.blockLength, pb.blockLength);
   const ra = bootstrapFigures(pa, o.replicates, o.seed + seedOffset);
-  const rb = bootstrapFigures(pb, o.replicates, o.seed + seedOffset + 7919);
+  const rb = bootstrapFigures(pb, o.replicates, o.seed + seedOffset + (paired ? 0 : 7919));
   const alpha = (1 - o.confidence) / 2;
   const metrics = METRICS.map(({ metric, key, unit, worseWhenUp }): MetricDelta => {
     const kind = metric === 'errorRate' ? 'absolute' : 'relative';
@@ -124,25 +132,46 @@ function compareScope(name: string, sa: SecondSample[], sb: SecondSample[], o: R
 }
 
 /**
+ * Both runs restricted to the seconds (stage, t) they share, when they differ by at most a few
+ * (a trailing partial second, one more second of drain): then the bootstrap can pair them. Null
+ * when they differ by more (the runs are not shaped alike; no pairing).
+ */
+function alignSeconds(sa: SecondSample[], sb: SecondSample[]): [SecondSample[], SecondSample[]] | null {
+  const key = (s: SecondSample): string => `${s.stage}:${s.t}`;
+  const ka = new Set(sa.map(key));
+  const kb = new Set(sb.map(key));
+  const ca = sa.filter((s) => kb.has(key(s)));
+  const cb = sb.filter((s) => ka.has(key(s)));
+  const dropped = sa.length - ca.length + (sb.length - cb.length);
+  if (ca.length < 2 || dropped > Math.max(2, 0.05 * Math.max(sa.length, sb.length))) return null;
+  return dropped === 0 ? null : [ca, cb];
+}
+
+function sameShape(a: PreparedRun, b: PreparedRun): boolean {
+  return a.strata.length === b.strata.length && a.strata.every((s, i) => s.length === b.strata[i]!.length);
+}
+
+/**
  * Capacity as the steps' rule makes it: walking the steps in order of load, the achieved rate of the
  * last step that met the SLO before the first that did not. Recomputed (not read from the analysis)
  * so that the point and the bootstrap replicates come from the same rule.
  */
 function capacityOf(run: PreparedRun, steps: Array<{ idx: number[] }>, slo: Slo, rng?: () => number): number | null {
-  let best: number | null = null;
-  for (const s of steps) {
-    let pick = s.idx;
-    if (rng) {
-      // resample the step's seconds in circular blocks of the run's block length
-      const n = s.idx.length;
-      const L = Math.min(run.blockLength, n);
-      const out: number[] = [];
-      while (out.length < n) {
-        const start = Math.floor(rng() * n);
-        for (let k = 0; k < L && out.length < n; k++) out.push(s.idx[(start + k) % n]!);
-      }
-      pick = out;
+  // every step is drawn before any is judged, so that paired runs consume the generator alike
+  const picks = steps.map((s) => {
+    if (!rng) return s.idx;
+    // resample the step's seconds in circular blocks of the run's block length
+    const n = s.idx.length;
+    const L = Math.min(run.blockLength, n);
+    const out: number[] = [];
+    while (out.length < n) {
+      const start = Math.floor(rng() * n);
+      for (let k = 0; k < L && out.length < n; k++) out.push(s.idx[(start + k) % n]!);
     }
+    return out;
+  });
+  let best: number | null = null;
+  for (const pick of picks) {
     const f: Figures = figuresOf(run, pick);
     if (f.p50Ms === null) return best;
     const j = judgeSlo({ latencyMs: { p50: f.p50Ms, p95: f.p95Ms!, p99: f.p99Ms! }, meanMs: null, maxMs: null, errorRate: f.errorRate }, slo);
@@ -181,8 +210,11 @@ function capacityDelta(A: ComparableRun, B: ComparableRun, o: Required<CompareOp
     return d;
   }
   d.change = cb / ca - 1;
+  // paired as in compareScope when the steps have the same lengths
+  const paired = stA.length === stB.length && stA.every((x, i) => x.idx.length === stB[i]!.idx.length);
+  if (paired) pa.blockLength = pb.blockLength = Math.max(pa.blockLength, pb.blockLength);
   const rngA = mulberry32(o.seed + 101);
-  const rngB = mulberry32(o.seed + 202);
+  const rngB = mulberry32(o.seed + (paired ? 101 : 202));
   const reps: number[] = [];
   for (let r = 0; r < o.replicates; r++) {
     const x = capacityOf(pa, stA, slo, rngA) ?? 0;
