@@ -3,7 +3,9 @@
  * `metric condition` (e.g. `http_req_duration p(95)<200`) with the plan's name as its class, and a
  * `<failure>` carrying the observed value when the criterion failed. An aborted run and an invalid
  * run each add one failing testcase that says so, since a CI reader must not see green for a run
- * whose numbers cannot be trusted or that the incident guard stopped.
+ * whose numbers cannot be trusted or that the incident guard stopped. A run compared with a
+ * baseline (`run --baseline`) adds `no significant regression against baseline …`, failing on a
+ * significant regression.
  *
  * The format is the de-facto schema read by Jenkins, GitLab and GitHub test reporters:
  * `<testsuites>` › `<testsuite>` › `<testcase>` › `<failure message type>`.

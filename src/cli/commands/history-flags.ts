@@ -89,21 +89,30 @@ export interface HistorySession {
  */
 export async function startHistory(io: Io, flags: HistoryFlags, ctx: { command: 'run' | 'import' | 'merge'; planName?: string }): Promise<HistorySession> {
   const minEffect = parseMinEffect(flags.minEffect);
-  const opened = flags.history === false ? { store: null, location: null, warning: null } : await openStoreFor({ history: flags.history });
   const warn = (w: string): void => io.err(`loadproof: warning: ${w}\n`);
-  if (opened.warning) warn(opened.warning);
-  const store: HistoryStore | null = opened.store;
+  const open = async (): Promise<HistoryStore | null> => {
+    if (flags.history === false) return null;
+    const opened = await openStoreFor({ history: flags.history });
+    if (opened.warning) warn(opened.warning);
+    return opened.store;
+  };
+  // The store is opened for the baseline (before the run), closed, and opened again when the run
+  // is over: a PostgreSQL connection held idle through a long run could be dropped by the server.
+  let store: HistoryStore | null = null;
   let baseline: ComparableRun | null = null;
-  try {
-    if (flags.baseline !== undefined) {
+  let warned = false;
+  if (flags.baseline !== undefined) {
+    store = await open();
+    warned = store === null;
+    try {
       // "previous" before this run is recorded is the plan's newest run
       const ref = flags.baseline === 'previous' ? 'latest' : flags.baseline;
       baseline = await resolveRun(ref, store, { plan: ctx.planName, where: '--baseline' });
       if (flags.baseline === 'previous') baseline.label = `previous (#${baseline.record.id})`;
+    } finally {
+      await store?.close().catch(() => undefined);
+      store = null;
     }
-  } catch (err) {
-    await store?.close().catch(() => undefined);
-    throw err;
   }
   const hooks: FinishHooks = {
     beforeWrite: async (result, dir) => {
@@ -112,6 +121,8 @@ export async function startHistory(io: Io, flags: HistoryFlags, ctx: { command: 
         const current: ComparableRun = { record: runRecordOf(result, { command: ctx.command }), seconds: runSecondsOf(result, join(dir, 'result.json')), label: 'this run' };
         out.baseline = compareRuns(baseline, current, { minEffect });
       }
+      // a store that could not be opened for the baseline is not tried again (one warning is enough)
+      if (!warned) store = await open();
       if (store) {
         try {
           out.trend = trendOf(await store.list({ plan: result.plan.name, last: TREND_RUNS }), result, null);
