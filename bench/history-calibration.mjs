@@ -12,7 +12,7 @@
 // Needs the build (npm run build). About pairs × 4 × (seconds + 1.5) s: ~6 min with the defaults.
 // Figures are only meaningful on a quiet machine: the load average is printed before and after.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { get } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,7 +36,7 @@ const minEffect = Number(arg('min-effect', 0.05));
 
 // The service runs in a child process so that its timers do not share an event loop with this script.
 const serviceSrc = `
-  import { createServer } from 'node:http';
+  import { get } from 'node:http';
   let factor = 1;
   const s = createServer((req, res) => {
     if (req.url.startsWith('/__factor')) { factor = Number(new URL(req.url, 'http://x').searchParams.get('f')); res.end('ok'); return; }
@@ -46,7 +46,13 @@ const serviceSrc = `
 `;
 const service = spawn(process.execPath, ['--input-type=module', '-e', serviceSrc], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((resolve) => service.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
-const setFactor = (f) => fetch(`http://127.0.0.1:${port}/__factor?f=${f}`).then((r) => r.text());
+const setFactor = (f) =>
+  new Promise((resolve, reject) => {
+    get(`http://127.0.0.1:${port}/__factor?f=${f}`, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    }).on('error', reject);
+  });
 
 const dir = mkdtempSync(join(tmpdir(), 'lp-calibration-'));
 const plan = join(dir, 'plan.yaml');
