@@ -120,3 +120,27 @@ test('block length: ⌈n^(1/3)⌉ for uncorrelated seconds, longer when seconds 
   assert.ok(L.length > 5 && L.length <= 41, JSON.stringify(L));
   assert.equal(chooseBlockLength([1, 2]).length, 1);
 });
+
+test('the run-to-run spread of earlier runs widens the intervals: an 8% shift inside ±10% run-to-run noise is no verdict', () => {
+  const a = comparable(service(20, 1), 'A');
+  const b = comparable(service(21.6, 1), 'B');
+  const within = compareRuns(a, b, { replicates: 300 });
+  assert.equal(within.verdict, 'regression', within.statement);
+  assert.equal(within.runToRun, null);
+  // five earlier runs of the same plan whose p50 wandered ±10% from run to run
+  const earlier = [0.9, 1.1, 0.95, 1.05, 1.0].map((f, i) => ({ ...runRecordOf(service(20 * f, 10 + i), { id: i + 1 }) }));
+  const widened = compareRuns(a, b, { replicates: 300, history: earlier });
+  assert.equal(widened.runToRun?.runs, 5);
+  assert.ok(widened.runToRun!.sdLog.p50! > 0.05 && widened.runToRun!.sdLog.p50! < 0.12, JSON.stringify(widened.runToRun));
+  const p50 = metric(widened, 'p50');
+  const p50w = metric(within, 'p50');
+  assert.ok(p50.ci![0] < p50w.ci![0] && p50.ci![1] > p50w.ci![1], `wider: ${JSON.stringify(p50.ci)} vs ${JSON.stringify(p50w.ci)}`);
+  assert.ok(p50.ci![0] < 0, JSON.stringify(p50));
+  assert.equal(widened.verdict, 'no significant change', widened.statement);
+  // a 30% slowdown still stands out of that noise
+  const slow = compareRuns(a, comparable(service(26, 1), 'B'), { replicates: 300, history: earlier });
+  assert.equal(slow.verdict, 'regression', slow.statement);
+  // runs of another plan do not count
+  const otherPlan = [0.9, 1.1, 0.95].map((f, i) => runRecordOf(service(20 * f, 20 + i, STAGES, 'other'), { id: 50 + i }));
+  assert.equal(compareRuns(a, b, { replicates: 50, history: otherPlan }).runToRun, null);
+});

@@ -37,6 +37,72 @@ export const DEFAULT_REPLICATES = 1000;
 /** smallest error-rate change that counts, whatever the baseline's rate: 0.1 percentage point */
 export const MIN_ERROR_RATE_EFFECT = 0.001;
 
+/** The fewest earlier runs of a plan from which a run-to-run spread is estimated. */
+export const MIN_RUNS_FOR_SPREAD = 3;
+
+/**
+ * The run-to-run spread of each figure: the sample standard deviation of ln(figure) over earlier
+ * valid runs of the same plan (same plan hash), or null with fewer than MIN_RUNS_FOR_SPREAD.
+ *
+ * Why: a block bootstrap sees the variation *within* a run. What it cannot see is what changes
+ * *between* runs — another job on the machine, a cache warmed differently, a neighbour on the
+ * same host — and on shared machines that is often the larger part (the A/A calibration in the
+ * README measured it). The history holds earlier runs of the same plan, so their spread is
+ * measured and added to each interval. Real changes among those runs inflate the spread, which
+ * errs on the side of fewer verdicts, never more.
+ */
+export function runToRunSpread(records: RunRecord[], planHash: string): { runs: number; sdLog: Partial<Record<MetricName, number>> } | null {
+  const same = records.filter((r) => r.planHash === planHash && r.verdict !== 'invalid');
+  if (same.length < MIN_RUNS_FOR_SPREAD) return null;
+  const pick: Array<[MetricName, (r: RunRecord) => number | null]> = [
+    ['p50', (r) => r.summary.latencyMs.p50],
+    ['p95', (r) => r.summary.latencyMs.p95],
+    ['p99', (r) => r.summary.latencyMs.p99],
+    ['throughput', (r) => r.summary.throughputRps],
+    ['capacity', (r) => r.capacity?.maxSustainableRps ?? null],
+  ];
+  const sdLog: Partial<Record<MetricName, number>> = {};
+  for (const [metric, get] of pick) {
+    const xs = same.map(get).filter((v): v is number => v !== null && v > 0).map(Math.log);
+    if (xs.length < MIN_RUNS_FOR_SPREAD) continue;
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    sdLog[metric] = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+  }
+  return { runs: same.length, sdLog };
+}
+
+/** The standard normal quantile (Acklam's rational approximation, |error| < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  if (p < lo) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  }
+  if (p > 1 - lo) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+}
+
+/**
+ * Widens a relative change's interval by the run-to-run spread, in log space (where a ratio's
+ * errors add): each side's half-width h becomes √(h² + (z·√2·σ)²) — the difference of two runs
+ * each off by σ has sd √2·σ.
+ */
+function widen(d: MetricDelta, sdLog: number | undefined, z: number): void {
+  if (sdLog === undefined || d.ci === null || d.change === null || d.changeKind !== 'relative') return;
+  if (d.ci[0] <= -1 || d.change <= -1) return;
+  const centre = Math.log1p(d.change);
+  const extra = z * Math.SQRT2 * sdLog;
+  const lo = Math.sqrt((centre - Math.log1p(d.ci[0])) ** 2 + extra ** 2);
+  const hi = Math.sqrt((Math.log1p(d.ci[1]) - centre) ** 2 + extra ** 2);
+  d.ci = [Math.expm1(centre - lo), Math.expm1(centre + hi)];
+}
+
 export interface CompareOptions {
   /** default 0.05 (5%) */
   minEffect?: number;
@@ -46,6 +112,8 @@ export interface CompareOptions {
   replicates?: number;
   /** default 1 (fixed: the same inputs give the same intervals) */
   seed?: number;
+  /** earlier runs (e.g. the plan's history) from which the run-to-run spread is estimated */
+  history?: RunRecord[];
 }
 
 const METRICS: Array<{ metric: MetricName; key: FigureKey; unit: MetricDelta['unit']; worseWhenUp: boolean }> = [
@@ -81,7 +149,7 @@ function changeOf(a: number, b: number, kind: 'relative' | 'absolute'): number |
 }
 
 /** Per-metric deltas of one scope (the whole run or one endpoint) from both runs' seconds. */
-function compareScope(name: string, sa: SecondSample[], sb: SecondSample[], o: Required<CompareOptions>, seedOffset: number): { scope: ScopeComparison; blocks: [number, number] } {
+function compareScope(name: string, sa: SecondSample[], sb: SecondSample[], o: Required<Omit<CompareOptions, 'history'>>, seedOffset: number, sdLog: Partial<Record<MetricName, number>> = {}): { scope: ScopeComparison; blocks: [number, number] } {
   const aligned = alignSeconds(sa, sb);
   if (aligned) [sa, sb] = aligned;
   const pa = prepareRun(sa);
@@ -125,6 +193,7 @@ function compareScope(name: string, sa: SecondSample[], sb: SecondSample[], o: R
     }
     reps.sort((x, y) => x - y);
     d.ci = [quantile(reps, alpha), quantile(reps, 1 - alpha)];
+    widen(d, sdLog[metric], normalQuantile(1 - alpha));
     judge(d, o.minEffect, worseWhenUp);
     return d;
   });
@@ -190,7 +259,7 @@ function stepSeconds(seconds: SecondSample[], steps: StepResult[]): Array<{ idx:
     .filter((s) => s.idx.length > 0);
 }
 
-function capacityDelta(A: ComparableRun, B: ComparableRun, o: Required<CompareOptions>): MetricDelta {
+function capacityDelta(A: ComparableRun, B: ComparableRun, o: Required<Omit<CompareOptions, 'history'>>, sdLog: number | undefined): MetricDelta {
   const d: MetricDelta = { metric: 'capacity', unit: 'req/s', a: A.record.capacity?.maxSustainableRps ?? null, b: B.record.capacity?.maxSustainableRps ?? null, change: null, changeKind: 'relative', ci: null, significant: false, direction: null };
   const stA = stepSeconds(A.seconds.overall, A.record.steps);
   const stB = stepSeconds(B.seconds.overall, B.record.steps);
@@ -228,18 +297,22 @@ function capacityDelta(A: ComparableRun, B: ComparableRun, o: Required<CompareOp
   reps.sort((x, y) => x - y);
   const alpha = (1 - o.confidence) / 2;
   d.ci = [quantile(reps, alpha), quantile(reps, 1 - alpha)];
+  widen(d, sdLog, normalQuantile(1 - alpha));
   judge(d, o.minEffect, false);
   return d;
 }
 
 /** Compares B against the baseline A. */
 export function compareRuns(A: ComparableRun, B: ComparableRun, opts: CompareOptions = {}): Comparison {
-  const o: Required<CompareOptions> = {
+  const o: Required<Omit<CompareOptions, 'history'>> = {
     minEffect: opts.minEffect ?? DEFAULT_MIN_EFFECT,
     confidence: opts.confidence ?? DEFAULT_CONFIDENCE,
     replicates: opts.replicates ?? DEFAULT_REPLICATES,
     seed: opts.seed ?? 1,
   };
+  // the spread of earlier runs, never counting the two compared
+  const others = (opts.history ?? []).filter((r) => r.id === null || (r.id !== A.record.id && r.id !== B.record.id));
+  const runToRun = runToRunSpread(others, A.record.planHash);
   const reasons: string[] = [];
   if (A.record.planHash !== B.record.planHash) {
     reasons.push(
@@ -250,15 +323,15 @@ export function compareRuns(A: ComparableRun, B: ComparableRun, opts: CompareOpt
   }
   for (const r of [invalidReason(A.record, 'A'), invalidReason(B.record, 'B')]) if (r) reasons.push(r);
 
-  const overall = compareScope('overall', A.seconds.overall, B.seconds.overall, o, 0);
-  overall.scope.metrics.push(capacityDelta(A, B, o));
+  const overall = compareScope('overall', A.seconds.overall, B.seconds.overall, o, 0, runToRun?.sdLog);
+  overall.scope.metrics.push(capacityDelta(A, B, o, runToRun?.sdLog.capacity));
   const endpoints: ScopeComparison[] = [];
   const names = [...new Set([...A.record.endpoints.map((e) => e.name), ...B.record.endpoints.map((e) => e.name)])];
   names.forEach((name, i) => {
     const sa = A.seconds.endpoints[name];
     const sb = B.seconds.endpoints[name];
     if (sa && sb && sa.length && sb.length) {
-      endpoints.push(compareScope(name, sa, sb, o, 1000 * (i + 1)).scope);
+      endpoints.push(compareScope(name, sa, sb, o, 1000 * (i + 1), runToRun?.sdLog).scope);
       return;
     }
     // no per-second data for this endpoint: the summaries' figures, without an interval
@@ -320,6 +393,7 @@ export function compareRuns(A: ComparableRun, B: ComparableRun, opts: CompareOpt
     overall: overall.scope,
     endpoints,
     diagnoses: { a: ida, b: idb, changed: added.length + removed.length > 0, added, removed },
+    runToRun,
     latencyOverTime: { a: series(A), b: series(B) },
   };
 }

@@ -52,7 +52,10 @@ export function runsLine(c: Comparison): string {
 }
 
 export function methodLine(c: Comparison): string {
-  return `Changes are B against A with ${Math.round(c.confidence * 100)}% intervals from a block bootstrap of each run's seconds (${c.replicates} resamples; blocks of ${c.blockLengthSec[0]} s and ${c.blockLengthSec[1]} s). A change counts when its interval excludes zero and it is at least ${Math.round(c.minEffect * 1000) / 10}%.`;
+  const spread = c.runToRun
+    ? ` widened by the run-to-run spread of ${c.runToRun.runs} earlier runs of the plan (p95 ±${(100 * (c.runToRun.sdLog.p95 ?? 0)).toFixed(1)}%)`
+    : ' (within-run variation only: fewer than 3 earlier runs of the plan in the history, so run-to-run noise is not included)';
+  return `Changes are B against A with ${Math.round(c.confidence * 100)}% intervals from a block bootstrap of each run's seconds (${c.replicates} resamples; blocks of ${c.blockLengthSec[0]} s and ${c.blockLengthSec[1]} s)${spread}. A change counts when its interval excludes zero and it is at least ${Math.round(c.minEffect * 1000) / 10}%.`;
 }
 
 export function diagnosisLine(c: Comparison): string {

@@ -57,6 +57,11 @@ export interface Comparison {
   overall: ScopeComparison;
   endpoints: ScopeComparison[];
   diagnoses: { a: string[]; b: string[]; changed: boolean; added: string[]; removed: string[] };
+  /**
+   * The run-to-run spread that widened the intervals (sd of ln(figure) over earlier runs of the same
+   * plan), when the history had enough of them; null otherwise (intervals are within-run only).
+   */
+  runToRun: { runs: number; sdLog: Partial<Record<MetricName, number>> } | null;
   /** both runs' per-second p95 (ms) for the latency-over-time chart */
   latencyOverTime: { a: Array<[number, number | null]>; b: Array<[number, number | null]> };
 }

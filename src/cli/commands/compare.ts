@@ -16,7 +16,9 @@ import { openStoreFor } from '../../history/record.js';
 import { resolveRun, resultFileOf } from '../../history/resolve.js';
 import type { Comparison } from '../../result/comparison.js';
 import { deltaRows, diagnosisLine, methodLine, runsLine } from '../../report/baseline.js';
-import { addHistoryOptions, parseMinEffect } from './history-flags.js';
+import { addHistoryOptions, parseMinEffect, SPREAD_RUNS } from './history-flags.js';
+import { historySpec } from '../../history/store.js';
+import { existsSync } from 'node:fs';
 
 interface CompareFlags {
   plan?: string;
@@ -53,13 +55,17 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .action(async (a: string, b: string, flags: CompareFlags) => {
       const minEffect = parseMinEffect(flags.minEffect);
       // the store is opened only when a name needs it: two files compare without any history
+      // (or when one is named or exists: its earlier runs of the plan give the run-to-run spread)
       const needsStore = [a, b].some((r) => resultFileOf(r) === null);
-      const opened = needsStore && flags.history !== false ? await openStoreFor({ history: flags.history }) : { store: null, warning: null };
+      const spec = historySpec(flags.history);
+      const wanted = needsStore || flags.history !== undefined || (spec.kind === 'sqlite' ? existsSync(spec.path) : spec.kind === 'postgres');
+      const opened = wanted && flags.history !== false ? await openStoreFor({ history: flags.history }) : { store: null, warning: null };
       if (opened.warning) io.err(`loadproof: warning: ${opened.warning}\n`);
       try {
         const A = await resolveRun(a, opened.store, { plan: flags.plan, where: 'A' });
         const B = await resolveRun(b, opened.store, { plan: flags.plan, where: 'B' });
-        const c = compareRuns(A, B, { minEffect });
+        const earlier = opened.store ? await opened.store.list({ plan: A.record.planName, last: SPREAD_RUNS }) : [];
+        const c = compareRuns(A, B, { minEffect, history: earlier });
         io.out(flags.json ? `${JSON.stringify(c, null, 2)}\n` : renderComparison(c));
       } finally {
         await opened.store?.close();

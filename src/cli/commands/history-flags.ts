@@ -30,6 +30,8 @@ export interface HistoryFlags {
 
 /** How many earlier runs of the plan the report's trend shows (this run makes one more). */
 export const TREND_RUNS = 9;
+/** How many earlier runs of the plan the run-to-run spread is estimated from (compare.ts). */
+export const SPREAD_RUNS = 20;
 
 /** Adds `--history` and `--no-history`. */
 export function addHistoryOptions(cmd: Command): Command {
@@ -117,19 +119,21 @@ export async function startHistory(io: Io, flags: HistoryFlags, ctx: { command: 
   const hooks: FinishHooks = {
     beforeWrite: async (result, dir) => {
       const out: Result = { ...result };
-      if (baseline) {
-        const current: ComparableRun = { record: runRecordOf(result, { command: ctx.command }), seconds: runSecondsOf(result, join(dir, 'result.json')), label: 'this run' };
-        out.baseline = compareRuns(baseline, current, { minEffect });
-      }
       // a store that could not be opened for the baseline is not tried again (one warning is enough)
       if (!warned) store = await open();
+      let earlier: RunRecord[] = [];
       if (store) {
         try {
-          out.trend = trendOf(await store.list({ plan: result.plan.name, last: TREND_RUNS }), result, null);
+          earlier = await store.list({ plan: result.plan.name, last: SPREAD_RUNS });
         } catch {
-          // the trend is decoration: a store that fails here fails again when recording, and warns then
+          // decoration and a noise estimate: a store that fails here fails again when recording, and warns then
         }
       }
+      if (baseline) {
+        const current: ComparableRun = { record: runRecordOf(result, { command: ctx.command }), seconds: runSecondsOf(result, join(dir, 'result.json')), label: 'this run' };
+        out.baseline = compareRuns(baseline, current, { minEffect, history: earlier });
+      }
+      if (store) out.trend = trendOf(earlier.slice(-TREND_RUNS), result, null);
       return out;
     },
     afterWrite: async (result, files) => {
