@@ -15,11 +15,21 @@ export interface Finished {
   summary: string;
 }
 
+/** Steps around writing the files: the run history's (commands/history-flags.ts). */
+export interface FinishHooks {
+  /** after the analysis, before the files are written: may add `baseline` and `trend` */
+  beforeWrite?(result: Result, dir: string): Promise<Result>;
+  /** after the files are written (e.g. record the run); resolves to lines for the terminal */
+  afterWrite?(result: Result, files: WrittenReports): Promise<string[]>;
+}
+
 /** Analyses `result` (verdict included) and writes the three files into `dir`. */
-export async function finishResult(result: Result, dir: string, opts: AnalyzeOptions = {}, extraFiles: string[] = []): Promise<Finished> {
-  const analysed = analyze(result, opts);
+export async function finishResult(result: Result, dir: string, opts: AnalyzeOptions = {}, extraFiles: string[] = [], hooks: FinishHooks = {}): Promise<Finished> {
+  let analysed = analyze(result, opts);
+  if (hooks.beforeWrite) analysed = await hooks.beforeWrite(analysed, dir);
   const files = await writeReports(analysed, dir);
+  const after = hooks.afterWrite ? await hooks.afterWrite(analysed, files) : [];
   const where = [files.md, files.html, files.json, ...extraFiles].map((f) => `  ${f}`).join('\n');
-  const summary = `\n${renderSummary(analysed)}\nReports:\n${where}\n`;
+  const summary = `\n${renderSummary(analysed)}\nReports:\n${where}\n${after.map((l) => `${l}\n`).join('')}`;
   return { result: analysed, files, summary };
 }

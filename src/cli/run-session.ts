@@ -34,7 +34,7 @@ import { exitCodeFor } from '../result/verdict.js';
 import { startWatch, type WatchSession } from '../watch/session.js';
 import type { AnalyzeOptions } from '../analysis/analyze.js';
 import { Progress, type ProgressSnapshot } from './progress.js';
-import { finishResult } from './finish.js';
+import { finishResult, type FinishHooks } from './finish.js';
 import { prepareOutDir } from './out-path.js';
 import { resultsDir } from './results-dir.js';
 import type { Io } from './io.js';
@@ -53,6 +53,8 @@ export interface SessionOptions {
   handleSignals?: boolean;
   /** analysis options (e.g. the SLO) */
   analyze?: AnalyzeOptions;
+  /** the run history's steps around writing the files (baseline comparison, recording) */
+  finish?: FinishHooks;
 }
 
 export interface SessionOutcome {
@@ -268,7 +270,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     if (watched.warnings.length) raw.warnings = [...(raw.warnings ?? []), ...watched.warnings];
     if (Object.keys(watched.info).length) raw.watchInfo = { ...(raw.watchInfo ?? {}), ...watched.info };
     const scrubbed = scrubJson(reg, raw) as Result;
-    const { result, summary } = await finishResult(scrubbed, dir, o.analyze, [logPath]);
+    const { result, summary } = await finishResult(scrubbed, dir, o.analyze, [logPath], o.finish);
     progress.finish();
     const text = reg.scrub(summary);
     if (o.json) {

@@ -50,7 +50,7 @@ export interface CompiledPlan {
 
 function needsBody(step: Extract<Step, { kind: 'request' }>): boolean {
   const caps = Object.values(step.capture ?? {});
-  const capBody = caps.some((c) => typeof c === 'string' || 'json' in c || 'regex' in c);
+  const capBody = caps.some((c) => typeof c === 'string' || 'json' in c || ('regex' in c && !('header' in c)));
   const e = step.expect;
   return capBody || (e !== undefined && (e.contains !== undefined || e.json !== undefined));
 }

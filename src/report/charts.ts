@@ -40,8 +40,10 @@ export type ChartUnit = 'req/s' | 'ms' | '%' | 'bytes' | 'count' | '/s' | 'ratio
 export interface ChartSpec {
   id: string;
   title: string;
-  /** time: seconds from the start on a shared axis; rps: load on x */
-  xKind: 'time' | 'rps';
+  /** time: seconds from the start on a shared axis; rps: load on x; run: history ids on x */
+  xKind: 'time' | 'rps' | 'run';
+  /** x range when not the shared time range (e.g. two runs of different lengths) */
+  xRange?: [number, number];
   yUnit: ChartUnit;
   yLog: boolean;
   height: number;

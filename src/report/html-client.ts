@@ -136,10 +136,12 @@ export const HTML_CLIENT_SCRIPT = String.raw`(function () {
     var yValues = function (u, splits) { return splits.map(function (v) { return v === null || v === undefined ? '' : fmt(spec.yUnit, v); }); };
     var xValues = spec.xKind === 'time'
       ? function (u, splits) { return splits.map(clock); }
-      : function (u, splits) { return splits.map(function (v) { return short(v); }); };
+      : spec.xKind === 'run'
+        ? function (u, splits) { return splits.map(function (v) { return Math.round(v) === v ? '#' + v : ''; }); }
+        : function (u, splits) { return splits.map(function (v) { return short(v); }); };
     var series = [{
-      label: spec.xKind === 'time' ? 'time' : 'load (req/s)',
-      value: function (u, v) { return v === null || v === undefined ? '—' : spec.xKind === 'time' ? clock(v) : fmt('req/s', v); }
+      label: spec.xKind === 'time' ? 'time' : spec.xKind === 'run' ? 'run' : 'load (req/s)',
+      value: function (u, v) { return v === null || v === undefined ? '—' : spec.xKind === 'time' ? clock(v) : spec.xKind === 'run' ? '#' + v : fmt('req/s', v); }
     }];
     spec.series.forEach(function (s) {
       series.push({
@@ -153,7 +155,8 @@ export const HTML_CLIENT_SCRIPT = String.raw`(function () {
       });
     });
     var x = { time: false };
-    if (spec.xKind === 'time') x.range = function () { return data.timeRange; };
+    if (spec.xRange) x.range = function () { return spec.xRange; };
+    else if (spec.xKind === 'time') x.range = function () { return data.timeRange; };
     var y = spec.yLog ? { distr: 3, log: 10 } : {
       range: function (u, min, max) {
         var hi = Math.max(max === null ? 1 : max, 0);

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import type { Result } from '../result/types.js';
 import { VERSION } from '../version.js';
 import { buildCharts, type ChartSpec } from './charts.js';
+import { baselineCharts, deltaRows, diagnosisLine, methodLine, runsLine } from './baseline.js';
 import { escapeHtml, jsonForScript } from './escape.js';
 import { HTML_CLIENT_SCRIPT } from './html-client.js';
 import { buildReportModel, type KeyValueRow, type ReportModel, type RichText, type RowStatus } from './model.js';
@@ -85,7 +86,8 @@ const OUTCOME_MARK: Record<ReportModel['outcome'], string> = {
 export function renderHtml(result: Result): string {
   const m = buildReportModel(result);
   const charts = buildCharts(result);
-  const allCharts = [...charts.run, ...charts.load, ...charts.watch];
+  const comparisonCharts = baselineCharts(result);
+  const allCharts = [...charts.run, ...charts.load, ...charts.watch, ...comparisonCharts];
   const { script: uplot, css: uplotCss } = uplotAssets();
   const data = jsonForScript({ timeRange: charts.timeRange, charts: allCharts });
   const csp = [
@@ -138,6 +140,8 @@ export function renderHtml(result: Result): string {
   if (m.redFlags.length) summary.push(`<p><strong>Red flags</strong></p><ul class="flags">${m.redFlags.map((f) => `<li>${h(f)}</li>`).join('')}</ul>`);
   summary.push('</section>');
   body.push(summary.join('\n'));
+
+  if (result.baseline || comparisonCharts.length) body.push(baselineSection(result, comparisonCharts));
 
   body.push(
     `<section id="over-time" class="page"><h2>Over time</h2>${
@@ -264,6 +268,40 @@ ${body.join('\n')}
 `;
 }
 
+/**
+ * "Compared with baseline": the verdict of `run --baseline`, the difference table (the run as a
+ * whole, then each endpoint), both runs' latency over time on one chart; and the plan's trend.
+ */
+function baselineSection(result: Result, specs: ChartSpec[]): string {
+  const c = result.baseline;
+  const out = [`<section id="baseline"><h2>${c ? 'Compared with baseline' : 'Trend'}</h2>`];
+  if (c) {
+    const cls = c.verdict === 'regression' ? 'fail' : c.verdict === 'improvement' ? 'pass' : 'na';
+    out.push(`<p class="comparison-verdict"><strong class="${cls}">${h(c.verdict ?? 'no verdict')}</strong>: ${h(c.statement)}</p>`);
+    out.push(`<p class="note">${h(runsLine(c))}</p>`);
+    out.push(
+      table(
+        ['Scope', 'Metric', 'A', 'B', 'Change', 'Interval', 'Judgement'],
+        deltaRows(c).map((r) => [
+          r.scope === 'overall' ? 'overall' : `<code>${h(r.scope)}</code>`,
+          h(r.metric),
+          h(r.a),
+          h(r.b),
+          h(r.change),
+          h(r.ci),
+          `<span class="${r.judgement === 'worse' ? 'fail' : r.judgement === 'better' ? 'pass' : 'na'}">${h(r.judgement)}</span>${r.note ? ` <span class="note">(${h(r.note)})</span>` : ''}`,
+        ]),
+        [false, false, true, true, true, true, false],
+      ).replace('<table>', '<table class="deltas">'),
+    );
+    out.push(`<p>${h(diagnosisLine(c))}</p>`);
+    out.push(`<p class="note">${h(methodLine(c))}</p>`);
+  }
+  out.push(...specs.map(figure));
+  out.push('</section>');
+  return out.join('\n');
+}
+
 /** The report's own stylesheet: readable on screen, on paper (white, page breaks) and in dark mode. */
 const STYLE = `
 :root { --fg: #1b1f24; --bg: #ffffff; --muted: #57606a; --line: #d0d7de; --panel: #f6f8fa; --grid: rgba(0,0,0,0.08);
@@ -301,7 +339,9 @@ table.kv th { width: 14em; font-weight: 600; }
 table.summary th[scope="row"] { font-weight: normal; }
 td.pass { color: var(--pass); font-weight: 600; }
 td.fail { color: var(--fail); font-weight: 600; }
-td.na { color: var(--muted); }
+td.na, span.na, strong.na { color: var(--muted); }
+span.fail, strong.fail { color: var(--fail); font-weight: 600; }
+span.pass, strong.pass { color: var(--pass); font-weight: 600; }
 .scroll { overflow-x: auto; }
 figure.chart { margin: 14px 0 22px; page-break-inside: avoid; break-inside: avoid; }
 figure.chart figcaption { font-weight: 600; margin-bottom: 4px; }

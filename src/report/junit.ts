@@ -3,7 +3,9 @@
  * `metric condition` (e.g. `http_req_duration p(95)<200`) with the plan's name as its class, and a
  * `<failure>` carrying the observed value when the criterion failed. An aborted run and an invalid
  * run each add one failing testcase that says so, since a CI reader must not see green for a run
- * whose numbers cannot be trusted or that the incident guard stopped.
+ * whose numbers cannot be trusted or that the incident guard stopped. A run compared with a
+ * baseline (`run --baseline`) adds `no significant regression against baseline …`, failing on a
+ * significant regression.
  *
  * The format is the de-facto schema read by Jenkins, GitLab and GitHub test reporters:
  * `<testsuites>` › `<testsuite>` › `<testcase>` › `<failure message type>`.
@@ -12,6 +14,12 @@ import type { Result } from '../result/types.js';
 import { criterionLabel, criterionName, criterionParts, formatInUnit, formatThreshold } from './criteria.js';
 import { escapeXml } from './escape.js';
 import { formatSeconds } from './format.js';
+import { formatChange, METRIC_TEXT, type MetricDelta } from '../result/comparison.js';
+
+function describeDelta(d: MetricDelta): string {
+  const ci = d.ci ? ` [${formatChange(d.ci[0], d.changeKind)}, ${formatChange(d.ci[1], d.changeKind)}]` : '';
+  return `${METRIC_TEXT[d.metric]}: ${d.a ?? '—'} → ${d.b ?? '—'} (${formatChange(d.change, d.changeKind)}${ci})`;
+}
 
 const x = escapeXml;
 
@@ -55,6 +63,17 @@ export function renderJunit(result: Result): string {
         type: 'invalid',
         detail: notes.map((n) => `${n.id}: ${n.message}`).join('\n'),
       },
+    });
+  }
+  const base = result.baseline;
+  if (base) {
+    // a significant regression against the baseline fails the build even when every threshold passed
+    cases.push({
+      name: `no significant regression against baseline ${base.a.label}`,
+      failure:
+        base.verdict === 'regression'
+          ? { message: base.statement, type: 'regression', detail: base.overall.metrics.filter((d) => d.direction === 'worse').map(describeDelta).join('\n') }
+          : null,
     });
   }
   const failures = cases.filter((c) => c.failure).length;

@@ -8,11 +8,15 @@
  */
 import type { Result } from '../result/types.js';
 import { escapeMarkdown, markdownCode } from './escape.js';
+import { baselineMarkdown, baselineSummaryLine } from './baseline.js';
 import { buildReportModel, plainText, type KeyValueRow, type ReportModel, type RichText, type RowStatus } from './model.js';
 
 /** Renders `report.md`. */
 export function renderMarkdown(result: Result): string {
-  return markdownFromModel(buildReportModel(result));
+  const text = markdownFromModel(buildReportModel(result));
+  const baseline = baselineMarkdown(result);
+  // the comparison with the baseline is read right after the verdict, before the configuration
+  return baseline ? text.replace('### Test Configuration', `${baseline}\n\n### Test Configuration`) : text;
 }
 
 const md = escapeMarkdown;
@@ -202,6 +206,8 @@ export function renderSummary(result: Result): string {
   for (const v of m.validity.invalid) lines.push(`  ! ${v.message}`);
   for (const v of m.validity.warn) lines.push(`  warning: ${v.message}`);
   lines.push(m.keyFigures);
+  const baseline = baselineSummaryLine(result);
+  if (baseline) lines.push(baseline);
   if (m.capacity?.headline) lines.push(`Capacity: ${m.capacity.headline}`);
   if (m.capacity?.phases && m.verdict !== 'invalid') lines.push(`Phases: ${m.capacity.phases}`);
   if (m.bottleneck) {

@@ -8,6 +8,8 @@
  * that imported results (which record less) fit the same type.
  */
 
+import type { Comparison, TrendPoint } from './comparison.js';
+
 export const RESULT_SCHEMA = 'loadproof.result/v1' as const;
 
 export type ResultSource = 'loadproof' | 'k6' | 'locust' | 'artillery' | 'wrk' | 'ab' | 'hey' | 'gatling' | 'jmeter';
@@ -311,4 +313,8 @@ export interface Result {
   limitations?: string[];
   /** watcher extras that are not time series (e.g. PostgreSQL top queries) */
   watchInfo?: Record<string, unknown>;
+  /** `run --baseline`: this run (B) compared with the baseline (A) */
+  baseline?: Comparison;
+  /** the plan's last recorded runs and this one, oldest first (when a run history is kept) */
+  trend?: TrendPoint[];
 }

@@ -13,6 +13,7 @@ import { exitCodeFor } from '../../result/verdict.js';
 import { finishResult } from '../finish.js';
 import { prepareOutDir } from '../out-path.js';
 import { resultsDir } from '../results-dir.js';
+import { addHistoryOptions, startHistory } from './history-flags.js';
 import type { Result } from '../../result/types.js';
 
 /** What the import itself has to say before the report's summary: the files, what the tool did not record. */
@@ -27,18 +28,28 @@ export function importSummaryText(r: Result, files: string[], out: string): stri
 }
 
 export function register(program: Command, io: Io, setExit: SetExit): void {
-  program
+  const cmd = program
     .command('import')
     .argument('<file...>', "another tool's output (several files of one run, or one results folder)")
     .option('--from <tool>', 'k6 | locust | artillery | wrk | ab | hey | gatling | jmeter (sniffed when absent)')
     .option('--out <dir>', 'results folder (default loadproof-results/<tool>-<time>)')
     .option('--json', 'print the result document on stdout')
-    .description("turn another tool's output into a loadproof result, then analyse and report it")
-    .addHelpText('after', `\nExamples:\n  $ loadproof import k6-summary.json\n  $ loadproof import results.ndjson --from k6\n  $ loadproof import locust_stats.csv\n  $ loadproof import wrk.txt --out results/wrk-run\n  $ loadproof import ab.txt ab-gnuplot.tsv ab-percentiles.csv\n  $ loadproof import target/gatling/itemssimulation-20261127131600000/\n`)
-    .action(async (paths: string[], opts: { from?: string; out?: string; json?: boolean }) => {
+    .description("turn another tool's output into a loadproof result, then analyse and report it");
+  addHistoryOptions(cmd)
+    .addHelpText('after', `
+Examples:
+  $ loadproof import k6-summary.json
+  $ loadproof import results.ndjson --from k6
+  $ loadproof import locust_stats.csv
+  $ loadproof import wrk.txt --out results/wrk-run
+  $ loadproof import ab.txt ab-gnuplot.tsv ab-percentiles.csv
+  $ loadproof import target/gatling/itemssimulation-20261127131600000/
+`)
+    .action(async (paths: string[], opts: { from?: string; out?: string; json?: boolean; history?: string | false }) => {
       const { result, tool, files } = await importFiles(paths, opts.from);
       const dir = prepareOutDir(resultsDir(tool, opts.out), opts.out !== undefined ? '--out' : 'the results folder');
-      const done = await finishResult(result, dir);
+      const history = await startHistory(io, { history: opts.history }, { command: 'import' });
+      const done = await finishResult(result, dir, {}, [], history.hooks).finally(() => history.close());
       const text = importSummaryText(done.result, files, dir) + done.summary;
       if (opts.json) {
         io.out(JSON.stringify(done.result, null, 2) + '\n');

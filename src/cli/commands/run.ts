@@ -8,6 +8,7 @@ import { assertRunnable } from '../../plan/runnable.js';
 import { badFlag } from '../../errors.js';
 import { runSession } from '../run-session.js';
 import { parseWorkersFlag, parseSeedFlag } from '../engine-flags.js';
+import { addBaselineOptions, addHistoryOptions, gatedExitCode, startHistory } from './history-flags.js';
 
 interface RunFlags {
   out?: string;
@@ -16,6 +17,9 @@ interface RunFlags {
   json?: boolean;
   workers?: string;
   seed?: string;
+  history?: string | false;
+  baseline?: string;
+  minEffect?: string;
 }
 
 /** Applies `--pattern` and `--peak`. A pattern given on the command line replaces explicit stages. */
@@ -43,7 +47,7 @@ export function applyOverrides(plan: Plan, flags: Pick<RunFlags, 'pattern' | 'pe
 }
 
 export function register(program: Command, io: Io, setExit: SetExit): void {
-  program
+  const cmd = program
     .command('run')
     .argument('<plan>', 'plan file (YAML or JSON)')
     .option('--out <dir>', 'results folder (default: loadproof-results/<plan>-<date-time>)')
@@ -52,8 +56,9 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--json', 'print the result document on stdout, nothing else')
     .option('--workers <n>', 'load worker threads (default 1)')
     .option('--seed <n>', 'seed for arrivals, scenario choice, think times and random values')
-    .description('print the design, run the experiment, watch the target, analyse and report')
-    .addHelpText('after', `\nExamples:\n  $ loadproof run plan.yaml\n  $ loadproof run plan.yaml --out results/today\n  $ loadproof run plan.yaml --pattern stress --peak 300\n  $ loadproof run plan.yaml --json > result.json\n\nExit code: 0 all criteria met, 1 a criterion failed, 2 bad plan or flags, 3 stopped by an abort rule,\n4 results not valid (generator saturated, too few samples), 5 internal error.\n`)
+    .description('print the design, run the experiment, watch the target, analyse and report');
+  addHistoryOptions(addBaselineOptions(cmd))
+    .addHelpText('after', `\nExamples:\n  $ loadproof run plan.yaml\n  $ loadproof run plan.yaml --out results/today\n  $ loadproof run plan.yaml --pattern stress --peak 300\n  $ loadproof run plan.yaml --json > result.json\n  $ loadproof run plan.yaml --baseline previous\n\nExit code: 0 all criteria met, 1 a criterion failed (or a significant regression against --baseline), 2 bad plan or flags, 3 stopped by an abort rule,\n4 results not valid (generator saturated, too few samples), 5 internal error.\n`)
     .action(async (file: string, flags: RunFlags) => {
       const workers = parseWorkersFlag(flags.workers);
       const seed = parseSeedFlag(flags.seed);
@@ -62,7 +67,12 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       const design = renderDesign(buildDesign(plan, { file }));
       if (flags.json) io.err(design);
       else io.out(design);
-      const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed });
-      setExit(out.exitCode);
+      const history = await startHistory(io, flags, { command: 'run', planName: plan.name });
+      try {
+        const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed, finish: history.hooks });
+        setExit(gatedExitCode(out.exitCode, out.result));
+      } finally {
+        await history.close();
+      }
     });
 }

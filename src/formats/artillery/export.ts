@@ -43,8 +43,11 @@ function request(step: RequestStep, notes: Set<string>): Record<string, unknown>
   const captures = Object.entries(step.capture ?? {}).map(([as, spec]) => {
     if (typeof spec === 'string') return { json: spec, as };
     if ('json' in spec) return { json: spec.json, as };
-    if ('regex' in spec) return { regexp: spec.regex, group: spec.group ?? 1, as };
-    return { header: spec.header.toLowerCase(), as };
+    if ('header' in spec) {
+      if (spec.regex !== undefined) notes.add(`the capture ${as} applies a regex to header ${spec.header}: Artillery captures the whole header value`);
+      return { header: spec.header.toLowerCase(), as };
+    }
+    return { regexp: spec.regex, group: spec.group ?? 1, as };
   });
   if (captures.length) r.capture = captures.length === 1 ? captures[0] : captures;
   const e = step.expect;

@@ -95,11 +95,17 @@ function requestChain(step: RequestStep, cannot: Set<string>): string {
   }
   for (const [k, spec] of Object.entries(step.capture ?? {})) {
     if (typeof spec === 'string' || 'json' in spec) checks.push(`jsonPath(${jstr(typeof spec === 'string' ? spec : spec.json)}).saveAs(${jstr(k)})`);
-    else if ('regex' in spec) {
+    else if ('header' in spec) {
+      if (spec.regex === undefined) checks.push(`header(${jstr(spec.header)}).saveAs(${jstr(k)})`);
+      else {
+        if ((spec.group ?? 1) !== 1) cannot.add(`the capture ${k} takes regex group ${spec.group}: Gatling's headerRegex check takes group 1`);
+        checks.push(`headerRegex(${jstr(spec.header)}, ${jstr(spec.regex)}).saveAs(${jstr(k)})`);
+      }
+    } else {
       // Gatling's regex check extracts the first capture group (the whole match when there is none)
       if ((spec.group ?? 1) !== 1) cannot.add(`the capture ${k} takes regex group ${spec.group}: Gatling's regex check takes group 1`);
       checks.push(`regex(${jstr(spec.regex)}).saveAs(${jstr(k)})`);
-    } else checks.push(`header(${jstr(spec.header)}).saveAs(${jstr(k)})`);
+    }
   }
   if (step.timeoutMs) cannot.add(`the per-request timeout of "${name}" (${step.timeoutMs} ms): Gatling sets one requestTimeout for all requests (gatling.conf)`);
   if (checks.length) parts.push(`.check(${checks.join(', ')})`);

@@ -52,8 +52,11 @@ function captureCode(name: string, spec: NonNullable<RequestStep['capture']>[str
     const sel = segs ? segs.join('.') : path.replace(/^\$\.?/, '');
     return `vars[${js(name)}] = res.json(${js(sel)});`;
   }
-  if ('regex' in spec) return `vars[${js(name)}] = (String(res.body).match(new RegExp(${js(spec.regex)})) || [])[${spec.group ?? 1}];`;
-  return `vars[${js(name)}] = res.headers[${js(spec.header)}];`;
+  if ('header' in spec) {
+    if (spec.regex === undefined) return `vars[${js(name)}] = res.headers[${js(spec.header)}];`;
+    return `vars[${js(name)}] = (String(res.headers[${js(spec.header)}] || '').match(new RegExp(${js(spec.regex)})) || [])[${spec.group ?? 1}];`;
+  }
+  return `vars[${js(name)}] = (String(res.body).match(new RegExp(${js(spec.regex)})) || [])[${spec.group ?? 1}];`;
 }
 
 function requestCode(step: RequestStep, indent: string, defaultHeaders: Record<string, string>): string[] {

@@ -80,9 +80,11 @@ function requestCode(step: RequestStep, ind: string): string[] {
   }
   for (const [k, spec] of captures) {
     if (typeof spec === 'string' || 'json' in spec) lines.push(`${i2}self.vars[${JSON.stringify(k)}] = json_path(r, ${JSON.stringify(typeof spec === 'string' ? spec : spec.json)})`);
-    else if ('regex' in spec) {
-      lines.push(`${i2}m = re.search(${JSON.stringify(spec.regex)}, r.text)`, `${i2}self.vars[${JSON.stringify(k)}] = m.group(${spec.group ?? 1}) if m else None`);
-    } else lines.push(`${i2}self.vars[${JSON.stringify(k)}] = r.headers.get(${JSON.stringify(spec.header)})`);
+    else if ('header' in spec && spec.regex === undefined) lines.push(`${i2}self.vars[${JSON.stringify(k)}] = r.headers.get(${JSON.stringify(spec.header)})`);
+    else {
+      const text = 'header' in spec ? `r.headers.get(${JSON.stringify(spec.header)}, "")` : 'r.text';
+      lines.push(`${i2}m = re.search(${JSON.stringify(spec.regex)}, ${text})`, `${i2}self.vars[${JSON.stringify(k)}] = m.group(${spec.group ?? 1}) if m else None`);
+    }
   }
   lines.push(`${i2}pass`);
   return lines;
