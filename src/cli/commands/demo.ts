@@ -9,8 +9,9 @@ import { resultsDir } from '../results-dir.js';
 import { BOTTLENECKS, startDemoService, type Bottleneck, type DemoServiceOptions } from '../../demo/service.js';
 import { parseDurationMs } from '../../plan/units.js';
 import type { SetExit } from './index.js';
+import { addLiveOptions, startLive, type LiveFlags } from '../live.js';
 
-interface DemoFlags {
+interface DemoFlags extends LiveFlags {
   quick?: boolean;
   out?: string;
   bottleneck: string;
@@ -35,9 +36,14 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<number> {
     const plan = demoPlan({ url: service.url, bottleneck, quick });
     io.out(renderDesign(buildDesign(plan)));
     io.out('\n');
-    const out = await runSession({ plan, io, json: false, out: resultsDir(`demo-${bottleneck}`, flags.out) });
-    io.out(`Open the HTML report: ${out.dir}/report.html\n`);
-    return out.result.verdict === 'invalid' ? ExitCode.invalid : ExitCode.ok;
+    const live = await startLive(flags, io);
+    try {
+      const out = await runSession({ plan, io, json: false, out: resultsDir(`demo-${bottleneck}`, flags.out), live: live?.feed });
+      io.out(`Open the HTML report: ${out.dir}/report.html\n`);
+      return out.result.verdict === 'invalid' ? ExitCode.invalid : ExitCode.ok;
+    } finally {
+      await live?.close();
+    }
   } finally {
     await service.stop();
   }
@@ -58,8 +64,7 @@ interface ServeFlags {
 }
 
 export function register(program: Command, io: Io, setExit: SetExit): void {
-  const demo = program
-    .command('demo')
+  const demo = addLiveOptions(program.command('demo'))
     .option('--quick', 'a ~20 s experiment instead of ~90 s')
     .option('--out <dir>', 'results folder')
     .option('--bottleneck <b>', 'pool | cpu | leak | cold | none', 'pool')

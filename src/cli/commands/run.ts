@@ -8,8 +8,9 @@ import { assertRunnable } from '../../plan/runnable.js';
 import { badFlag } from '../../errors.js';
 import { runSession } from '../run-session.js';
 import { parseWorkersFlag, parseSeedFlag } from '../engine-flags.js';
+import { addLiveOptions, startLive, type LiveFlags } from '../live.js';
 
-interface RunFlags {
+interface RunFlags extends LiveFlags {
   out?: string;
   pattern?: string;
   peak?: string;
@@ -43,17 +44,19 @@ export function applyOverrides(plan: Plan, flags: Pick<RunFlags, 'pattern' | 'pe
 }
 
 export function register(program: Command, io: Io, setExit: SetExit): void {
-  program
-    .command('run')
+  addLiveOptions(
+    program
+      .command('run')
     .argument('<plan>', 'plan file (YAML or JSON)')
     .option('--out <dir>', 'results folder (default: loadproof-results/<plan>-<date-time>)')
     .option('--pattern <type>', 'override pattern.type')
     .option('--peak <n>', 'override pattern.peak')
     .option('--json', 'print the result document on stdout, nothing else')
     .option('--workers <n>', 'load worker threads (default 1)')
-    .option('--seed <n>', 'seed for arrivals, scenario choice, think times and random values')
+    .option('--seed <n>', 'seed for arrivals, scenario choice, think times and random values'),
+  )
     .description('print the design, run the experiment, watch the target, analyse and report')
-    .addHelpText('after', `\nExamples:\n  $ loadproof run plan.yaml\n  $ loadproof run plan.yaml --out results/today\n  $ loadproof run plan.yaml --pattern stress --peak 300\n  $ loadproof run plan.yaml --json > result.json\n\nExit code: 0 all criteria met, 1 a criterion failed, 2 bad plan or flags, 3 stopped by an abort rule,\n4 results not valid (generator saturated, too few samples), 5 internal error.\n`)
+    .addHelpText('after', `\nExamples:\n  $ loadproof run plan.yaml\n  $ loadproof run plan.yaml --out results/today\n  $ loadproof run plan.yaml --pattern stress --peak 300\n  $ loadproof run plan.yaml --json > result.json\n  $ loadproof run plan.yaml --dashboard --metrics :9464\n\nExit code: 0 all criteria met, 1 a criterion failed, 2 bad plan or flags, 3 stopped by an abort rule,\n4 results not valid (generator saturated, too few samples), 5 internal error.\n`)
     .action(async (file: string, flags: RunFlags) => {
       const workers = parseWorkersFlag(flags.workers);
       const seed = parseSeedFlag(flags.seed);
@@ -62,7 +65,12 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       const design = renderDesign(buildDesign(plan, { file }));
       if (flags.json) io.err(design);
       else io.out(design);
-      const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed });
-      setExit(out.exitCode);
+      const live = await startLive(flags, io);
+      try {
+        const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed, live: live?.feed });
+        setExit(out.exitCode);
+      } finally {
+        await live?.close();
+      }
     });
 }
