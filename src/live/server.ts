@@ -23,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { LoadproofError } from '../errors.js';
+import { ExitCode, LoadproofError } from '../errors.js';
 import { hostPort, isLoopback, type ListenAddress } from './address.js';
 import type { LiveFeed } from './feed.js';
 import { renderDashboardPage } from './page.js';
@@ -60,7 +60,7 @@ function listen(server: Server, addr: ListenAddress, what: string): Promise<Addr
         new LoadproofError('LP_BAD_FLAG', `${what} cannot listen on ${hostPort(addr.host, addr.port)}: ${err.code ?? err.message}`, {
           hint: err.code === 'EADDRINUSE' ? 'the port is taken: pick another, or :0 for a free one' : 'check the address',
           where: what,
-          exitCode: 2,
+          exitCode: ExitCode.badInput,
         }),
       );
     });
@@ -99,6 +99,8 @@ export interface DashboardOptions {
   address: ListenAddress;
   /** required off loopback; generated when absent */
   token?: string;
+  /** unsent bytes a client may hold beyond its history (default MAX_CLIENT_BACKLOG_BYTES) */
+  maxBacklogBytes?: number;
 }
 
 /** Starts the dashboard server for a feed. */
@@ -145,7 +147,7 @@ export async function startDashboard(feed: LiveFeed, opts: DashboardOptions): Pr
         res.end();
         return;
       }
-      const limit = history.bytes + MAX_CLIENT_BACKLOG_BYTES;
+      const limit = history.bytes + (opts.maxBacklogBytes ?? MAX_CLIENT_BACKLOG_BYTES);
       streams.add(res);
       const unsubscribe = feed.subscribe({
         event(e, frame) {
