@@ -29,7 +29,6 @@ export function renderDashboardPage(token: string): { html: string; csp: string 
     'img-src data:',
     "base-uri 'none'",
     "form-action 'none'",
-    "frame-ancestors 'none'",
   ].join('; ');
   const html = `<!doctype html>
 <html lang="en" data-state="connecting" data-ticks="0">
@@ -90,7 +89,8 @@ export function renderDashboardPage(token: string): { html: string; csp: string 
 </body>
 </html>
 `;
-  return { html, csp };
+  // frame-ancestors only counts in the header (a <meta> policy ignores it, with a console error)
+  return { html, csp: `${csp}; frame-ancestors 'none'` };
 }
 
 const LIVE_STYLE = `

@@ -145,6 +145,9 @@ test('demo --quick --dashboard: live updates each second, history for a late pag
   const [ticksA, ticksB] = [Number(await attr(a, 'data-ticks')), Number(await attr(b, 'data-ticks'))];
   assert.ok(ticksB >= 8 && Math.abs(ticksA - ticksB) <= 1, `first page ${ticksA} seconds, late page ${ticksB}`);
   assert.ok((await value(b, 'fig-requests')) !== '', 'the late page shows the running totals');
+  // The provisional understanding is shown while the run goes, marked provisional.
+  assert.match((await value(a, 'phase')) ?? '', /^(linear|knee|collapse|unknown)$/, 'a provisional phase');
+  assert.equal(await a.evaluate(() => document.getElementById('prov')?.hidden), false, 'marked provisional');
 
   const code = await cli.exited;
   assert.equal(code, 0, cli.stderr());
@@ -155,7 +158,6 @@ test('demo --quick --dashboard: live updates each second, history for a late pag
     await assertFinalFigures(page, r);
   }
   assert.ok(r.analysis?.diagnoses[0], 'the demo names a bottleneck (so the diagnosis figure is compared with a value)');
-  // The provisional understanding was shown while the run went (phase and capacity known before the end).
   assert.deepEqual(w.foreign, [], 'no request left 127.0.0.1');
   const origin = new URL(url).origin;
   assert.ok(
