@@ -184,8 +184,8 @@ export const LIVE_CLIENT_SCRIPT = String.raw`(function () {
     });
     var opts = {
       width: Math.max(280, Math.floor(c.el.clientWidth || 640)), height: c.height, series: series,
-      scales: { x: { time: false }, y: { range: function (u, min, max) { var hi = Math.max(max === null ? 1 : max, 0); c.hLines.forEach(function (m) { if (m.at > hi) hi = m.at; }); return [Math.min(0, min === null ? 0 : min), hi > 0 ? hi * 1.08 : 1]; } } },
-      axes: [{ stroke: axis, grid: { stroke: grid }, values: function (u, s) { return s.map(clock); } }, { stroke: axis, grid: { stroke: grid }, size: 70, values: function (u, s) { return s.map(function (v) { return fmt(c.unit, v); }); } }],
+      scales: { x: { time: false, range: function (u, min, max) { return [0, Math.max(meta ? meta.totalSec : 0, max === null ? 1 : max, 1)]; } }, y: { range: function (u, min, max) { var hi = Math.max(max === null ? 1 : max, 0); c.hLines.forEach(function (m) { if (m.at > hi) hi = m.at; }); return [Math.min(0, min === null ? 0 : min), hi > 0 ? hi * 1.08 : 1]; } } },
+      axes: [{ stroke: axis, grid: { stroke: grid }, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200], values: function (u, s) { return s.map(clock); } }, { stroke: axis, grid: { stroke: grid }, size: 70, values: function (u, s) { return s.map(function (v) { return fmt(c.unit, v); }); } }],
       cursor: { sync: { key: 'loadproof-live' } },
       legend: { live: true },
       hooks: { draw: [function (u) {
