@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { spawnLive, startTarget } from '../helpers/live.js';
 import type { Result } from '../../src/result/types.js';
 import { BUCKETS_SEC } from '../../src/live/prometheus.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 
 const hasPrometheus = spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0;
 const skip = hasPrometheus ? false : 'prometheus is not installed (.ci/run installs the prometheus package)';
@@ -28,11 +29,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+async function queryAll(base: string, q: string, atSec?: number): Promise<Array<{ value: [number, string] }>> {
+  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}${atSec !== undefined ? `&time=${atSec}` : ''}`);
+  const body = (await res.json()) as { status: string; error?: string; data: { result: Array<{ value: [number, string] }> } };
+  assert.equal(body.status, 'success', `${q}: ${body.error ?? ''}`);
+  return body.data.result;
+}
+
 async function query(base: string, q: string): Promise<number | null> {
-  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`);
-  const body = (await res.json()) as { status: string; data: { result: Array<{ value: [number, string] }> } };
-  assert.equal(body.status, 'success', q);
-  const v = body.data.result[0]?.value[1];
+  const v = (await queryAll(base, q))[0]?.value[1];
   return v === undefined ? null : Number(v);
 }
 
@@ -79,4 +84,21 @@ test('a real Prometheus scraping run --metrics stores what result.json says', { 
   const upper = BUCKETS_SEC.find((b) => b >= p95Sec) ?? Infinity;
   const lower = [...BUCKETS_SEC].reverse().find((b) => b < p95Sec) ?? 0;
   assert.ok(p95 !== null && p95 >= lower && p95 <= upper, `Prometheus p95 ${p95}s, result p95 ${p95Sec}s in bucket (${lower}, ${upper}]`);
+
+  // The shipped Grafana dashboard's queries are valid PromQL and find this run's series (the ones
+  // that cannot exist here, e.g. VUs of the closed model, may come back empty).
+  const dash = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/grafana/loadproof-live.json'), 'utf8')) as {
+    panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+  };
+  const mustHaveData = ['Offered vs achieved rate', 'Latency p50 / p95 / p99 (from the intended start)', 'Requests by status (0 = no response)', 'p95 by endpoint', 'Phase (provisional until the run ends)'];
+  // a moment inside the run, when every series was fresh
+  const during = Date.parse(r.startedAt) / 1000 + Math.min(6, r.durationSec - 1);
+  for (const panel of dash.panels) {
+    let found = 0;
+    for (const target of panel.targets) {
+      const expr = target.expr.replaceAll('$__rate_interval', '5s').replaceAll('$instance', '.*');
+      found += (await queryAll(base, expr, during)).length;
+    }
+    if (mustHaveData.includes(panel.title)) assert.ok(found > 0, `Grafana panel "${panel.title}" finds data`);
+  }
 });
