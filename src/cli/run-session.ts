@@ -55,6 +55,8 @@ export interface SessionOptions {
   analyze?: AnalyzeOptions;
   /** the live feed of `--dashboard` / `--metrics`: fed each second; its buttons stop the run */
   live?: LiveFeed;
+  /** the command's exit code for a result (default: from the verdict) */
+  exitCodeOf?: (result: Result) => number;
 }
 
 export interface SessionOutcome {
@@ -226,7 +228,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     // the dashboard's buttons: "stop gracefully" is Ctrl-C, "abort" is the incident guard; both are
     // recorded in the result's `stop`
     o.live.onControl = (c) => {
-      if (handle === null) return;
+      if (handle === null) return false;
       if (c.action === 'stop') {
         io.err(`\nloadproof: stop asked from the live dashboard (${c.from}): stopping (in-flight requests get up to 5s)\n`);
         handle.stop({ reason: 'interrupted', message: `stopped from the live dashboard (${c.from})` });
@@ -234,6 +236,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
         io.err(`\nloadproof: abort asked from the live dashboard (${c.from}): stopping as the incident guard would\n`);
         handle.stop({ reason: 'aborted', rule: 'dashboard abort', message: `aborted from the live dashboard (${c.from})` });
       }
+      return true;
     };
   }
   const installSignals = o.handleSignals !== false;
@@ -290,13 +293,14 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     const scrubbed = scrubJson(reg, raw) as Result;
     const { result, summary, files } = await finishResult(scrubbed, dir, o.analyze, [logPath]);
     progress.finish();
-    o.live?.end(result, exitCodeFor(result.verdict), dir, { ...files, log: logPath });
+    const exitCode = o.exitCodeOf ? o.exitCodeOf(result) : exitCodeFor(result.verdict);
+    o.live?.end(result, exitCode, dir, { ...files, log: logPath });
     const text = reg.scrub(summary);
     if (o.json) {
       io.out(`${JSON.stringify(result, null, 2)}\n`);
       io.err(text);
     } else io.out(text);
-    return { result, dir, exitCode: exitCodeFor(result.verdict) };
+    return { result, dir, exitCode };
   } finally {
     if (!sessionStopped) await session.stop(originEpochMs).catch(() => undefined);
     closeSync(logFd);

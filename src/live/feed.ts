@@ -88,7 +88,7 @@ export interface LiveAnalysis {
   /** the latest knee of the online Kneedle on p95 against load, per step so far */
   onlineKnee: { rps: number; p95Ms: number } | null;
   collapse: { rps: number; errorRate: number } | null;
-  capacity: Result['analysis'] extends infer A ? (A extends { capacity: infer C } ? C : never) : never;
+  capacity: NonNullable<Result['analysis']>['capacity'];
   diagnoses: Array<{ id: string; title: string; confidence: number }>;
   redFlags: string[];
 }
@@ -164,8 +164,8 @@ export class LiveFeed {
   analysis: LiveAnalysis | null = null;
   final: LiveEnd | null = null;
   meta: LiveMeta | null = null;
-  /** set by the session: what the page's buttons do */
-  onControl: ((c: LiveControl) => void) | null = null;
+  /** set by the session: what the page's buttons do; false when the run cannot be stopped (yet) */
+  onControl: ((c: LiveControl) => boolean) | null = null;
 
   private watch: LiveWatchSource | null = null;
   private analyzeOptions: AnalyzeOptions = {};
@@ -365,8 +365,8 @@ export class LiveFeed {
   control(action: LiveControl['action'], from: string): boolean {
     if (this.ended || this.onControl === null) return false;
     const c: LiveControl = { action, from, atSec: this.totals ? this.totals.endSec : 0 };
+    if (!this.onControl(c)) return false;
     this.emit({ type: 'control', data: c });
-    this.onControl(c);
     return true;
   }
 

@@ -70,7 +70,10 @@ test('a client that never reads is cut once its backlog passes the bound; a read
 test('off loopback the token is required; control needs the header, not the query', async (t) => {
   const feed = new LiveFeed();
   let asked: string | null = null;
-  feed.onControl = (c) => (asked = c.action);
+  feed.onControl = (c) => {
+    asked = c.action;
+    return true;
+  };
   // 127.0.0.2 is loopback; a token given explicitly is required as off loopback
   const dash = await startDashboard(feed, { address: { host: '127.0.0.1', port: 0 }, token: 'secret-token-123' });
   t.after(() => dash.close());

@@ -38,9 +38,16 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<number> {
     io.out('\n');
     const live = await startLive(flags, io);
     try {
-      const out = await runSession({ plan, io, json: false, out: resultsDir(`demo-${bottleneck}`, flags.out), live: live?.feed });
+      const out = await runSession({
+        plan,
+        io,
+        json: false,
+        out: resultsDir(`demo-${bottleneck}`, flags.out),
+        live: live?.feed,
+        exitCodeOf: (r) => (r.verdict === 'invalid' ? ExitCode.invalid : ExitCode.ok),
+      });
       io.out(`Open the HTML report: ${out.dir}/report.html\n`);
-      return out.result.verdict === 'invalid' ? ExitCode.invalid : ExitCode.ok;
+      return out.exitCode;
     } finally {
       await live?.close();
     }
