@@ -91,12 +91,12 @@ test('a real Prometheus scraping run --metrics stores what result.json says', { 
     panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
   };
   const mustHaveData = ['Offered vs achieved rate', 'Latency p50 / p95 / p99 (from the intended start)', 'Requests by status (0 = no response)', 'p95 by endpoint', 'Phase (provisional until the run ends)'];
-  // a moment inside the run, when every series was fresh
-  const during = Date.parse(r.startedAt) / 1000 + Math.min(6, r.durationSec - 1);
+  // the end of the run, over windows as long as the run: a busy machine may miss a scrape or two
+  const during = Date.parse(r.startedAt) / 1000 + r.durationSec;
   for (const panel of dash.panels) {
     let found = 0;
     for (const target of panel.targets) {
-      const expr = target.expr.replaceAll('$__rate_interval', '5s').replaceAll('$instance', '.*');
+      const expr = target.expr.replaceAll('$__rate_interval', '30s').replaceAll('$instance', '.*');
       found += (await queryAll(base, expr, during)).length;
     }
     if (mustHaveData.includes(panel.title)) assert.ok(found > 0, `Grafana panel "${panel.title}" finds data`);
