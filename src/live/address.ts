@@ -17,6 +17,10 @@ export const DEFAULT_LIVE_HOST = '127.0.0.1';
 export function parseListenAddress(value: string | boolean | undefined, flag: string): ListenAddress {
   if (value === undefined || value === true || value === false || value === '') return { host: DEFAULT_LIVE_HOST, port: 0 };
   const text = value.trim();
+  if (text.includes('/')) {
+    // `quick --dashboard http://…`: the optional value took the URL meant for the command
+    throw badFlag(`${flag} ${text}: not a host:port`, `${flag} takes an optional address: put it last, or write ${flag}=127.0.0.1:0`, flag);
+  }
   let host = DEFAULT_LIVE_HOST;
   let portText = text;
   const v6 = /^\[([^\]]+)\](?::(\d*))?$/.exec(text);
