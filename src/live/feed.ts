@@ -3,7 +3,8 @@
  * goes, built from the same merged seconds the NDJSON log receives (metrics/timeline.ts) — never
  * from the load workers directly, so the live figures and result.json are folded from one source.
  *
- * Events (each also kept in the history that a client connecting mid-run receives first):
+ * Events (kept in the history that a client connecting mid-run receives first; of the analyses,
+ * only the newest):
  *   meta      once at the start: plan, stages, SLO lines, endpoints
  *   tick      once per merged second: rates, latency percentiles of that second, errors by kind,
  *             in-flight, stage, generator health, the newest value of every watched series
@@ -146,7 +147,9 @@ const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 /** The run's live state and its history of events. */
 export class LiveFeed {
+  /** every event but the analyses, as SSE frames */
   private readonly frames: string[] = [];
+  private analysisFrame = '';
   private historyBytes = 0;
   private readonly listeners = new Set<LiveListener>();
   private nextId = 0;
@@ -178,7 +181,11 @@ export class LiveFeed {
 
   /** Every event so far, as SSE frames, for a client that connects now. */
   history(): { text: string; bytes: number } {
-    return { text: this.frames.join(''), bytes: this.historyBytes };
+    const a = this.analysisFrame;
+    if (a === '') return { text: this.frames.join(''), bytes: this.historyBytes };
+    // the newest analysis after the seconds it read (before the end event, once there is one)
+    const frames = this.ended ? [...this.frames.slice(0, -1), a, this.frames[this.frames.length - 1]!] : [...this.frames, a];
+    return { text: frames.join(''), bytes: this.historyBytes + Buffer.byteLength(a) };
   }
 
   get finished(): boolean {
@@ -192,8 +199,13 @@ export class LiveFeed {
 
   private emit(e: LiveEvent): void {
     const frame = `id: ${this.nextId++}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
-    this.frames.push(frame);
-    this.historyBytes += Buffer.byteLength(frame);
+    if (e.type === 'analysis') {
+      // each analysis supersedes the last: the history keeps only the newest (it grows with the run)
+      this.analysisFrame = frame;
+    } else {
+      this.frames.push(frame);
+      this.historyBytes += Buffer.byteLength(frame);
+    }
     for (const l of this.listeners) {
       try {
         l.event(e, frame);
