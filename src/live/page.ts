@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { STYLE, uplotAssets } from '../report/html.js';
 import { escapeHtml } from '../report/escape.js';
+import { HTML_CLIENT_SCRIPT } from '../report/html-client.js';
 import { VERSION } from '../version.js';
 
 function sha256(text: string): string {
@@ -23,7 +24,9 @@ export function renderDashboardPage(token: string): { html: string; csp: string 
   const { script: uplot, css: uplotCss } = uplotAssets();
   const csp = [
     "default-src 'none'",
-    `script-src ${sha256(uplot)} ${sha256(LIVE_CLIENT_SCRIPT)}`,
+    // the report's script too: the page keeps report.html as a blob (the CLI exits after the run)
+    // and a blob document inherits this policy
+    `script-src ${sha256(uplot)} ${sha256(LIVE_CLIENT_SCRIPT)} ${sha256(HTML_CLIENT_SCRIPT)}`,
     "style-src 'unsafe-inline'",
     "connect-src 'self'",
     'img-src data:',
@@ -337,14 +340,23 @@ export const LIVE_CLIENT_SCRIPT = String.raw`(function () {
     $('stop-note').textContent = e.stop && e.stop.reason !== 'completed' ? 'The run was ' + e.stop.reason + (e.stop.atSec !== undefined ? ' at ' + clock(e.stop.atSec) : '') + (e.stop.message ? ': ' + e.stop.message : '') : 'The run completed.';
     var rep = $('reports');
     rep.textContent = '';
+    var types = { html: 'text/html', json: 'application/json', md: 'text/markdown', ndjson: 'application/x-ndjson' };
     e.reports.forEach(function (r, i) {
       var name = r.path.split(/[\\/]/).pop();
       var a = document.createElement('a');
       a.href = 'reports/' + encodeURIComponent(name) + q;
+      a.target = '_blank';
+      a.rel = 'noopener';
       a.textContent = name;
       a.title = r.path;
       if (i) rep.appendChild(document.createTextNode(' · '));
       rep.appendChild(a);
+      // the loadproof process exits after the run: keep each report in the page, as a blob
+      fetch(a.href).then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); }).then(function (text) {
+        var blob = new Blob([text], { type: (types[name.split('.').pop()] || 'text/plain') + ';charset=utf-8' });
+        a.href = URL.createObjectURL(blob);
+        a.setAttribute('data-bytes', String(blob.size));
+      }, function () { a.setAttribute('data-bytes', 'unavailable'); });
     });
     rep.appendChild(document.createTextNode(' (in ' + e.dir + ')'));
     $('fig-p95-label').textContent = 'p95 (whole run)';

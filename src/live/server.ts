@@ -31,6 +31,8 @@ import type { PrometheusState } from './prometheus.js';
 
 /** Unsent bytes a dashboard client may hold beyond its history before it is closed. */
 export const MAX_CLIENT_BACKLOG_BYTES = 512 * 1024;
+/** After the run, how long the dashboard waits for open pages to fetch the reports, ms. */
+export const CLOSE_WAIT_MS = 3_000;
 /** Dashboard clients at once; more are refused (503). */
 export const MAX_CLIENTS = 64;
 
@@ -111,6 +113,9 @@ export async function startDashboard(feed: LiveFeed, opts: DashboardOptions): Pr
   const tokenRequired = !loopback || !tokenGenerated;
   const streams = new Set<ServerResponse>();
   let dropped = 0;
+  let reportsServed = 0;
+  /** pages that received the end event */
+  let endedClients = 0;
   let port = 0;
   let page: { html: string; csp: string } | null = null;
 
@@ -159,7 +164,10 @@ export async function startDashboard(feed: LiveFeed, opts: DashboardOptions): Pr
             return;
           }
           res.write(frame);
-          if (e.type === 'end') res.end();
+          if (e.type === 'end') {
+            endedClients++;
+            res.end();
+          }
         },
       });
       res.on('close', () => {
@@ -186,6 +194,7 @@ export async function startDashboard(feed: LiveFeed, opts: DashboardOptions): Pr
           // the report carries its own CSP (meta); the header repeats its spirit for the served copy
           res.setHeader('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:");
           send(res, 200, body, type);
+          reportsServed++;
         },
         () => send(res, 404, 'report not readable\n'),
       );
@@ -207,6 +216,11 @@ export async function startDashboard(feed: LiveFeed, opts: DashboardOptions): Pr
     clients: () => streams.size,
     dropped: () => dropped,
     async close() {
+      // Pages open at the end fetch the reports to keep them (the process exits next): give them
+      // up to CLOSE_WAIT_MS to do so.
+      const expected = endedClients * (feed.final?.reports.length ?? 0);
+      const deadline = Date.now() + CLOSE_WAIT_MS;
+      while (feed.finished && reportsServed < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       for (const s of streams) s.end();
       await closeServer(server);
     },
