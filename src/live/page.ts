@@ -198,7 +198,7 @@ export const LIVE_CLIENT_SCRIPT = String.raw`(function () {
           var y = u.valToPos(m.at, 'y', true);
           if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) return;
           ctx.strokeStyle = m.color; ctx.beginPath(); ctx.moveTo(u.bbox.left, y); ctx.lineTo(u.bbox.left + u.bbox.width, y); ctx.stroke();
-          ctx.fillStyle = m.color; ctx.textBaseline = 'bottom'; ctx.fillText(m.label, u.bbox.left + 4 * r, y - 2 * r);
+          ctx.fillStyle = m.color; ctx.textBaseline = 'bottom'; ctx.textAlign = 'right'; ctx.fillText(m.label, u.bbox.left + u.bbox.width - 4 * r, y - 2 * r);
         });
         ctx.restore();
       }] }
