@@ -11,6 +11,7 @@
 // Usage: node bench/live-cost.mjs [--rate 10000] [--seconds 20] [--rounds 3] [--clients 3] [--target nginx|node]
 // Smoke check (not figures): node bench/live-cost.mjs --rate 200 --seconds 2 --rounds 1 --target node
 import { spawn } from 'node:child_process';
+import { setInterval, clearInterval } from 'node:timers';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
