@@ -38,6 +38,7 @@ import { finishResult, type FinishHooks } from './finish.js';
 import { prepareOutDir } from './out-path.js';
 import { resultsDir } from './results-dir.js';
 import type { Io } from './io.js';
+import type { LiveFeed } from '../live/feed.js';
 
 export interface SessionOptions {
   plan: Plan;
@@ -55,6 +56,10 @@ export interface SessionOptions {
   analyze?: AnalyzeOptions;
   /** the run history's steps around writing the files (baseline comparison, recording) */
   finish?: FinishHooks;
+  /** the live feed of `--dashboard` / `--metrics`: fed each second; its buttons stop the run */
+  live?: LiveFeed;
+  /** the command's exit code for a result (default: from the verdict) */
+  exitCodeOf?: (result: Result) => number;
 }
 
 export interface SessionOutcome {
@@ -191,6 +196,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     self: false,
     onWarning: (w) => io.err(`loadproof: watch ${w.source}: ${reg.scrub(w.message)}\n`),
   });
+  o.live?.attach(session, o.analyze);
   let sessionStopped = false;
   let originEpochMs = Date.now();
   const logFd = openSync(logPath, 'w');
@@ -221,6 +227,21 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
       process.exit(130);
     }
   };
+  if (o.live) {
+    // the dashboard's buttons: "stop gracefully" is Ctrl-C, "abort" is the incident guard; both are
+    // recorded in the result's `stop`
+    o.live.onControl = (c) => {
+      if (handle === null) return false;
+      if (c.action === 'stop') {
+        io.err(`\nloadproof: stop asked from the live dashboard (${c.from}): stopping (in-flight requests get up to 5s)\n`);
+        handle.stop({ reason: 'interrupted', message: `stopped from the live dashboard (${c.from})` });
+      } else {
+        io.err(`\nloadproof: abort asked from the live dashboard (${c.from}): stopping as the incident guard would\n`);
+        handle.stop({ reason: 'aborted', rule: 'dashboard abort', message: `aborted from the live dashboard (${c.from})` });
+      }
+      return true;
+    };
+  }
   const installSignals = o.handleSignals !== false;
   if (installSignals) {
     process.on('SIGINT', onSignal);
@@ -248,9 +269,12 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
         originEpochMs = info.startedAt.getTime();
         header = logHeaderOf(plan, info);
         writeLine(header);
+        // the page and /metrics see what the log sees: scrubbed of the plan's secrets
+        o.live?.start(scrubJson(reg, header) as LogHeader, originEpochMs);
       },
-      onSecond: (record): StopRequest | null => {
+      onSecond: (record, totals): StopRequest | null => {
         writeLine(record);
+        o.live?.second(record, totals);
         const snap = progressOf(record, { stages: stagesCount, totalSec, model: load.model, vuTarget });
         snap.watch = headlineOf(session) ?? snap.watch;
         progress.update(snap);
@@ -270,14 +294,16 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     if (watched.warnings.length) raw.warnings = [...(raw.warnings ?? []), ...watched.warnings];
     if (Object.keys(watched.info).length) raw.watchInfo = { ...(raw.watchInfo ?? {}), ...watched.info };
     const scrubbed = scrubJson(reg, raw) as Result;
-    const { result, summary } = await finishResult(scrubbed, dir, o.analyze, [logPath], o.finish);
+    const { result, summary, files } = await finishResult(scrubbed, dir, o.analyze, [logPath], o.finish);
     progress.finish();
+    const exitCode = o.exitCodeOf ? o.exitCodeOf(result) : exitCodeFor(result.verdict);
+    o.live?.end(result, exitCode, dir, { ...files, log: logPath });
     const text = reg.scrub(summary);
     if (o.json) {
       io.out(`${JSON.stringify(result, null, 2)}\n`);
       io.err(text);
     } else io.out(text);
-    return { result, dir, exitCode: exitCodeFor(result.verdict) };
+    return { result, dir, exitCode };
   } finally {
     if (!sessionStopped) await session.stop(originEpochMs).catch(() => undefined);
     closeSync(logFd);

@@ -29,7 +29,7 @@ interface UplotAssets {
 let assets: UplotAssets | undefined;
 
 /** uPlot's minified IIFE build and stylesheet, as shipped in the dependency (read once). */
-function uplotAssets(): UplotAssets {
+export function uplotAssets(): UplotAssets {
   if (!assets) {
     const require = createRequire(import.meta.url);
     assets = {
@@ -302,8 +302,8 @@ function baselineSection(result: Result, specs: ChartSpec[]): string {
   return out.join('\n');
 }
 
-/** The report's own stylesheet: readable on screen, on paper (white, page breaks) and in dark mode. */
-const STYLE = `
+/** The report’s own stylesheet (the live dashboard reuses it): readable on screen, on paper (white, page breaks) and in dark mode. */
+export const STYLE = `
 :root { --fg: #1b1f24; --bg: #ffffff; --muted: #57606a; --line: #d0d7de; --panel: #f6f8fa; --grid: rgba(0,0,0,0.08);
   --pass: #1a7f37; --fail: #cf222e; --warn: #9a6700; color-scheme: light dark; }
 @media (prefers-color-scheme: dark) {

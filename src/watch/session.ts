@@ -27,6 +27,7 @@ import { PrometheusWatcher } from './prometheus.js';
 import { SelfWatcher } from './self.js';
 import { SeriesStore } from './store.js';
 import type { WatchHeadline, WatchOutput, WatchWarning, Watcher } from './types.js';
+import type { SeriesInfo } from '../result/types.js';
 
 export interface StartWatchOptions {
   /** sampling interval when an item sets none (default 1000 ms) */
@@ -48,8 +49,26 @@ export interface WatchSession {
   latest(): WatchHeadline | null;
   /** warnings raised so far */
   warnings(): WatchWarning[];
+  /**
+   * The series read so far, on the run's time axis (as `stop` returns them), while sampling goes
+   * on: for live views (the dashboard's provisional analysis). A copy; O(points).
+   */
+  series(originEpochMs: number): Record<string, SeriesInfo>;
+  /** The newest value of every series read so far, with its metadata: for live views. */
+  current(): LiveValue[];
   /** Stops every watcher and returns the series on the run's time axis (t = seconds from `originEpochMs`). */
   stop(originEpochMs: number): Promise<WatchOutput>;
+}
+
+/** One series' newest value, for live views. */
+export interface LiveValue {
+  name: string;
+  unit: string;
+  watcher: Watcher['kind'];
+  target: string;
+  /** epoch ms the value was read */
+  atMs: number;
+  value: number;
 }
 
 export const DEFAULT_WATCH_INTERVAL_MS = 1_000;
@@ -209,6 +228,15 @@ export async function startWatch(items: WatchItem[], opts: StartWatchOptions = {
       return pickHeadline(store.latest(), (n) => store.meta(n)?.role, { cores, nowMs: Date.now(), maxAgeMs: 3 * maxInterval + 500 });
     },
     warnings: () => warnings.map((w) => ({ ...w })),
+    series: (originEpochMs: number) => store.toSeries(originEpochMs),
+    current() {
+      const out: LiveValue[] = [];
+      for (const [name, v] of store.latest()) {
+        const meta = store.meta(name);
+        if (meta) out.push({ name, unit: meta.unit, watcher: meta.watcher, target: meta.target, atMs: v.atMs, value: v.value });
+      }
+      return out;
+    },
     stop(originEpochMs: number) {
       stopped ??= (async () => {
         const wait = <T>(p: Promise<T>): Promise<T | undefined> =>

@@ -10,8 +10,9 @@ import { resultsDir } from '../results-dir.js';
 import { BOTTLENECKS, startDemoService, type Bottleneck, type DemoServiceOptions } from '../../demo/service.js';
 import { parseDurationMs } from '../../plan/units.js';
 import type { SetExit } from './index.js';
+import { addLiveOptions, startLive, type LiveFlags } from '../live.js';
 
-interface DemoFlags {
+interface DemoFlags extends LiveFlags {
   quick?: boolean;
   out?: string;
   bottleneck: string;
@@ -38,9 +39,22 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<number> {
     const plan = demoPlan({ url: service.url, bottleneck, quick });
     io.out(renderDesign(buildDesign(plan)));
     io.out('\n');
-    const out = await runSession({ plan, io, json: false, out: dir });
-    io.out(`Open the HTML report: ${out.dir}/report.html\n`);
-    return out.result.verdict === 'invalid' ? ExitCode.invalid : ExitCode.ok;
+    const live = await startLive(flags, io);
+    try {
+      const out = await runSession({
+        plan,
+        io,
+        json: false,
+        out: dir,
+        live: live?.feed,
+        exitCodeOf: (r) => (r.verdict === 'invalid' ? ExitCode.invalid : ExitCode.ok),
+      });
+      io.out(`Open the HTML report: ${out.dir}/report.html
+`);
+      return out.exitCode;
+    } finally {
+      await live?.close();
+    }
   } finally {
     await service.stop();
   }
@@ -61,8 +75,7 @@ interface ServeFlags {
 }
 
 export function register(program: Command, io: Io, setExit: SetExit): void {
-  const demo = program
-    .command('demo')
+  const demo = addLiveOptions(program.command('demo'))
     .option('--quick', 'a ~20 s experiment instead of ~90 s')
     .option('--out <dir>', 'results folder')
     .option('--bottleneck <b>', 'pool | cpu | leak | cold | none', 'pool')

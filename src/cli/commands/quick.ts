@@ -6,10 +6,11 @@ import { parseDurationMs, parseRatePerSec } from '../../plan/units.js';
 import { badFlag } from '../../errors.js';
 import { runSession } from '../run-session.js';
 import { addHistoryOptions, startHistory } from './history-flags.js';
+import { addLiveOptions, startLive, type LiveFlags } from '../live.js';
 import { isSecretHeader } from '../../engine/redact.js';
 import { parseWorkersFlag, parseSeedFlag } from '../engine-flags.js';
 
-interface QuickFlags {
+interface QuickFlags extends LiveFlags {
   connections: string;
   duration: string;
   rate?: string;
@@ -112,17 +113,19 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--workers <n>', 'load worker threads (default 1)')
     .option('--seed <n>', 'seed for random values')
     .description('a one-endpoint test in the spirit of wrk/hey/ab');
-  addHistoryOptions(cmd)
+  addHistoryOptions(addLiveOptions(cmd))
     .addHelpText('after', `\nExamples:\n  $ loadproof quick http://127.0.0.1:8080/ -c 50 -d 30s\n  $ loadproof quick http://127.0.0.1:8080/api -R 2000 -d 1m\n  $ loadproof quick http://127.0.0.1:8080/items -m POST -H 'content-type: application/json' -b '{"name":"x"}'\n\nWithout -R the test is a closed loop of -c connections with no think time (like wrk); with -R it is\nan open model at that arrival rate, latency measured from the intended send time (like wrk2).\n`)
     .action(async (url: string, flags: QuickFlags) => {
       const workers = parseWorkersFlag(flags.workers);
       const seed = parseSeedFlag(flags.seed);
       const { plan, secrets } = quickPlan(url, flags);
       const history = await startHistory(io, { history: flags.history }, { command: 'run', planName: plan.name });
+      const live = await startLive(flags, io);
       try {
-        const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed, secrets, finish: history.hooks });
+        const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed, secrets, finish: history.hooks, live: live?.feed });
         setExit(out.exitCode);
       } finally {
+        await live?.close();
         await history.close();
       }
     });

@@ -9,8 +9,9 @@ import { badFlag } from '../../errors.js';
 import { runSession } from '../run-session.js';
 import { parseWorkersFlag, parseSeedFlag } from '../engine-flags.js';
 import { addBaselineOptions, addHistoryOptions, gatedExitCode, startHistory } from './history-flags.js';
+import { addLiveOptions, startLive, type LiveFlags } from '../live.js';
 
-interface RunFlags {
+interface RunFlags extends LiveFlags {
   out?: string;
   pattern?: string;
   peak?: string;
@@ -57,8 +58,8 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--workers <n>', 'load worker threads (default 1)')
     .option('--seed <n>', 'seed for arrivals, scenario choice, think times and random values')
     .description('print the design, run the experiment, watch the target, analyse and report');
-  addHistoryOptions(addBaselineOptions(cmd))
-    .addHelpText('after', `\nExamples:\n  $ loadproof run plan.yaml\n  $ loadproof run plan.yaml --out results/today\n  $ loadproof run plan.yaml --pattern stress --peak 300\n  $ loadproof run plan.yaml --json > result.json\n  $ loadproof run plan.yaml --baseline previous\n\nExit code: 0 all criteria met, 1 a criterion failed (or a significant regression against --baseline), 2 bad plan or flags, 3 stopped by an abort rule,\n4 results not valid (generator saturated, too few samples), 5 internal error.\n`)
+  addHistoryOptions(addBaselineOptions(addLiveOptions(cmd)))
+    .addHelpText('after', `\nExamples:\n  $ loadproof run plan.yaml\n  $ loadproof run plan.yaml --out results/today\n  $ loadproof run plan.yaml --pattern stress --peak 300\n  $ loadproof run plan.yaml --json > result.json\n  $ loadproof run plan.yaml --baseline previous\n  $ loadproof run plan.yaml --dashboard --metrics :9464\n\nExit code: 0 all criteria met, 1 a criterion failed (or a significant regression against --baseline), 2 bad plan or flags, 3 stopped by an abort rule,\n4 results not valid (generator saturated, too few samples, or the run did not test the service), 5 internal error.\n`)
     .action(async (file: string, flags: RunFlags) => {
       const workers = parseWorkersFlag(flags.workers);
       const seed = parseSeedFlag(flags.seed);
@@ -68,10 +69,12 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       if (flags.json) io.err(design);
       else io.out(design);
       const history = await startHistory(io, flags, { command: 'run', planName: plan.name });
+      const live = await startLive(flags, io);
       try {
-        const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed, finish: history.hooks });
+        const out = await runSession({ plan, io, json: Boolean(flags.json), out: flags.out, workers, seed, finish: history.hooks, live: live?.feed });
         setExit(gatedExitCode(out.exitCode, out.result));
       } finally {
+        await live?.close();
         await history.close();
       }
     });
