@@ -50,12 +50,13 @@ export class LoadWorker {
   handle(m: ToWorker): void {
     try {
       switch (m.type) {
-        case 'init':
-          this.init(m.config).then(
-            () => this.post({ type: 'ready', worker: m.config.worker }),
-            (err: unknown) => this.postFailed(err),
-          );
+        case 'init': {
+          const loading = this.init(m.config);
+          // without scripts the worker is ready at once (as before scripts existed)
+          if (loading === null) this.post({ type: 'ready', worker: m.config.worker });
+          else loading.then(() => this.post({ type: 'ready', worker: m.config.worker }), (err: unknown) => this.postFailed(err));
           break;
+        }
         case 'start':
           this.start(m.originHrNs);
           break;
@@ -84,15 +85,18 @@ export class LoadWorker {
     });
   }
 
-  private async init(cfg: WorkerConfig): Promise<void> {
+  /** Compiles the plan; returns the loading of the script modules, or null when there are none. */
+  private init(cfg: WorkerConfig): Promise<void> | null {
     this.cfg = cfg;
+    const scripts = cfg.scripts ?? [];
     this.compiled = compilePlan(cfg.plan, {
       target: new URL(cfg.target),
       templates: { rng: mulberry32(deriveSeed(cfg.seed, 1000 + cfg.worker)) },
-      data: cfg.data,
-      scripts: new Map(cfg.scripts),
+      data: cfg.data ?? [],
+      scripts: new Map(scripts),
     });
-    for (const [si, script] of cfg.scripts) this.scriptFns.set(si, await loadScriptModule(script.code, script.file));
+    if (scripts.length === 0) return null;
+    return Promise.all(scripts.map(async ([si, script]) => this.scriptFns.set(si, await loadScriptModule(script.code, script.file)))).then(() => undefined);
   }
 
   /** Counts a failed iteration; the first occurrences of each message are kept (scrubbed). */
