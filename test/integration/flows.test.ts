@@ -95,7 +95,7 @@ async function startApp(accounts: Map<string, string>): Promise<{ url: string; s
   };
 }
 
-test('200 accounts from a CSV, unique per VU: the server sees each log in exactly once; the session cookie is kept across the flow', { timeout: 60_000 }, async () => {
+test('200 accounts from a CSV, unique per VU over 2 workers: the server sees each log in exactly once; the session cookie is kept across the flow', { timeout: 60_000 }, async () => {
   const accounts = new Map(Array.from({ length: 200 }, (_, i) => [`user${i}@example.com`, `pw-${i}`]));
   const app = await startApp(accounts);
   const dir = tempDir();
@@ -118,7 +118,8 @@ scenarios:
         expect: { status: 200, contains: "@example.com" }
       - think: 200ms
 `);
-    const o = await startRun({ plan: loadPlan(planFile) }).done;
+    // 2 workers: the unique rows' cursor is shared between them (shared memory)
+    const o = await startRun({ plan: loadPlan(planFile), workers: 2 }).done;
     assert.equal(app.seen.logins.size, 200, 'every account logged in');
     assert.ok([...app.seen.logins.values()].every((n) => n === 1), 'each exactly once');
     assert.ok(app.seen.me.ok >= 200, `/me ok ${app.seen.me.ok}`);
