@@ -13,6 +13,7 @@
  * secrets) and the VU goes on with its next iteration. When the run stops, a VU's pending sleep ends
  * at once and its next call into the API throws a stop signal, which ends the iteration quietly.
  *
+ * In the closed model, `defaults.think` follows each iteration (as for a YAML flow without a think).
  * An iteration that sent no request (it threw at once, or only computed) lets the event loop turn
  * before the VU's next one, so that a failing script cannot starve timers and I/O.
  */
@@ -207,6 +208,22 @@ export class ScriptRunner implements VuRunner, ExchangeSink, PoolRequest {
   }
 
   private finish(g: number, err: unknown): void {
+    if (g !== this.gen) return;
+    // closed model: defaults.think after each iteration, as for a YAML flow without a think step
+    const t = this.host.defaultThink;
+    if (t !== null && !this.stopped && !this.host.stopping && !(err instanceof Stopped)) {
+      const ms = t.maxMs > t.minMs ? t.minMs + this.host.rng() * (t.maxMs - t.minMs) : t.minMs;
+      const timer = setTimeout(() => {
+        this.sleeping = null;
+        this.end(g, err);
+      }, ms);
+      this.sleeping = { timer, resolve: () => undefined };
+      return;
+    }
+    this.end(g, err);
+  }
+
+  private end(g: number, err: unknown): void {
     if (g !== this.gen) return;
     this.running = false;
     const now = this.host.clock.nowUs();
