@@ -20,7 +20,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Plan } from '../plan/schema.js';
+import { requestStepsOf, type Plan } from '../plan/schema.js';
 import { resolveLoad } from '../plan/patterns.js';
 import { startRun, type RunHandle, type StopRequest } from '../engine/runner.js';
 import { logHeaderOf, logEndOf, resultOf } from '../engine/result.js';
@@ -72,7 +72,7 @@ export interface SessionOutcome {
 export function secretsOf(plan: Plan, extra: string[] = []): SecretRegistry {
   const reg = new SecretRegistry();
   const headers: Array<Record<string, string> | undefined> = [plan.defaults?.headers];
-  for (const s of plan.scenarios) for (const step of [...(s.setup ?? []), ...s.flow]) if (step.kind === 'request') headers.push(step.headers);
+  for (const s of plan.scenarios) for (const step of requestStepsOf([...(s.setup ?? []), ...s.flow])) headers.push(step.headers);
   for (const h of headers) {
     for (const [k, v] of Object.entries(h ?? {})) {
       if (isSecretHeader(k) && !v.includes('{{')) reg.learn(v);

@@ -18,7 +18,7 @@ import type { Rng } from './rng.js';
 import type { EngineScenario } from './compile.js';
 import type { HttpClient } from './http/client.js';
 import type { RateCurve } from './schedule/rate-curve.js';
-import { FlowRunner, TestTally, type FlowHost } from './flow.js';
+import { TestTally, type FlowHost, type HostData, type VuRunner } from './flow.js';
 
 /** How often the VU count is brought to the curve (ms). */
 const CONTROL_MS = 50;
@@ -37,6 +37,15 @@ export interface ClosedModelOptions {
   defaultThink: { minMs: number; maxMs: number } | null;
   gracefulRampDownMs: number;
   onMissing: (names: string[]) => void;
+  /** target origin, for cookie URLs */
+  origin: string;
+  /** keep a cookie jar per VU */
+  cookies: boolean;
+  data: HostData | null;
+  /** makes a VU context for scenario `si` (a YAML flow or a script) */
+  createRunner: (host: FlowHost, scenario: EngineScenario, si: number) => VuRunner;
+  onIterationFailed: (message: string, atUs: number) => void;
+  learnSecret: (value: string) => void;
   /** the stages are over and every VU stopped */
   onIdle: () => void;
 }
@@ -46,6 +55,9 @@ export class ClosedModel implements FlowHost {
   readonly recorder: Recorder;
   readonly rng: Rng;
   readonly hostHeader: string;
+  readonly origin: string;
+  readonly cookies: boolean;
+  readonly data: HostData | null;
   readonly skipTrailingThink = false;
   readonly defaultThink: { minMs: number; maxMs: number } | null;
   ioEpoch = 0;
@@ -54,18 +66,23 @@ export class ClosedModel implements FlowHost {
   readonly health = new TestTally();
 
   /** running VUs by local slot (index k ↔ global VU w + k·W) */
-  private readonly vus: Array<FlowRunner | null> = [];
+  private readonly vus: Array<VuRunner | null> = [];
   private running = 0;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   /** retiring VUs and when they must be cut off (µs) */
-  private readonly retiringSince = new Map<FlowRunner, number>();
+  private readonly retiringSince = new Map<VuRunner, number>();
+  /** VUs stopped because their data ran out (not running, still holding their slot) */
+  private readonly exhaustedVus = new Set<VuRunner>();
 
   constructor(private readonly o: ClosedModelOptions) {
     this.clock = o.clock;
     this.recorder = o.recorder;
     this.rng = o.rng;
     this.hostHeader = o.hostHeader;
+    this.origin = o.origin;
+    this.cookies = o.cookies;
+    this.data = o.data;
     this.defaultThink = o.defaultThink;
   }
 
@@ -118,11 +135,17 @@ export class ClosedModel implements FlowHost {
     return n;
   }
 
-  send(runner: FlowRunner): void {
+  send(runner: Parameters<FlowHost['send']>[0]): void {
     runner.conn!.send(runner.bytes, runner.isHead, runner.keepBody, runner.keepHeaders, runner.timeoutMs, runner);
   }
 
-  iterationDone(runner: FlowRunner, atUs: number): void {
+  iterationDone(runner: VuRunner, atUs: number): void {
+    if (runner.exhausted && !this.stopped && !runner.retiring) {
+      // no data row left for it: the VU stops for good, its slot stays taken so it is not respawned
+      this.exhaustedVus.add(runner);
+      this.running--;
+      return;
+    }
     if (runner.retiring || this.stopped) {
       const k = this.slotOf(runner);
       if (k >= 0) this.kill(k, runner);
@@ -135,6 +158,14 @@ export class ClosedModel implements FlowHost {
 
   noteMissing(names: string[]): void {
     this.o.onMissing(names);
+  }
+
+  iterationFailed(message: string, atUs: number): void {
+    this.o.onIterationFailed(message, atUs);
+  }
+
+  learnSecret(value: string): void {
+    this.o.learnSecret(value);
   }
 
   /** VUs this worker should run at time t (s). */
@@ -178,7 +209,7 @@ export class ClosedModel implements FlowHost {
 
   private spawn(k: number, nowUs: number): void {
     const si = this.o.scenarios.length === 1 ? 0 : this.o.pick();
-    const v = new FlowRunner(this, this.o.scenarios[si]!, si);
+    const v = this.o.createRunner(this, this.o.scenarios[si]!, si);
     v.index = this.o.worker + k * this.o.workers;
     v.conn = this.o.client.connection();
     this.vus[k] = v;
@@ -186,7 +217,7 @@ export class ClosedModel implements FlowHost {
     v.start(nowUs);
   }
 
-  private retire(v: FlowRunner): void {
+  private retire(v: VuRunner): void {
     if (v.retiring) return;
     v.retiring = true;
     this.retiringSince.set(v, this.clock.nowUs());
@@ -196,7 +227,11 @@ export class ClosedModel implements FlowHost {
     }
   }
 
-  private kill(k: number, v: FlowRunner): void {
+  private kill(k: number, v: VuRunner): void {
+    if (this.exhaustedVus.delete(v)) {
+      this.vus[k] = null;
+      return;
+    }
     // a VU cut off with a request out (ramp-down grace over, or the run's): that request counts as
     // a timeout at its age, not as nothing
     v.abandonOutstanding(this.clock.nowUs());
@@ -207,7 +242,7 @@ export class ClosedModel implements FlowHost {
     this.running--;
   }
 
-  private slotOf(v: FlowRunner): number {
+  private slotOf(v: VuRunner): number {
     const k = (v.index - this.o.worker) / this.o.workers;
     return this.vus[k] === v ? k : -1;
   }

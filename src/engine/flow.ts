@@ -18,17 +18,58 @@
  *
  * Captures and checks read the response only when they exist; a check on a request that got no
  * response fails. Failed checks never fail the request.
+ *
+ * Flow control (compile.ts): loops and ifs are jumps over the flat step list; a loop keeps its
+ * counter in the runner's loop state, an if tests the previous response's status or a variable.
+ *
+ * Data rows (data.ts): when the scenario reads a table, the runner draws its rows as the iteration
+ * starts; a unique table with no row left fails the iteration (reported with its message) and
+ * marks the runner `exhausted` (the closed model then stops that VU).
+ *
+ * Cookies: when the plan keeps them (the default), the runner creates its cookie jar
+ * (tough-cookie: domain, path, expiry and Secure rules) on the first `Set-Cookie` it receives, and
+ * from then on sends the jar's cookies for each request's URL. Until a server sets a cookie the
+ * runner does exactly what it did without cookies (the parser picks Set-Cookie out of the head at
+ * the cost of one byte test per header line). Cookie values never leave the worker; the worker's
+ * secret registry learns them so that an error message quoting one is scrubbed.
  */
+import { CookieJar } from 'tough-cookie';
 import type { Connection, ExchangeSink } from './http/connection.js';
 import type { PoolRequest } from './http/pool.js';
 import { encodeRequest } from './http/request-bytes.js';
-import type { EngineScenario, ExecStep, RequestExec } from './compile.js';
+import type { EngineScenario, ExecStep, LoopInitExec, RequestExec } from './compile.js';
 import type { Clock } from './clock.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { KIND } from '../metrics/error-kinds.js';
 import type { Rng } from './rng.js';
 import { Vars } from './scenario/template.js';
 import type { ResponseView } from './scenario/response.js';
+import { DataExhausted, VuRows, type DataTable } from './data.js';
+import type { BuiltRequest } from './scenario/request.js';
+
+/** The run's data tables as a worker holds them. */
+export interface HostData {
+  tables: readonly DataTable[];
+  byName: ReadonlyMap<string, number>;
+}
+
+/** What a model needs of a VU context, YAML flow or script alike. */
+export interface VuRunner {
+  readonly scenarioIndex: number;
+  conn: Connection | null;
+  index: number;
+  retiring: boolean;
+  running: boolean;
+  /** its data table ran out of unique rows: it cannot run another iteration */
+  exhausted: boolean;
+  start(intendedUs: number): void;
+  interruptIfThinking(): boolean;
+  cancel(): void;
+  /** calls `visit` with the intended start (µs) of its outstanding request, if any */
+  visitOutstanding(visit: (intendedUs: number) => void): void;
+  /** the run was cut with its request out: records it as a timeout at its age; returns whether there was one */
+  abandonOutstanding(nowUs: number): boolean;
+}
 
 /** What a flow needs from the model that runs it. */
 export interface FlowHost {
@@ -37,18 +78,28 @@ export interface FlowHost {
   readonly rng: Rng;
   /** Host header value */
   readonly hostHeader: string;
+  /** `scheme://host[:port]` of the target (cookie URLs) */
+  readonly origin: string;
+  /** keep a cookie jar per VU */
+  readonly cookies: boolean;
+  /** the run's data tables; null when the plan has none */
+  readonly data: HostData | null;
   /** open model: skip a think that ends the flow */
   readonly skipTrailingThink: boolean;
   /** closed model: think after an iteration whose flow has none */
   readonly defaultThink: { minMs: number; maxMs: number } | null;
   /** sends the runner's current request (pool or own connection); the runner is the sink */
-  send(runner: FlowRunner): void;
+  send(runner: ExchangeSink & PoolRequestLike): void;
   /**
    * The iteration ended at `atUs` (µs, run clock: the completion of its last response, or the
    * clock read when it ended some other way), so that the host can start the next one from there
    * without reading the clock again.
    */
-  iterationDone(runner: FlowRunner, atUs: number): void;
+  iterationDone(runner: VuRunner, atUs: number): void;
+  /** an iteration failed (a script threw, no data row was left): counted with its message */
+  iterationFailed(message: string, atUs: number): void;
+  /** learns a secret value (a cookie) so that messages quoting it are scrubbed */
+  learnSecret(value: string): void;
   /** template variables that were unset when a request was built */
   noteMissing(names: string[]): void;
   /** counts exchanges, so the pacer can tell spinning from work */
@@ -75,11 +126,22 @@ export class TestTally {
   readonly captured = new Set<string>();
 }
 
+/** What the host's send needs: the request fields of a PoolRequest and a connection slot. */
+export interface PoolRequestLike extends PoolRequest {
+  conn: Connection | null;
+}
+
+interface LoopState {
+  i: number;
+  n: number;
+  items: string[] | null;
+}
+
 const PHASE_SETUP = 0;
 const PHASE_FLOW = 1;
 const PHASE_DONE = 2;
 
-export class FlowRunner implements ExchangeSink, PoolRequest {
+export class FlowRunner implements ExchangeSink, PoolRequest, VuRunner {
   // ---- PoolRequest: the request being sent ----
   bytes: Buffer = Buffer.alloc(0);
   isHead = false;
@@ -97,6 +159,9 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
   retiring = false;
   /** true while an iteration runs */
   running = false;
+  exhausted = false;
+  /** the VU's cookie jar, created on the first Set-Cookie */
+  jar: CookieJar | null = null;
 
   private setupDone = false;
   private setupTried = false;
@@ -109,6 +174,12 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
   private intendedUs = 0;
   private readonly missing: string[] = [];
   private thinkTimer: NodeJS.Timeout | null = null;
+  /** status of the previous response (0: none): `if: { status }` */
+  private lastStatus = 0;
+  /** the request-target of the request out (cookie URLs) */
+  private reqPath = '';
+  private readonly loops: LoopState[];
+  private readonly rows: VuRows | null;
   private readonly afterThink = (): void => {
     this.thinkTimer = null;
     const now = this.host.clock.nowUs();
@@ -125,7 +196,15 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
     private readonly host: FlowHost,
     readonly scenario: EngineScenario,
     readonly scenarioIndex: number,
-  ) {}
+    rng: () => number = host.rng,
+  ) {
+    this.loops = Array.from({ length: scenario.loopSlots }, () => ({ i: 0, n: 0, items: null }));
+    const d = host.data;
+    if (d !== null && scenario.dataUsed.length > 0) {
+      this.rows = new VuRows(d.tables, d.byName, rng, 0);
+      this.vars.rows = this.rows;
+    } else this.rows = null;
+  }
 
   /** Starts one iteration (after the setup, when it has not succeeded yet). */
   start(intendedUs: number): void {
@@ -133,6 +212,21 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
     this.intendedUs = intendedUs;
     this.idx = 0;
     this.setupOk = true;
+    if (this.rows !== null) {
+      this.rows.vuIndex = this.index;
+      try {
+        this.rows.begin(this.scenario.dataUsed);
+      } catch (err) {
+        if (!(err instanceof DataExhausted)) throw err;
+        this.exhausted = true;
+        this.running = false;
+        this.phase = PHASE_DONE;
+        const now = this.host.clock.nowUs();
+        this.host.iterationFailed(err.message, now);
+        this.host.iterationDone(this, now);
+        return;
+      }
+    }
     this.phase = !this.setupDone && this.scenario.setup.length > 0 ? PHASE_SETUP : PHASE_FLOW;
     this.advance(null);
   }
@@ -182,6 +276,9 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
     host.outstanding--;
     host.ioEpoch++;
     const status = conn.status;
+    this.lastStatus = status;
+    const setCookies = conn.parser.setCookies;
+    if (setCookies !== null && host.cookies) this.keepCookies(setCookies);
     host.recorder.record(step.endpoint, this.intendedUs, conn.sentUs, conn.doneUs, status, conn.errorKind, conn.bytesIn, this.bytes.length);
     const req = step.req;
     if (req.capture !== undefined || req.expect !== undefined) {
@@ -249,29 +346,121 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
         return;
       }
       const s = steps[this.idx]!;
-      if (s.kind === 'think') {
-        if (this.phase === PHASE_FLOW && this.idx === steps.length - 1 && this.host.skipTrailingThink) {
-          this.idx++;
+      switch (s.kind) {
+        case 'request':
+          this.sendStep(s);
+          return;
+        case 'think':
+          if (this.phase === PHASE_FLOW && this.idx === steps.length - 1 && this.host.skipTrailingThink) {
+            this.idx++;
+            continue;
+          }
+          this.thinkTimer = setTimeout(this.afterThink, this.thinkMs(s.minMs, s.maxMs));
+          return;
+        case 'loop-init':
+          this.loopInit(s);
+          continue;
+        case 'loop-next': {
+          const l = this.loops[s.slot]!;
+          l.i++;
+          if (l.i < l.n) {
+            this.loopVars(l, this.loopInitOf(s.body));
+            this.idx = s.body;
+          } else this.idx++;
           continue;
         }
-        this.thinkTimer = setTimeout(this.afterThink, this.thinkMs(s.minMs, s.maxMs));
-        return;
+        case 'branch':
+          this.idx = s.test(this.lastStatus, this.vars) ? this.idx + 1 : s.otherwise;
+          continue;
+        case 'jump':
+          this.idx = s.to;
+          continue;
       }
-      this.sendStep(s);
+    }
+  }
+
+  private loopInitOf(body: number): LoopInitExec {
+    const steps = this.phase === PHASE_SETUP ? this.scenario.setup : this.scenario.flow;
+    return steps[body - 1] as LoopInitExec;
+  }
+
+  private loopInit(s: LoopInitExec): void {
+    const l = this.loops[s.slot]!;
+    l.i = 0;
+    l.items = null;
+    if (s.overData !== null) {
+      l.items = this.host.data!.tables[s.overData.table]!.columnValues(s.overData.col);
+    } else if (s.overVar !== null) {
+      const text = this.vars.get(s.overVar);
+      let list: unknown;
+      try {
+        list = text === undefined ? undefined : JSON.parse(text);
+      } catch {
+        list = undefined;
+      }
+      if (Array.isArray(list)) l.items = list.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+      else {
+        this.missing.push(s.overVar);
+        this.host.noteMissing(this.missing);
+        this.missing.length = 0;
+        l.items = [];
+      }
+    }
+    l.n = l.items === null ? s.count : l.items.length;
+    if (l.n === 0) {
+      this.idx = s.exit;
       return;
+    }
+    this.loopVars(l, s);
+    this.idx++;
+  }
+
+  /** Sets the loop's variables for element `l.i`: `<as>_index`, and `<as>` (with `<as>.key` for an object's fields). */
+  private loopVars(l: LoopState, s: LoopInitExec): void {
+    this.vars.set(s.asIndex, String(l.i));
+    if (l.items === null) {
+      this.vars.set(s.as, String(l.i));
+      return;
+    }
+    const item = l.items[l.i]!;
+    this.vars.set(s.as, item);
+    if (item.charCodeAt(0) === 123 /* { */) {
+      try {
+        const o = JSON.parse(item) as Record<string, unknown>;
+        for (const [k, v] of Object.entries(o)) this.vars.set(`${s.as}.${k}`, typeof v === 'string' ? v : JSON.stringify(v));
+      } catch {
+        // not an object after all: the element is its text
+      }
+    }
+  }
+
+  /** Stores the response's cookies in the VU's jar (created on the first). */
+  private keepCookies(setCookies: string[]): void {
+    const jar = (this.jar ??= new CookieJar());
+    const url = this.host.origin + (this.reqPath !== '' ? this.reqPath : this.step!.req.build(this.vars).path);
+    for (const sc of setCookies) {
+      try {
+        const c = jar.setCookieSync(sc, url, { ignoreError: true });
+        if (c) this.host.learnSecret(c.value);
+      } catch {
+        // a cookie the rules refuse (another domain, a bad date): ignored, as a browser does
+      }
     }
   }
 
   private sendStep(s: RequestExec): void {
     this.step = s;
-    if (s.staticBytes !== null) {
+    if (s.staticBytes !== null && this.jar === null) {
       this.bytes = s.staticBytes;
+      this.reqPath = ''; // a static request's path is looked up only if a cookie comes back
     } else {
-      const built = s.req.build(this.vars, this.missing);
+      let built = s.req.build(this.vars, this.missing);
       if (this.missing.length > 0) {
         this.host.noteMissing(this.missing);
         this.missing.length = 0;
       }
+      this.reqPath = built.path;
+      if (this.jar !== null) built = withCookies(built, this.jar.getCookieStringSync(this.host.origin + built.path));
       this.bytes = encodeRequest(built, this.host.hostHeader);
     }
     this.isHead = s.isHead;
@@ -298,3 +487,13 @@ export class FlowRunner implements ExchangeSink, PoolRequest {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The request with the jar's cookies added to its own Cookie header, if any. */
+export function withCookies(built: BuiltRequest, cookies: string): BuiltRequest {
+  if (cookies === '') return built;
+  const headers = built.headers.slice();
+  const i = headers.findIndex(([k]) => k.toLowerCase() === 'cookie');
+  if (i >= 0) headers[i] = [headers[i]![0], `${headers[i]![1]}; ${cookies}`];
+  else headers.push(['cookie', cookies]);
+  return { ...built, headers };
+}

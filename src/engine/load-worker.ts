@@ -15,8 +15,12 @@ import { ClosedModel } from './closed-model.js';
 import { Recorder, type SecondSnapshot } from '../metrics/recorder.js';
 import { deriveSeed, mulberry32 } from './rng.js';
 import { createPicker } from './scenario/pick.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol.js';
+import { MAX_FAILURE_MESSAGES, type FromWorker, type IterationFailures, type ToWorker, type WorkerConfig } from './worker-protocol.js';
 import { LoadproofError } from '../errors.js';
+import { SecretRegistry } from './redact.js';
+import { FlowRunner, type FlowHost, type HostData, type VuRunner } from './flow.js';
+import type { EngineScenario } from './compile.js';
+import { loadScriptModule, ScriptRunner, type ScriptFn } from './script/runner.js';
 
 export class LoadWorker {
   private cfg: WorkerConfig | null = null;
@@ -35,16 +39,24 @@ export class LoadWorker {
   private elu = performance.eventLoopUtilization();
   private lastLoadUs = 0;
   private compiled: ReturnType<typeof compilePlan> | null = null;
+  private scriptFns = new Map<number, ScriptFn>();
+  /** learns cookie values, scrubs failure messages */
+  private readonly secrets = new SecretRegistry();
+  private readonly failures: IterationFailures = { total: 0, messages: [] };
+  private readonly failureIndex = new Map<string, number>();
 
   constructor(private readonly post: (m: FromWorker) => void) {}
 
   handle(m: ToWorker): void {
     try {
       switch (m.type) {
-        case 'init':
-          this.init(m.config);
-          this.post({ type: 'ready', worker: m.config.worker });
+        case 'init': {
+          const loading = this.init(m.config);
+          // without scripts the worker is ready at once (as before scripts existed)
+          if (loading === null) this.post({ type: 'ready', worker: m.config.worker });
+          else loading.then(() => this.post({ type: 'ready', worker: m.config.worker }), (err: unknown) => this.postFailed(err));
           break;
+        }
         case 'start':
           this.start(m.originHrNs);
           break;
@@ -56,25 +68,48 @@ export class LoadWorker {
           break;
       }
     } catch (err) {
-      const e = err as Error;
-      const lp = err instanceof LoadproofError ? err : null;
-      this.post({
-        type: 'failed',
-        worker: this.cfg?.worker ?? -1,
-        message: e?.message ?? String(err),
-        code: lp?.code,
-        where: lp?.where,
-        hint: lp?.hint,
-      });
+      this.postFailed(err);
     }
   }
 
-  private init(cfg: WorkerConfig): void {
+  private postFailed(err: unknown): void {
+    const e = err as Error;
+    const lp = err instanceof LoadproofError ? err : null;
+    this.post({
+      type: 'failed',
+      worker: this.cfg?.worker ?? -1,
+      message: e?.message ?? String(err),
+      code: lp?.code,
+      where: lp?.where,
+      hint: lp?.hint,
+    });
+  }
+
+  /** Compiles the plan; returns the loading of the script modules, or null when there are none. */
+  private init(cfg: WorkerConfig): Promise<void> | null {
     this.cfg = cfg;
+    const scripts = cfg.scripts ?? [];
     this.compiled = compilePlan(cfg.plan, {
       target: new URL(cfg.target),
       templates: { rng: mulberry32(deriveSeed(cfg.seed, 1000 + cfg.worker)) },
+      data: cfg.data ?? [],
+      scripts: new Map(scripts),
     });
+    if (scripts.length === 0) return null;
+    return Promise.all(scripts.map(async ([si, script]) => this.scriptFns.set(si, await loadScriptModule(script.code, script.file)))).then(() => undefined);
+  }
+
+  /** Counts a failed iteration; the first occurrences of each message are kept (scrubbed). */
+  private onIterationFailed(message: string, atUs: number): void {
+    const f = this.failures;
+    f.total++;
+    const text = this.secrets.scrub(message.length > 500 ? `${message.slice(0, 497)}...` : message);
+    const i = this.failureIndex.get(text);
+    if (i !== undefined) f.messages[i]!.count++;
+    else if (f.messages.length < MAX_FAILURE_MESSAGES) {
+      this.failureIndex.set(text, f.messages.length);
+      f.messages.push({ message: text, count: 1, firstAtSec: Math.round(atUs / 1e3) / 1e3 });
+    }
   }
 
   private start(originHrNs: bigint): void {
@@ -105,6 +140,20 @@ export class LoadWorker {
       (snap) => this.post({ type: 'second', snap }),
     );
     const hostHeader = target.host;
+    const data: HostData | null = compiled.data.length ? { tables: compiled.data, byName: new Map(compiled.data.map((t, i) => [t.name, i])) } : null;
+    const dataRng = mulberry32(deriveSeed(cfg.seed, 3000 + cfg.worker));
+    const createRunner = (host: FlowHost, scenario: EngineScenario, si: number): VuRunner => {
+      const fn = this.scriptFns.get(si);
+      return fn !== undefined && scenario.script !== null ? new ScriptRunner(host, scenario, si, fn, dataRng) : new FlowRunner(host, scenario, si, dataRng);
+    };
+    const hostOpts = {
+      origin: target.origin,
+      cookies: cfg.plan.defaults?.cookies ?? true,
+      data,
+      createRunner,
+      onIterationFailed: (message: string, atUs: number) => this.onIterationFailed(message, atUs),
+      learnSecret: (value: string) => this.secrets.learn(value),
+    };
     if (cfg.model === 'open') {
       this.pool = new ConnectionPool(this.client, cfg.maxConnections);
       this.model = new OpenModel({
@@ -120,6 +169,7 @@ export class LoadWorker {
         spinUs: cfg.spinUs,
         onMissing,
         onIdle,
+        ...hostOpts,
       });
     } else {
       this.model = new ClosedModel({
@@ -137,6 +187,7 @@ export class LoadWorker {
         gracefulRampDownMs: cfg.gracefulStopMs,
         onMissing,
         onIdle,
+        ...hostOpts,
       });
     }
     const totalUs = cfg.stages.reduce((a, s) => a + s.durationMs, 0) * 1000;
@@ -196,6 +247,7 @@ export class LoadWorker {
       setupVus: this.model?.health.setupVus ?? 0,
       setupOkVus: this.model?.health.setupOkVus ?? 0,
       captured: [...(this.model?.health.captured ?? [])],
+      failures: this.failures,
     });
   }
 

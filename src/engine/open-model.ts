@@ -27,7 +27,7 @@ import type { Rng } from './rng.js';
 import type { ArrivalSchedule } from './schedule/arrivals.js';
 import type { EngineScenario } from './compile.js';
 import type { ConnectionPool } from './http/pool.js';
-import { FlowRunner, TestTally, type FlowHost } from './flow.js';
+import { TestTally, type FlowHost, type HostData, type VuRunner } from './flow.js';
 
 /** Arrivals fired per pacer turn at most, before yielding to I/O. */
 const MAX_BURST = 512;
@@ -46,6 +46,15 @@ export interface OpenModelOptions {
   /** poll instead of sleeping when the next arrival is this close (µs) */
   spinUs: number;
   onMissing: (names: string[]) => void;
+  /** target origin, for cookie URLs */
+  origin: string;
+  /** keep a cookie jar per VU */
+  cookies: boolean;
+  data: HostData | null;
+  /** makes a VU context for scenario `si` (a YAML flow or a script) */
+  createRunner: (host: FlowHost, scenario: EngineScenario, si: number) => VuRunner;
+  onIterationFailed: (message: string, atUs: number) => void;
+  learnSecret: (value: string) => void;
   /** the schedule is done and every iteration ended */
   onIdle: () => void;
 }
@@ -55,6 +64,9 @@ export class OpenModel implements FlowHost {
   readonly recorder: Recorder;
   readonly rng: Rng;
   readonly hostHeader: string;
+  readonly origin: string;
+  readonly cookies: boolean;
+  readonly data: HostData | null;
   readonly skipTrailingThink = true;
   readonly defaultThink = null;
   ioEpoch = 0;
@@ -66,8 +78,8 @@ export class OpenModel implements FlowHost {
   /** µs spent polling for a precise send time since the last `takeSpinUs()` */
   private idlePollUs = 0;
 
-  private readonly free: FlowRunner[][];
-  private readonly all: FlowRunner[] = [];
+  private readonly free: VuRunner[][];
+  private readonly all: VuRunner[] = [];
   private nextUs = Infinity;
   private stopped = false;
   private scheduleDone = false;
@@ -83,6 +95,9 @@ export class OpenModel implements FlowHost {
     this.recorder = o.recorder;
     this.rng = o.rng;
     this.hostHeader = o.hostHeader;
+    this.origin = o.origin;
+    this.cookies = o.cookies;
+    this.data = o.data;
     this.free = o.scenarios.map(() => []);
   }
 
@@ -134,11 +149,11 @@ export class OpenModel implements FlowHost {
     return s;
   }
 
-  send(runner: FlowRunner): void {
+  send(runner: Parameters<FlowHost['send']>[0]): void {
     this.o.pool.request(runner);
   }
 
-  iterationDone(runner: FlowRunner): void {
+  iterationDone(runner: VuRunner): void {
     this.active--;
     this.free[runner.scenarioIndex]!.push(runner);
     this.checkIdle();
@@ -146,6 +161,14 @@ export class OpenModel implements FlowHost {
 
   noteMissing(names: string[]): void {
     this.o.onMissing(names);
+  }
+
+  iterationFailed(message: string, atUs: number): void {
+    this.o.onIterationFailed(message, atUs);
+  }
+
+  learnSecret(value: string): void {
+    this.o.learnSecret(value);
   }
 
   private onTick(): void {
@@ -192,7 +215,7 @@ export class OpenModel implements FlowHost {
     const si = this.o.scenarios.length === 1 ? 0 : this.o.pick();
     let r = this.free[si]!.pop();
     if (r === undefined) {
-      r = new FlowRunner(this, this.o.scenarios[si]!, si);
+      r = this.o.createRunner(this, this.o.scenarios[si]!, si);
       this.all.push(r);
     }
     this.active++;

@@ -68,6 +68,13 @@ export function runWarnings(outcome: RunOutcome): Array<{ source: string; messag
   for (const [name, n] of Object.entries(outcome.missing)) {
     out.push({ source: 'engine', message: `template variable {{ ${name} }} was unset in ${n} request(s): is the capture that sets it failing?` });
   }
+  if (outcome.failures.total > 0) {
+    const shown = outcome.failures.messages.reduce((a, m) => a + m.count, 0);
+    out.push({ source: 'engine', message: `${outcome.failures.total} iteration(s) failed; first messages below${shown < outcome.failures.total ? ' (others not kept)' : ''}` });
+    for (const m of outcome.failures.messages) {
+      out.push({ source: 'iteration', message: `${m.message} (${m.count}×, first at ${m.firstAtSec}s)` });
+    }
+  }
   if (outcome.abandoned > 0) {
     out.push({
       source: 'engine',

@@ -17,7 +17,9 @@ import type { SecondSnapshot } from '../metrics/recorder.js';
 import { RunTotals, SecondCollector, mergeSecond, type EndpointInfo, type GeneratorSecond, type SecondRecord } from '../metrics/timeline.js';
 import { RateCurve } from './schedule/rate-curve.js';
 import { compilePlan } from './compile.js';
-import type { FromWorker, ToWorker, WorkerConfig, WorkerDone } from './worker-protocol.js';
+import { MAX_FAILURE_MESSAGES, type FromWorker, type IterationFailures, type ToWorker, type WorkerConfig, type WorkerDone } from './worker-protocol.js';
+import { loadDataSets, type DataSegment } from './data.js';
+import { compileScript, type CompiledScript } from './script/compile.js';
 import { LoadproofError, type ErrorCode } from '../errors.js';
 import type { Result } from '../result/types.js';
 
@@ -44,6 +46,8 @@ export interface RunOptions {
   stages?: Stage[];
   /** called for every merged second, in order; return a stop request to end the run early */
   onSecond?: (record: SecondRecord, totals: RunTotals) => StopRequest | null | void;
+  /** a distributed run's segment (i of N): unique data rows are partitioned between segments */
+  segment?: DataSegment;
   /** called once the workers are started, with the run's start time */
   onStart?: (info: { startedAt: Date; endpoints: EndpointInfo[]; workers: number; cores: number }) => void;
 }
@@ -74,6 +78,8 @@ export interface RunOutcome {
   setupOkVus: number;
   /** capture names some response set (all workers) */
   captured: string[];
+  /** iterations that failed (a script threw, a data table ran out), with the first messages */
+  failures: IterationFailures;
 }
 
 /** A running experiment. */
@@ -106,8 +112,14 @@ export function startRun(opts: RunOptions): RunHandle {
   const workers = Math.max(1, Math.floor(opts.workers ?? defaultWorkers()));
   const seed = opts.seed ?? (Date.now() & 0x7fffffff);
   const target = opts.target ?? plan.target;
+  // data files are read once here and shared with the workers; scripts are compiled once here
+  const data = loadDataSets(plan.data, opts.segment);
+  const scripts: Array<[number, CompiledScript]> = [];
+  plan.scenarios.forEach((s, i) => {
+    if (s.script !== undefined) scripts.push([i, compileScript(s.script)]);
+  });
   // compile on the main thread first: template errors are reported (exit 2) before any load
-  const compiled = compilePlan(plan, { target: new URL(target), encode: false });
+  const compiled = compilePlan(plan, { target: new URL(target), encode: false, data, scripts: new Map(scripts) });
   const endpoints = compiled.endpoints;
   const curve = new RateCurve(stages);
   const maxRequestTimeoutMs = Math.max(
@@ -239,6 +251,7 @@ export function startRun(opts: RunOptions): RunHandle {
       setupVus: dones.reduce((a, d) => a + d.setupVus, 0),
       setupOkVus: dones.reduce((a, d) => a + d.setupOkVus, 0),
       captured: [...new Set(dones.flatMap((d) => d.captured))],
+      failures: mergeFailures(dones.map((d) => d.failures)),
     });
   };
 
@@ -291,6 +304,8 @@ export function startRun(opts: RunOptions): RunHandle {
       gracefulStopMs,
       spinUs: opts.spinUs ?? DEFAULT_SPIN_US,
       defaultThink: model === 'closed' ? (plan.defaults?.think ?? null) : null,
+      data,
+      scripts,
     };
     // workers inherit node's flags (e.g. --import, --cpu-prof), except those only valid for the main script
     const t = new Worker(WORKER_URL, { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
@@ -304,4 +319,22 @@ export function startRun(opts: RunOptions): RunHandle {
   }
 
   return { done, stop, cut };
+}
+
+/** The workers' failed iterations together: totals summed, messages merged by text (earliest first). */
+export function mergeFailures(list: IterationFailures[]): IterationFailures {
+  const byText = new Map<string, { message: string; count: number; firstAtSec: number }>();
+  let total = 0;
+  for (const f of list) {
+    total += f.total;
+    for (const m of f.messages) {
+      const prev = byText.get(m.message);
+      if (prev) {
+        prev.count += m.count;
+        prev.firstAtSec = Math.min(prev.firstAtSec, m.firstAtSec);
+      } else byText.set(m.message, { ...m });
+    }
+  }
+  const messages = [...byText.values()].sort((a, b) => a.firstAtSec - b.firstAtSec).slice(0, MAX_FAILURE_MESSAGES);
+  return { total, messages };
 }

@@ -10,6 +10,8 @@
  */
 import type { Plan, Stage } from '../plan/schema.js';
 import type { SecondSnapshot } from '../metrics/recorder.js';
+import type { SharedTable } from './data.js';
+import type { CompiledScript } from './script/compile.js';
 
 export interface WorkerConfig {
   worker: number;
@@ -31,7 +33,21 @@ export interface WorkerConfig {
   spinUs: number;
   /** closed model: think time after an iteration whose flow has none */
   defaultThink: { minMs: number; maxMs: number } | null;
+  /** the run's data tables (shared memory: every worker reads the same bytes) */
+  data: SharedTable[];
+  /** compiled scripts: [scenario index, script] */
+  scripts: Array<[number, CompiledScript]>;
 }
+
+/** Failed iterations (a script threw, a data table ran out): how many, and the first messages. */
+export interface IterationFailures {
+  total: number;
+  /** distinct messages in order of first occurrence (at most MAX_FAILURE_MESSAGES), scrubbed of secrets */
+  messages: Array<{ message: string; count: number; firstAtSec: number }>;
+}
+
+/** Distinct failure messages kept per run. */
+export const MAX_FAILURE_MESSAGES = 20;
 
 export type ToWorker =
   | { type: 'init'; config: WorkerConfig }
@@ -53,6 +69,7 @@ export interface WorkerDone {
   setupOkVus: number;
   /** capture names that some response set */
   captured: string[];
+  failures: IterationFailures;
 }
 
 export type FromWorker =

@@ -11,7 +11,7 @@ import { resolveLoad, SOAK_MIN_MS } from './patterns.js';
 import { runnableIssues } from './runnable.js';
 import type { Aggregation, ThresholdExpr, ThresholdOp } from './thresholds.js';
 import { METRICS, parseMetricKey, type MetricKey } from './thresholds.js';
-import type { PatternType, Plan, Step, WatchItem, WatchKind } from './schema.js';
+import { requestStepsOf, type PatternType, type Plan, type Step, type WatchItem, type WatchKind } from './schema.js';
 import { formatDurationMs } from './units.js';
 import { symptomsFor } from './symptoms.js';
 
@@ -155,8 +155,8 @@ export function buildDesign(plan: Plan, opts: BuildDesignOptions = {}): Design {
     weight: s.weight,
     share: s.weight / totalWeight,
     setup: (s.setup ?? []).map(describeStep),
-    flow: s.flow.map(describeStep),
-    requestsPerIteration: s.flow.filter((st) => st.kind === 'request').length,
+    flow: s.script !== undefined ? [`script ${s.script}`] : s.flow.map(describeStep),
+    requestsPerIteration: s.script !== undefined ? 1 : requestsPerIterationOf(s.flow),
   }));
   const requestsPerIteration = scenarios.reduce((a, s) => a + s.share * s.requestsPerIteration, 0);
 
@@ -235,8 +235,25 @@ export function buildDesign(plan: Plan, opts: BuildDesignOptions = {}): Design {
 // ---------------------------------------------------------------------------------------------
 // Steps and watch targets
 
+/** Requests one iteration sends: a loop of count n counts n times its body; a loop over a list and an if count their body once. */
+function requestsPerIterationOf(steps: readonly Step[]): number {
+  let n = 0;
+  for (const st of steps) {
+    if (st.kind === 'request') n++;
+    else if (st.kind === 'loop') n += (st.count ?? 1) * requestsPerIterationOf(st.steps);
+    else if (st.kind === 'if') n += Math.max(requestsPerIterationOf(st.then), requestsPerIterationOf(st.else));
+  }
+  return n;
+}
+
 function describeStep(step: Step): string {
   if (step.kind === 'think') return `think ${rangeText(step.think.minMs, step.think.maxMs)}`;
+  if (step.kind === 'loop') return `loop ${step.count !== undefined ? `${step.count}×` : `over ${step.over}`} [${step.steps.map(describeStep).join(' → ')}]`;
+  if (step.kind === 'if') {
+    const c = step.if;
+    const cond = c.status !== undefined ? `status ${Array.isArray(c.status) ? c.status.join('|') : c.status}` : `${c.var}${c.equals !== undefined ? ` = ${String(c.equals)}` : c.in ? ` in ${c.in.join('|')}` : c.matches ? ` ~ /${c.matches}/` : ''}`;
+    return `if ${cond} [${step.then.map(describeStep).join(' → ')}]${step.else.length ? ` else [${step.else.map(describeStep).join(' → ')}]` : ''}`;
+  }
   const checks: string[] = [];
   const status = step.expect?.status;
   if (status !== undefined) checks.push(`expect ${Array.isArray(status) ? status.join('|') : status}`);
@@ -434,7 +451,7 @@ const METRIC_MEANING: Record<string, (model: 'open' | 'closed') => string> = {
 
 function clientMetrics(plan: Plan, abort: Record<string, ThresholdExpr[]>, model: 'open' | 'closed'): DesignClientMetric[] {
   const always = ['http_req_duration', 'http_req_failed', 'http_reqs'];
-  const hasChecks = plan.scenarios.some((s) => [...(s.setup ?? []), ...s.flow].some((st) => st.kind === 'request' && st.expect));
+  const hasChecks = plan.scenarios.some((s) => requestStepsOf([...(s.setup ?? []), ...s.flow]).some((st) => st.expect));
   if (hasChecks) always.push('checks');
   if (model === 'open') always.push('dropped_iterations');
   const keys = [...always];

@@ -7,10 +7,11 @@
  * variable is an issue like any other.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { PlanError, badFile, type PlanIssue } from '../errors.js';
-import { PlanSchema, type Plan } from './schema.js';
+import { PlanSchema, requestStepsOf, type Plan } from './schema.js';
 import { suggest } from './suggest.js';
 
 export interface ParsePlanOptions {
@@ -31,7 +32,22 @@ export function loadPlan(file: string, opts: Omit<ParsePlanOptions, 'file'> = {}
     const code = (err as NodeJS.ErrnoException).code;
     throw badFile(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`, 'check the path');
   }
-  return parsePlan(text, { ...opts, file });
+  return resolvePlanPaths(parsePlan(text, { ...opts, file }), dirname(resolve(file)));
+}
+
+/**
+ * Makes the plan's file references absolute, relative to the plan file's folder: data files,
+ * multipart files and scripts. (A plan parsed from text keeps them relative to the working folder.)
+ */
+export function resolvePlanPaths(plan: Plan, baseDir: string): Plan {
+  for (const src of Object.values(plan.data ?? {})) src.file = resolve(baseDir, src.file);
+  for (const s of plan.scenarios) {
+    if (s.script !== undefined) s.script = resolve(baseDir, s.script);
+    for (const step of requestStepsOf([...(s.setup ?? []), ...s.flow])) {
+      for (const v of Object.values(step.multipart ?? {})) if (typeof v === 'object') v.file = resolve(baseDir, v.file);
+    }
+  }
+  return plan;
 }
 
 /** Parses plan text (YAML or JSON). Throws `PlanError` with every issue found. */

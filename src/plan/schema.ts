@@ -154,6 +154,55 @@ export const ExpectSchema = z.strictObject({
 export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
 export type HttpMethodKey = (typeof HTTP_METHODS)[number];
 
+/** A file part of a multipart body: read once at load. */
+export const MultipartFileSchema = z.strictObject({
+  file: z.string().describe('path of the file to upload (relative to the plan file)'),
+  contentType: z.string().optional().describe('default application/octet-stream'),
+  filename: z.string().optional().describe('file name sent (default: the file\'s base name)'),
+});
+
+/** `loop:` — exactly one of count / over. */
+export const LoopSchema = z
+  .strictObject({
+    count: z.number().int().nonnegative().optional().describe('repeat this many times'),
+    over: z.string().optional().describe('a captured variable holding a JSON array, or a data column written table.column'),
+    as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('item').describe('variable holding the current element (default item); its index is {{ <as>_index }}'),
+    steps: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).min(1),
+  })
+  .superRefine((l, ctx) => {
+    if (typeof l !== 'object' || l === null) return;
+    if ((l.count === undefined) === (l.over === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a loop has one of count or over', params: { hint: 'write `count: 3` or `over: items`' } });
+    }
+  }, ALWAYS);
+
+/** `if:` — on the previous response's status, or on a variable (a capture or a data cell). */
+export const ConditionSchema = z
+  .strictObject({
+    status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().describe('the previous response had this status (one of these)'),
+    var: z.string().optional().describe('a variable name: a capture, or table.column'),
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    in: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+    matches: z.string().optional().describe('a regular expression the value matches'),
+    exists: z.boolean().optional().describe('the variable is set and not empty (the default test)'),
+  })
+  .superRefine((c, ctx) => {
+    if (typeof c !== 'object' || c === null) return;
+    if ((c.status === undefined) === (c.var === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a condition tests one of status or var', params: { hint: 'write `if: { status: 404 }` or `if: { var: role, equals: admin }`' } });
+    }
+    const tests = [c.equals, c.in, c.matches, c.exists].filter((t) => t !== undefined).length;
+    if (tests > 1) ctx.addIssue({ code: 'custom', message: 'a condition has at most one of equals, in, matches, exists' });
+    if (c.status !== undefined && tests > 0) ctx.addIssue({ code: 'custom', message: 'equals/in/matches/exists go with var, not status' });
+    if (c.matches !== undefined) {
+      try {
+        new RegExp(c.matches);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['matches'], message: `invalid regex: ${(err as Error).message}` });
+      }
+    }
+  }, ALWAYS);
+
 const StepShape = {
   get: z.string().optional(),
   post: z.string().optional(),
@@ -169,37 +218,50 @@ const StepShape = {
   json: z.unknown().optional().describe('JSON body (templated)'),
   form: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('form body'),
   body: z.string().optional().describe('raw body'),
+  multipart: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), MultipartFileSchema]))
+    .optional()
+    .describe('multipart/form-data body: text fields (templated) and files ({ file: path })'),
   capture: z.record(z.string(), CaptureSpecSchema).optional().describe('values to capture into per-VU variables'),
   expect: ExpectSchema.optional().describe('checks, counted in `checks` without failing the request'),
   timeout: Duration.optional(),
+  loop: LoopSchema.optional().describe('repeat steps: count times, over a captured JSON array, or over a data column'),
+  if: ConditionSchema.optional().describe('run `then` when the condition holds, else `else`'),
+  then: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).optional(),
+  else: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).optional(),
 };
 
 /** A request step (exactly one of get/post/...) or a think step. */
 export const StepSchema = z
   .strictObject(StepShape)
-  .meta({ oneOf: [...HTTP_METHODS, 'think'].map((k) => ({ required: [k] })) })
+  .meta({ oneOf: [...HTTP_METHODS, 'think', 'loop', 'if'].map((k) => ({ required: [k] })) })
   .superRefine((s, ctx) => {
     if (typeof s !== 'object' || s === null) return; // not a mapping: already reported (ALWAYS runs on raw values)
     const methods = HTTP_METHODS.filter((m) => s[m] !== undefined);
-    const kinds = methods.length + (s.think !== undefined ? 1 : 0);
+    const others = (['think', 'loop', 'if'] as const).filter((k) => s[k] !== undefined);
+    const kinds = methods.length + others.length;
     if (kinds !== 1) {
       ctx.addIssue({
         code: 'custom',
         message:
           kinds === 0
-            ? 'a step needs a request (get/post/put/patch/delete/head/options: path) or think'
-            : `a step has one request or one think, found ${[...methods, ...(s.think ? ['think'] : [])].join(', ')}`,
+            ? 'a step needs a request (get/post/put/patch/delete/head/options: path), think, loop or if'
+            : `a step has one request or one think, found ${[...methods, ...others].join(', ')}`,
         params:
           kinds === 0
-            ? { hint: 'write e.g. `- get: /items` or `- think: 1s..3s`', missing: { up: 0, names: [...HTTP_METHODS, 'think'] } }
+            ? { hint: 'write e.g. `- get: /items` or `- think: 1s..3s`', missing: { up: 0, names: [...HTTP_METHODS, 'think', 'loop', 'if'] } }
             : { hint: 'split it into several steps' },
       });
     }
-    const bodies = ['json', 'form', 'body'].filter((k) => s[k as 'json' | 'form' | 'body'] !== undefined);
+    if (s.if !== undefined && s.then === undefined) ctx.addIssue({ code: 'custom', message: 'an if step needs then:', params: { hint: 'write `then: [ ... ]` under the if' } });
+    if (s.if === undefined && (s.then !== undefined || s.else !== undefined)) ctx.addIssue({ code: 'custom', message: 'then/else belong to an if step' });
+    const bodies = ['json', 'form', 'body', 'multipart'].filter((k) => s[k as 'json' | 'form' | 'body' | 'multipart'] !== undefined);
     if (bodies.length > 1) ctx.addIssue({ code: 'custom', message: `a request has one body, found ${bodies.join(', ')}` });
   }, ALWAYS)
-  .transform((s) => {
+  .transform((s): Step => {
     if (s.think !== undefined) return { kind: 'think' as const, think: s.think };
+    if (s.loop !== undefined) return { kind: 'loop' as const, ...s.loop };
+    if (s.if !== undefined) return { kind: 'if' as const, if: s.if, then: s.then ?? [], else: s.else ?? [] };
     const method = HTTP_METHODS.find((m) => s[m] !== undefined)!;
     return {
       kind: 'request' as const,
@@ -211,18 +273,51 @@ export const StepSchema = z
       json: s.json,
       form: s.form,
       body: s.body,
+      multipart: s.multipart,
       capture: s.capture,
       expect: s.expect,
       timeoutMs: s.timeout,
     };
   });
 
-export const ScenarioSchema = z.strictObject({
-  name: z.string().min(1),
-  weight: z.number().positive().default(1).describe('relative share of iterations'),
-  setup: z.array(StepSchema).optional().describe('once per virtual user, before its first iteration'),
-  flow: z.array(StepSchema).min(1),
-});
+export const ScenarioSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    weight: z.number().positive().default(1).describe('relative share of iterations'),
+    setup: z.array(StepSchema).optional().describe('once per virtual user, before its first iteration'),
+    flow: z.array(StepSchema).min(1).optional().describe('the steps of one iteration'),
+    script: z.string().optional().describe('a .ts or .js file whose default export is async (vu) => { ... }, run once per iteration'),
+  })
+  .meta({ oneOf: [{ required: ['flow'] }, { required: ['script'] }] })
+  .superRefine((s, ctx) => {
+    if (typeof s !== 'object' || s === null) return;
+    if ((s.flow === undefined) === (s.script === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: s.flow === undefined ? 'a scenario needs a flow or a script' : 'a scenario has a flow or a script, not both',
+        params: s.flow === undefined ? { hint: 'write `flow: [ - get: / ]` or `script: ./flow.ts`', missing: { up: 0, names: ['flow', 'script'] } } : {},
+      });
+    }
+    if (s.script !== undefined && s.setup !== undefined) ctx.addIssue({ code: 'custom', path: ['setup'], message: 'a script scenario has no setup steps', params: { hint: 'do the setup in the script (e.g. when vu.iteration is 0)' } });
+    if (typeof s.script === 'string' && !/\.(?:[cm]?js|[cm]?ts)$/.test(s.script)) ctx.addIssue({ code: 'custom', path: ['script'], message: `"${s.script}" is not a .ts or .js file` });
+  }, ALWAYS)
+  .transform(({ flow, ...rest }) => ({ ...rest, flow: flow ?? [] }));
+
+/** A data file (`data:` entries): a path, or the path with how rows are handed out. */
+export const DataSourceSchema = z
+  .union([
+    z.string().describe('a CSV (with a header row) or JSON-array file; rows handed out in order'),
+    z.strictObject({
+      file: z.string().describe('a CSV (with a header row) or JSON-array file, relative to the plan file'),
+      mode: z.enum(['sequential', 'random', 'unique', 'per-vu']).default('sequential').describe('how rows are handed out'),
+      per: z.enum(['iteration', 'vu']).optional().describe('a new row each iteration (default) or one per VU (default for per-vu)'),
+      onExhausted: z.enum(['error', 'recycle']).default('error').describe('unique: when every row is used, fail the iteration or start over'),
+    }),
+  ])
+  .transform((v) => {
+    const o = typeof v === 'string' ? { file: v, mode: 'sequential' as const, onExhausted: 'error' as const, per: undefined } : v;
+    return { ...o, per: o.per ?? (o.mode === 'per-vu' ? ('vu' as const) : ('iteration' as const)) };
+  });
 
 const label = z.string().optional().describe('name of the series (default derived from the target)');
 const interval = Duration.optional().describe('sampling interval (default 1s)');
@@ -278,6 +373,7 @@ export const DefaultsSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   think: DurationRange.optional().describe('closed model: think time after each iteration when the flow has none'),
   insecure: z.boolean().optional().describe('accept any TLS certificate (test environments)'),
+  cookies: z.boolean().optional().describe('keep a cookie jar per VU (Set-Cookie honoured, Cookie sent); default true'),
 }).transform(({ timeout, ...rest }) => ({ ...rest, timeoutMs: timeout }));
 
 /**
@@ -307,6 +403,7 @@ export const PlanSchema = z
     abort: AbortSchema.optional(),
     defaults: DefaultsSchema.optional(),
     validity: ValiditySchema.optional(),
+    data: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), DataSourceSchema).optional().describe('test data: name → file; rows in templates as {{ name.column }}'),
     scenarios: z.array(ScenarioSchema).min(1),
     watch: z.array(WatchItemSchema).optional(),
   })
@@ -356,10 +453,63 @@ export type Pattern = z.output<typeof PatternSchema>;
 export type Stage = z.output<typeof StageSchema>;
 export type LoadConfig = z.output<typeof LoadSchema>;
 export type Scenario = z.output<typeof ScenarioSchema>;
-export type Step = z.output<typeof StepSchema>;
-export type RequestStep = Extract<Step, { kind: 'request' }>;
-export type ThinkStep = Extract<Step, { kind: 'think' }>;
+export type DataSource = z.output<typeof DataSourceSchema>;
+export type MultipartFile = z.output<typeof MultipartFileSchema>;
+export type Condition = z.output<typeof ConditionSchema>;
+
+/** A request step, parsed (one HTTP request). */
+export interface RequestStep {
+  kind: 'request';
+  method: Uppercase<HttpMethodKey>;
+  path: string;
+  name?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  query?: Record<string, string | number | boolean> | undefined;
+  json?: unknown;
+  form?: Record<string, string | number | boolean> | undefined;
+  body?: string | undefined;
+  multipart?: Record<string, string | number | boolean | MultipartFile> | undefined;
+  capture?: Record<string, CaptureSpec> | undefined;
+  expect?: Expect | undefined;
+  timeoutMs?: number | undefined;
+}
+export interface ThinkStep {
+  kind: 'think';
+  think: DurationRangeMs;
+}
+export interface LoopStep {
+  kind: 'loop';
+  count?: number | undefined;
+  over?: string | undefined;
+  as: string;
+  steps: Step[];
+}
+export interface IfStep {
+  kind: 'if';
+  if: Condition;
+  then: Step[];
+  else: Step[];
+}
+/** A step of a flow, parsed. */
+export type Step = RequestStep | ThinkStep | LoopStep | IfStep;
 export type CaptureSpec = z.output<typeof CaptureSpecSchema>;
 export type Expect = z.output<typeof ExpectSchema>;
 export type WatchItem = z.output<typeof WatchItemSchema>;
 export type Defaults = z.output<typeof DefaultsSchema>;
+
+/** Every request step of a list, in order, including those inside loops and if branches. */
+export function requestStepsOf(steps: readonly Step[]): RequestStep[] {
+  const out: RequestStep[] = [];
+  const walk = (list: readonly Step[]): void => {
+    for (const s of list) {
+      if (s.kind === 'request') out.push(s);
+      else if (s.kind === 'loop') walk(s.steps);
+      else if (s.kind === 'if') {
+        walk(s.then);
+        walk(s.else);
+      }
+    }
+  };
+  walk(steps);
+  return out;
+}

@@ -12,6 +12,7 @@ import * as analyze from './analyze.js';
 import * as report from './report.js';
 import * as importCmd from './import.js';
 import * as exportCmd from './export.js';
+import * as convert from './convert.js';
 import * as fit from './fit.js';
 import * as demo from './demo.js';
 import * as history from './history.js';
@@ -22,7 +23,7 @@ export interface CommandModule {
   register(program: Command, io: Io, setExit: SetExit): void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [init, design, run, quick, analyze, report, importCmd, exportCmd, fit, demo, history, compare];
+export const COMMANDS: readonly CommandModule[] = [init, design, run, quick, analyze, report, importCmd, exportCmd, convert, fit, demo, history, compare];
 
 export function registerCommands(program: Command, io: Io, setExit: SetExit): void {
   for (const c of COMMANDS) c.register(program, io, setExit);

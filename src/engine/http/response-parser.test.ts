@@ -169,3 +169,19 @@ test('a header line without a colon is an error only when headers are kept', () 
   assert.equal(spaced.r, NEED_MORE);
   assert.equal(spaced.p.finishOnEof(), true);
 });
+
+test('Set-Cookie values are picked out whole (dates keep their commas), with or without headers asked for', () => {
+  const head =
+    'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: sid=abc123; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT\r\nServer: x\r\nset-cookie: theme=dark\r\n\r\nok';
+  for (const keepHeaders of [false, true]) {
+    const p = new ResponseParser();
+    p.begin(false, false, keepHeaders);
+    assert.equal(p.feed(Buffer.from(head), 0, head.length), DONE);
+    assert.deepEqual(p.setCookies, ['sid=abc123; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT', 'theme=dark']);
+  }
+  const p = new ResponseParser();
+  p.begin(false, false, false);
+  const plain = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nServer: set-cookie-less\r\n\r\n';
+  p.feed(Buffer.from(plain), 0, plain.length);
+  assert.equal(p.setCookies, null);
+});

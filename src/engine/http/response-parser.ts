@@ -4,7 +4,7 @@
  * Why not node:http or undici: a general-purpose client costs 20–33 CPU-µs per request where a raw
  * socket loop costs ~9.5 (bench/README.md). This parser works on the bytes as they arrive — the
  * socket's read buffer is reused between reads, so nothing is kept unless asked — and only turns
- * into strings what a capture or a check needs. For a plain `200 ok` it looks at three headers
+ * into strings what a capture or a check needs. For a plain `200 ok` it looks at three headers (and Set-Cookie, for the cookie jar)
  * (content-length, transfer-encoding, connection) and counts the body's bytes.
  *
  * Framing (RFC 9112 §6.3), in order:
@@ -16,7 +16,7 @@
  * engine never asks to upgrade). Keep-alive: HTTP/1.1 keeps the connection unless `Connection:
  * close`; HTTP/1.0 closes it unless `Connection: keep-alive`.
  *
- * Header lines other than those three are skipped unread unless headers were asked for (only then
+ * Header lines other than those (and Set-Cookie) are skipped unread unless headers were asked for (only then
  * is their syntax checked, a line without a colon being an error): on a typical response that
  * halves the work of the head.
  *
@@ -76,6 +76,8 @@ export class ResponseParser {
   error = '';
   /** header names (lower case) → values, repeated headers joined with ", "; only when asked */
   headers: Record<string, string> | null = null;
+  /** `Set-Cookie` values of the last response, each whole (never joined: dates hold commas); null when none */
+  setCookies: string[] | null = null;
   /** the body, only when asked (copied out of the reused read buffer) */
   private bodyParts: Buffer[] | null = null;
   private bodyLength = 0;
@@ -105,6 +107,7 @@ export class ResponseParser {
     this.consumed = 0;
     this.error = '';
     this.headers = null;
+    this.setCookies = null;
     this.bodyParts = keepBody ? [] : null;
     this.bodyLength = 0;
     this.state = S.Head;
@@ -450,7 +453,9 @@ export class ResponseParser {
       let ve = lineEnd;
       while (ve > vs && (buf[ve - 1] === 0x20 || buf[ve - 1] === 0x09)) ve--;
       if (field !== F_NONE) {
-        if (field === F_CONTENT_LENGTH) {
+        if (field === F_SET_COOKIE) {
+          if (status >= 200) (this.setCookies ??= []).push(latin1(buf, vs, ve));
+        } else if (field === F_CONTENT_LENGTH) {
           const n = parseDecimal(buf, vs, ve);
           if (n < 0 || (contentLength >= 0 && contentLength !== n)) {
             this.fail('bad content-length');
@@ -511,14 +516,17 @@ const F_NONE = 0;
 const F_CONTENT_LENGTH = 1;
 const F_CONNECTION = 2;
 const F_TRANSFER_ENCODING = 3;
+/** not a framing field, but a cookie jar needs it on every response: looked for the same cheap way */
+const F_SET_COOKIE = 4;
 /** name length of each field, by its F_ code */
-const FIELD_NAME_LENGTH = [0, 14, 10, 17] as const;
+const FIELD_NAME_LENGTH = [0, 14, 10, 17, 10] as const;
 
 /** Which framing field the name `buf[at, at+len)` is (ASCII case-insensitive), or F_NONE. */
 function framingField(buf: Uint8Array, at: number, len: number): number {
   if (len === 14 && matchLower(buf, at, 'content-length')) return F_CONTENT_LENGTH;
   if (len === 10 && matchLower(buf, at, 'connection')) return F_CONNECTION;
   if (len === 17 && matchLower(buf, at, 'transfer-encoding')) return F_TRANSFER_ENCODING;
+  if (len === 10 && matchLower(buf, at, 'set-cookie')) return F_SET_COOKIE;
   return F_NONE;
 }
 
@@ -534,6 +542,8 @@ function framingFieldAt(buf: Uint8Array, at: number, end: number): number {
     if (end > at + 10 && buf[at + 10] === 0x3a && matchLower(buf, at, 'connection')) return F_CONNECTION;
   } else if (c0 === 0x74 /* t */) {
     if (end > at + 17 && buf[at + 17] === 0x3a && matchLower(buf, at, 'transfer-encoding')) return F_TRANSFER_ENCODING;
+  } else if (c0 === 0x73 /* s */) {
+    if (end > at + 10 && buf[at + 10] === 0x3a && matchLower(buf, at, 'set-cookie')) return F_SET_COOKIE;
   }
   return F_NONE;
 }

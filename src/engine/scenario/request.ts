@@ -22,6 +22,9 @@
  * The endpoint name (results are grouped by it) is the step's `name`, else `METHOD /path` with the
  * templates left as written, so `/items/{{ id }}` stays one endpoint.
  */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { ExitCode, LoadproofError } from '../../errors.js';
 import type { Defaults, RequestStep } from '../../plan/schema.js';
 import { isSecretHeader } from '../redact.js';
@@ -97,7 +100,7 @@ function encodeChar(c: string): string {
 }
 
 /** application/x-www-form-urlencoded component (spaces as `+`, as browsers send forms). */
-function formEncode(s: string): string {
+export function formEncode(s: string): string {
   return encodeURIComponent(s).replace(/%20/g, '+');
 }
 
@@ -120,7 +123,7 @@ function splitQuery(path: string): [string, string] {
  * reduced to its path and query (the client only ever talks to the plan's target), a relative
  * path gets its leading `/`.
  */
-function originForm(basePath: string, rendered: string): string {
+export function originForm(basePath: string, rendered: string): string {
   if (rendered.charCodeAt(0) === 47 /* '/' */) return basePath + rendered;
   if (/^https?:\/\//i.test(rendered)) {
     try {
@@ -131,6 +134,59 @@ function originForm(basePath: string, rendered: string): string {
     }
   }
   return `${basePath}/${rendered}`;
+}
+
+/**
+ * A multipart/form-data body (RFC 7578): text fields templated, file parts read once here (the
+ * bytes are shared by every request). The boundary is random per step and checked not to occur in
+ * any file.
+ */
+function compileMultipart(
+  fields: NonNullable<RequestStep['multipart']>,
+  where: string,
+  opts: TemplateOptions | undefined,
+): { boundary: string; parts: Array<ReturnType<typeof part>>; render: (vars: VarScope, missing: string[] | undefined) => Buffer } {
+  const files: Buffer[] = [];
+  const pieces: Array<{ head: Buffer; text?: ReturnType<typeof part>; file?: Buffer }> = [];
+  const quote = (s: string): string => s.replace(/[\r\n"]/g, (c) => (c === '"' ? '%22' : c === '\r' ? '%0D' : '%0A'));
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value === 'object') {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(value.file);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new LoadproofError('LP_BAD_FILE', `${value.file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`}`, {
+          where: `${where}.${name}.file`,
+          hint: 'the path is relative to the plan file',
+          exitCode: ExitCode.badInput,
+        });
+      }
+      files.push(bytes);
+      const filename = value.filename ?? basename(value.file);
+      const head = `Content-Disposition: form-data; name="${quote(name)}"; filename="${quote(filename)}"\r\nContent-Type: ${value.contentType ?? 'application/octet-stream'}\r\n\r\n`;
+      pieces.push({ head: Buffer.from(head), file: bytes });
+    } else {
+      const text = part(String(value), `${where}.${name}`, opts);
+      pieces.push({ head: Buffer.from(`Content-Disposition: form-data; name="${quote(name)}"\r\n\r\n`), text });
+    }
+  }
+  let boundary = '';
+  do boundary = `----loadproof${randomBytes(12).toString('hex')}`;
+  while (files.some((f) => f.includes(boundary)));
+  const dash = Buffer.from(`--${boundary}\r\n`);
+  const crlf = Buffer.from('\r\n');
+  const close = Buffer.from(`--${boundary}--\r\n`);
+  return {
+    boundary,
+    parts: pieces.flatMap((p) => (p.text ? [p.text] : [])),
+    render: (vars, missing) => {
+      const chunks: Buffer[] = [];
+      for (const p of pieces) chunks.push(dash, p.head, p.file ?? Buffer.from(p.text!.render(vars, missing)), crlf);
+      chunks.push(close);
+      return Buffer.concat(chunks);
+    },
+  };
 }
 
 /** Compiles a request step. Template, JSONPath and header problems throw plan errors naming their field. */
@@ -212,6 +268,11 @@ export function compileRequest(step: RequestStep, ctx: CompileRequestContext): C
     const p = part(step.body, `${where}.body`, opts);
     track(p);
     body = (v, m) => Buffer.from(p.render(v, m));
+  } else if (step.multipart !== undefined) {
+    const mp = compileMultipart(step.multipart, `${where}.multipart`, opts);
+    for (const p of mp.parts) track(p);
+    body = mp.render;
+    contentType = `multipart/form-data; boundary=${mp.boundary}`;
   }
   if (contentType && !hasContentType) {
     headerParts.push({ name: 'content-type', value: { isStatic: true, names: [], render: () => contentType } });

@@ -27,12 +27,22 @@ export interface VarScope {
   get(name: string): string | undefined;
 }
 
+/** Where `table.column` names are looked up when the VU has no variable of that name (engine/data.ts). */
+export interface RowScope {
+  get(name: string): string | undefined;
+}
+
 /** A VU's variables: captured values by name. One instance per VU, reused across iterations. */
 export class Vars implements VarScope {
   private readonly map = new Map<string, string>();
+  /** the VU's data rows (`{{ table.column }}`); null when the plan has no `data:` */
+  rows: RowScope | null = null;
 
   get(name: string): string | undefined {
-    return this.map.get(name);
+    const v = this.map.get(name);
+    // a variable of its own wins; data rows are looked up only for names it lacks
+    if (v !== undefined || this.rows === null) return v;
+    return this.rows.get(name);
   }
 
   set(name: string, value: string): void {

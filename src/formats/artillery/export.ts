@@ -5,7 +5,7 @@
  * bundled `expect` plugin. Artillery's arrivals are scenario starts, as in loadproof's open model.
  */
 import { stringify } from 'yaml';
-import type { Plan, RequestStep, Step } from '../../plan/schema.js';
+import { requestStepsOf, type Plan, type RequestStep, type Step } from '../../plan/schema.js';
 import { planShape, requestName } from '../common/plan-shape.js';
 import { mapStrings, templateParts } from '../common/template.js';
 
@@ -62,10 +62,19 @@ function request(step: RequestStep, notes: Set<string>): Record<string, unknown>
 }
 
 function steps(list: Step[], notes: Set<string>): Array<Record<string, unknown>> {
-  return list.map((s) => {
-    if (s.kind === 'request') return request(s, notes);
+  return list.flatMap((s) => {
+    if (s.kind === 'request') return [request(s, notes)];
+    if (s.kind === 'loop') {
+      if (s.count !== undefined) return [{ loop: steps(s.steps, notes), count: s.count }];
+      notes.add(`a loop over ${s.over} is exported as its body once: Artillery's loop over takes a literal list or a variable`);
+      return steps(s.steps, notes);
+    }
+    if (s.kind === 'if') {
+      notes.add('if steps are not exported (Artillery has no branch in YAML): the then branch is exported unconditionally');
+      return steps(s.then, notes);
+    }
     if (s.think.minMs !== s.think.maxMs) notes.add('Artillery thinks a fixed time: think ranges use their midpoint');
-    return { think: Math.round((s.think.minMs + s.think.maxMs) / 2) / 1000 };
+    return [{ think: Math.round((s.think.minMs + s.think.maxMs) / 2) / 1000 }];
   });
 }
 
@@ -84,7 +93,7 @@ export function exportArtillery(plan: Plan): string {
     return p;
   });
   const config: Record<string, unknown> = { target: plan.target.replace(/\/$/, ''), phases };
-  const hasExpect = plan.scenarios.some((s) => [...(s.setup ?? []), ...s.flow].some((st) => st.kind === 'request' && st.expect));
+  const hasExpect = plan.scenarios.some((s) => requestStepsOf([...(s.setup ?? []), ...s.flow]).some((st) => st.expect));
   const plugins: Record<string, unknown> = {};
   if (hasExpect) plugins.expect = { outputFormat: 'silent', reportFailuresAsErrors: false };
   // thresholds → the ensure plugin where Artillery has the metric

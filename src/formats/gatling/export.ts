@@ -118,6 +118,16 @@ function chain(steps: Step[], cannot: Set<string>): string[] {
       const { minMs, maxMs } = s.think;
       return minMs === maxMs ? `pause(Duration.ofMillis(${minMs}))` : `pause(Duration.ofMillis(${minMs}), Duration.ofMillis(${maxMs}))`;
     }
+    if (s.kind === 'loop') {
+      const body = chain(s.steps, cannot).join(', ');
+      if (s.count !== undefined) return `repeat(${s.count}).on(${body})`;
+      cannot.add(`a loop over ${s.over ?? 'a list'}: exported as one pass of its steps (Gatling's foreach needs the list in the session as a Java list)`);
+      return `exec(${body})`;
+    }
+    if (s.kind === 'if') {
+      cannot.add(`an if step: exported as its then branch only (its condition and else branch are not translated)`);
+      return `exec(${chain(s.then, cannot).join(', ')})`;
+    }
     return `exec(${requestChain(s, cannot)})`;
   });
 }

@@ -99,6 +99,12 @@ function stepsCode(steps: Step[], indent: string, defaultHeaders: Record<string,
     if (s.kind === 'think') {
       const { minMs, maxMs } = s.think;
       out.push(minMs === maxMs ? `${indent}sleep(${minMs / 1000});` : `${indent}sleep(${minMs / 1000} + Math.random() * ${(maxMs - minMs) / 1000});`);
+    } else if (s.kind === 'loop') {
+      if (s.count !== undefined) out.push(`${indent}for (let ${s.as}_index = 0; ${s.as}_index < ${s.count}; ${s.as}_index++) {`);
+      else out.push(`${indent}for (const ${s.as} of JSON.parse(vars[${JSON.stringify(s.over)}] || '[]')) {`);
+      out.push(...stepsCode(s.steps, `${indent}  `, defaultHeaders), `${indent}}`);
+    } else if (s.kind === 'if') {
+      out.push(`${indent}// loadproof if ${JSON.stringify(s.if)}: only the then branch is exported`, ...stepsCode(s.then, indent, defaultHeaders));
     } else out.push(...requestCode(s, indent, defaultHeaders));
   }
   return out;

@@ -91,11 +91,17 @@ function requestCode(step: RequestStep, ind: string): string[] {
 }
 
 function stepsCode(steps: Step[], ind: string): string[] {
-  return steps.flatMap((s) =>
-    s.kind === 'think'
-      ? [s.think.minMs === s.think.maxMs ? `${ind}time.sleep(${s.think.minMs / 1000})` : `${ind}time.sleep(random.uniform(${s.think.minMs / 1000}, ${s.think.maxMs / 1000}))`]
-      : requestCode(s, ind),
-  );
+  return steps.flatMap((s) => {
+    if (s.kind === 'think') {
+      return [s.think.minMs === s.think.maxMs ? `${ind}time.sleep(${s.think.minMs / 1000})` : `${ind}time.sleep(random.uniform(${s.think.minMs / 1000}, ${s.think.maxMs / 1000}))`];
+    }
+    if (s.kind === 'loop') {
+      const head = s.count !== undefined ? `${ind}for ${s.as}_index in range(${s.count}):` : `${ind}for ${s.as} in json.loads(self.vars.get(${JSON.stringify(s.over)}, "[]")):`;
+      return [head, ...stepsCode(s.steps, `${ind}    `), `${ind}    pass`];
+    }
+    if (s.kind === 'if') return [`${ind}# loadproof if ${JSON.stringify(s.if)}: only the then branch is exported`, ...stepsCode(s.then, ind)];
+    return requestCode(s, ind);
+  });
 }
 
 const pyIdent = (s: string, i: number): string => `task_${s.replace(/[^A-Za-z0-9_]/g, '_') || i}`;
@@ -138,6 +144,7 @@ export function exportLocust(plan: Plan): string {
     `# Run: locust -f <this file> --headless -H ${plan.target}`,
     ...notes.map((n) => `# ${n}`),
     'import os',
+    'import json',
     'import random',
     'import re',
     'import string',

@@ -3,7 +3,7 @@
  * fixed number of connections as fast as they go (wrk2 adds a constant rate, -R); the header says
  * plainly what else the plan asks for that wrk cannot do.
  */
-import type { Plan, RequestStep } from '../../plan/schema.js';
+import { requestStepsOf, type Plan, type RequestStep } from '../../plan/schema.js';
 import { badFile } from '../../errors.js';
 import { planShape } from '../common/plan-shape.js';
 import { templateParts } from '../common/template.js';
@@ -56,7 +56,7 @@ export function exportWrk2(plan: Plan, file = 'plan'): string {
 export function exportWrk(plan: Plan, file = 'plan', wrk2 = false): string {
   const shape = planShape(plan);
   const cannot = new Set<string>();
-  const requests = plan.scenarios.flatMap((s) => [...(s.setup ?? []), ...s.flow]).filter((s): s is RequestStep => s.kind === 'request');
+  const requests: RequestStep[] = plan.scenarios.flatMap((s) => requestStepsOf([...(s.setup ?? []), ...s.flow]));
   if (requests.length === 0) throw badFile(file, 'the plan has no request to export to wrk');
   if (plan.scenarios.length > 1) cannot.add(`several scenarios (${plan.scenarios.map((s) => s.name).join(', ')}): only the first scenario's first request is exported`);
   const first = plan.scenarios[0]!;

@@ -1,0 +1,195 @@
+/**
+ * Script scenarios (`script: ./flow.ts`) against a real HTTP server on 127.0.0.1: a TypeScript
+ * script logs in with a data row, keeps the session cookie, checks responses; in the open model,
+ * the closed model and with 2 workers. A script that throws every tenth iteration fails those
+ * iterations (counted, with the message) and the run goes on. Requests are recorded under the
+ * endpoints found in the script, in the same totals as YAML steps.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadPlan } from '../../src/plan/parse.js';
+import { startRun } from '../../src/engine/runner.js';
+import { compileScript } from '../../src/engine/script/compile.js';
+import { LoadproofError } from '../../src/errors.js';
+import { tempDir } from '../helpers/engine.js';
+
+async function startApp(): Promise<{ url: string; counts: Map<string, number>; close(): Promise<void> }> {
+  const counts = new Map<string, number>();
+  const sessions = new Set<string>();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = new URL(req.url!, 'http://x').pathname;
+      const key = `${req.method} ${path.replace(/\/\d+$/, '/:id')}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      res.setHeader('content-type', 'application/json');
+      if (path === '/login') {
+        const { email } = JSON.parse(Buffer.concat(chunks).toString()) as { email: string };
+        const sid = randomBytes(8).toString('hex');
+        sessions.add(sid);
+        res.setHeader('set-cookie', `sid=${sid}; Path=/`);
+        return res.end(JSON.stringify({ email, items: [3, 4] }));
+      }
+      const sid = /sid=([0-9a-f]+)/.exec(req.headers.cookie ?? '')?.[1];
+      if (!sid || !sessions.has(sid)) {
+        res.statusCode = 401;
+        return res.end('{"error":"no session"}');
+      }
+      res.end(JSON.stringify({ ok: true, path }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+const SCRIPT = `
+import type { VU } from 'loadproof/script';
+import { itemPath } from './paths';
+
+export default async function (vu: VU): Promise<void> {
+  if (vu.vars.items === undefined) {
+    const login = await vu.post('/login', { json: { email: vu.data.user.email } });
+    vu.check(login, { 'logged in': (r) => r.status === 200 });
+    vu.vars.items = login.json<{ items: number[] }>().items;
+  }
+  const me = await vu.get('/me?x=1');
+  vu.check(me, { 'status 200': (r) => r.status === 200, 'has timings': (r) => r.timings.durationMs > 0 });
+  for (const id of vu.vars.items as number[]) {
+    await vu.get(itemPath(id), { name: 'item' });
+  }
+  vu.vars.n = ((vu.vars.n as number | undefined) ?? 0) + 1;
+  if (THROW_EVERY > 0 && (vu.vars.n as number) % THROW_EVERY === 0) throw new Error('tenth iteration of ' + vu.scenario);
+  await vu.sleep('20ms');
+}
+`;
+
+function planText(url: string, load: string, throwEvery: number, dir: ReturnType<typeof tempDir>): string {
+  dir.file('paths.ts', 'export const itemPath = (id: number): string => `/items/${id}`;\n');
+  dir.file('flow.ts', SCRIPT.replace(/THROW_EVERY/g, String(throwEvery)));
+  dir.file('users.csv', `email\n${Array.from({ length: 50 }, (_, i) => `u${i}@x.io`).join('\n')}\n`);
+  return dir.file('plan.yaml', `
+name: scripted
+target: ${url}
+load: ${load}
+data: { user: { file: users.csv, per: vu } }
+scenarios:
+  - name: shop
+    script: ./flow.ts
+`);
+}
+
+const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+
+for (const c of [
+  { name: 'open model', load: '{ model: open, stages: [{ duration: 0s, target: 20 }, { duration: 2s, target: 20 }] }', workers: 1 },
+  { name: 'closed model', load: '{ model: closed, stages: [{ duration: 0s, target: 4 }, { duration: 2s, target: 4 }] }', workers: 1 },
+  { name: 'open model, 2 workers', load: '{ model: open, stages: [{ duration: 0s, target: 20 }, { duration: 2s, target: 20 }] }', workers: 2 },
+]) {
+  test(`a TypeScript script runs in the ${c.name}: its requests are recorded under the endpoints found in it`, { timeout: 60_000 }, async () => {
+    const app = await startApp();
+    const dir = tempDir();
+    try {
+      const o = await startRun({ plan: loadPlan(planText(app.url, c.load, 0, dir)), workers: c.workers }).done;
+      assert.equal(o.failures.total, 0, JSON.stringify(o.failures));
+      const s = o.totals.summary(o.durationSec, 'intended');
+      assert.equal(s.requests, sum(app.counts), `every request the server saw was recorded: ${JSON.stringify([...app.counts])} ${JSON.stringify(o.totals.summary(o.durationSec, "intended"))}`);
+      assert.equal(s.errors, 0, 'the session cookie was sent on every request');
+      assert.equal(s.checks!.fails, 0);
+      const names = o.endpoints.map((e) => e.name);
+      assert.deepEqual(names.slice(0, 3), ['POST /login', 'GET /me', 'item']);
+      const byName = new Map(o.totals.summary(o.durationSec, 'intended') && o.endpoints.map((e, i) => [e.name, i]));
+      assert.ok(byName.has('shop: other requests'));
+      // iterations × 3 requests, plus one login per VU context
+      const iterations = s.iterations!;
+      assert.ok(iterations >= (c.name.startsWith('open') ? 38 : 20), `iterations ${iterations}`);
+      // an iteration cut short by the end of the run (at most one per VU: 4 in the closed model;
+      // the open model lets its iterations finish) sent some of its requests without completing
+      const me = app.counts.get('GET /me')!;
+      const cutShort = c.name === 'closed model' ? 4 : 0;
+      assert.ok(me >= iterations && me <= iterations + cutShort, `/me ${me}, iterations ${iterations}`);
+      const items = app.counts.get('GET /items/:id')!;
+      assert.ok(items <= 2 * me && items >= 2 * (me - cutShort), `items ${items}, /me ${me}`);
+    } finally {
+      dir.remove();
+      await app.close();
+    }
+  });
+}
+
+test('a script that throws every tenth iteration: those iterations fail with their message, the run goes on', { timeout: 60_000 }, async () => {
+  const app = await startApp();
+  const dir = tempDir();
+  try {
+    const o = await startRun({ plan: loadPlan(planText(app.url, '{ model: closed, stages: [{ duration: 0s, target: 2 }, { duration: 2s, target: 2 }] }', 10, dir)) }).done;
+    const s = o.totals.summary(o.durationSec, 'actual');
+    const started = s.iterations! + o.failures.total;
+    assert.ok(started >= 40, `iterations ${started}`);
+    // per VU, iteration 10, 20, … throws: ⌊started_k / 10⌋ each; over 2 VUs, within one of started/10
+    assert.ok(Math.abs(o.failures.total - started / 10) <= 2, `failed ${o.failures.total} of ${started}`);
+    assert.equal(o.failures.messages.length, 1);
+    assert.equal(o.failures.messages[0]!.message, 'shop: tenth iteration of shop');
+    assert.equal(o.failures.messages[0]!.count, o.failures.total);
+    const me = app.counts.get('GET /me')!;
+    // the run went on after each failure; at the end each of the 2 VUs may be cut short mid-iteration
+    assert.ok(me >= started && me <= started + 2, `/me ${me}, iterations ${started}`);
+  } finally {
+    dir.remove();
+    await app.close();
+  }
+});
+
+test('a script with a syntax error is a plan error at file:line:col; one without a default export too', async () => {
+  const dir = tempDir();
+  try {
+    const bad = dir.file('bad.ts', 'export default async (vu) => {\n  await vu.get("/x"\n};\n');
+    try {
+      compileScript(bad);
+      assert.fail('no error');
+    } catch (err) {
+      assert.ok(err instanceof LoadproofError);
+      assert.match(err.where!, /bad\.ts:3:1$/);
+      assert.equal(err.exitCode, 2);
+    }
+    const found = compileScript(dir.file('ok.ts', 'export default async (vu: any) => { await vu.get("/a?q=1"); await vu.request("PUT", `/b`, { name: "put b" }); await vu.post(`/c/${1}`); };\n'));
+    assert.deepEqual(found.endpoints.map((e) => e.key), ['GET /a', 'put b']);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('cookie values never reach the output: a failure message quoting one is scrubbed', { timeout: 30_000 }, async () => {
+  const app = await startApp();
+  const dir = tempDir();
+  try {
+    dir.file('leak.ts', `export default async (vu: any) => {
+  const r = await vu.post('/login', { json: { email: 'a@x.io' } });
+  throw new Error('login answered ' + r.headers['set-cookie']);
+};\n`);
+    const planFile = dir.file('plan.yaml', `
+name: leak
+target: ${app.url}
+load: { model: open, stages: [{ duration: 0s, target: 3 }, { duration: 1s, target: 3 }] }
+scenarios: [{ name: s, script: leak.ts }]
+`);
+    const o = await startRun({ plan: loadPlan(planFile) }).done;
+    assert.equal(o.failures.total, 3);
+    for (const m of o.failures.messages) {
+      assert.match(m.message, /^s: login answered sid=\[redacted\]; Path=\/$/);
+    }
+  } finally {
+    dir.remove();
+    await app.close();
+  }
+});
