@@ -17,6 +17,7 @@ import { deriveSeed, mulberry32 } from './rng.js';
 import { createPicker } from './scenario/pick.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol.js';
 import { LoadproofError } from '../errors.js';
+import { stripeOf } from './schedule/segment.js';
 
 export class LoadWorker {
   private cfg: WorkerConfig | null = null;
@@ -73,21 +74,28 @@ export class LoadWorker {
     this.cfg = cfg;
     this.compiled = compilePlan(cfg.plan, {
       target: new URL(cfg.target),
-      templates: { rng: mulberry32(deriveSeed(cfg.seed, 1000 + cfg.worker)) },
+      templates: { rng: mulberry32(deriveSeed(cfg.seed, 1000 + this.stripe().stripe)) },
     });
+  }
+
+  /** this worker's stripe of the whole run (schedule/segment.ts): its arrivals, VUs and seeds */
+  private stripe(): { stripe: number; stripes: number } {
+    const cfg = this.cfg!;
+    return stripeOf(cfg.segment, cfg.worker, cfg.workers);
   }
 
   private start(originHrNs: bigint): void {
     const cfg = this.cfg!;
+    const { stripe, stripes } = this.stripe();
     const compiled = this.compiled!;
     const clock = new MonotonicClock(originHrNs);
     this.clock = clock;
     const target = new URL(cfg.target);
-    this.client = new HttpClient(target, clock, { insecure: cfg.plan.defaults?.insecure });
-    const rng = mulberry32(deriveSeed(cfg.seed, cfg.worker));
+    this.client = new HttpClient(target, clock, { insecure: cfg.plan.defaults?.insecure, localAddress: cfg.localAddress });
+    const rng = mulberry32(deriveSeed(cfg.seed, stripe));
     const pick = createPicker(
       compiled.scenarios.map((s) => s.weight),
-      mulberry32(deriveSeed(cfg.seed, 2000 + cfg.worker)),
+      mulberry32(deriveSeed(cfg.seed, 2000 + stripe)),
     );
     const onMissing = (names: string[]): void => {
       for (const n of names) this.missing.set(n, (this.missing.get(n) ?? 0) + 1);
@@ -110,7 +118,7 @@ export class LoadWorker {
         clock,
         recorder: this.recorder,
         rng,
-        schedule: new ArrivalSchedule(cfg.stages, { arrivals: cfg.arrivals, seed: cfg.seed, worker: cfg.worker, workers: cfg.workers }),
+        schedule: new ArrivalSchedule(cfg.stages, { arrivals: cfg.arrivals, seed: cfg.seed, worker: stripe, workers: stripes }),
         scenarios: compiled.scenarios,
         pick,
         pool: this.pool,
@@ -130,8 +138,8 @@ export class LoadWorker {
         pick,
         client: this.client,
         hostHeader,
-        worker: cfg.worker,
-        workers: cfg.workers,
+        worker: stripe,
+        workers: stripes,
         defaultThink: cfg.defaultThink,
         gracefulRampDownMs: cfg.gracefulStopMs,
         onMissing,

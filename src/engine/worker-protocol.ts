@@ -10,6 +10,7 @@
  */
 import type { Plan, Stage } from '../plan/schema.js';
 import type { SecondSnapshot } from '../metrics/recorder.js';
+import type { SegmentSpec } from './schedule/segment.js';
 
 export interface WorkerConfig {
   worker: number;
@@ -31,6 +32,14 @@ export interface WorkerConfig {
   spinUs: number;
   /** closed model: think time after an iteration whose flow has none */
   defaultThink: { minMs: number; maxMs: number } | null;
+  /**
+   * The segment of a distributed run this process runs (`{index: 0, count: 1}`: the whole run).
+   * The worker's share is the stripe `segment.index + segment.count × worker` of
+   * `segment.count × workers` (schedule/segment.ts); per-row data (feeders) may partition on it.
+   */
+  segment: SegmentSpec;
+  /** local (source) IP address for outgoing connections; the OS picks when unset */
+  localAddress?: string;
 }
 
 export type ToWorker =

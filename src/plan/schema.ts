@@ -276,6 +276,11 @@ export const DefaultsSchema = z.strictObject({
   insecure: z.boolean().optional().describe('accept any TLS certificate (test environments)'),
 }).transform(({ timeout, ...rest }) => ({ ...rest, timeoutMs: timeout }));
 
+/** `distributed: { segments: N }`: the experiment is meant to run from N generators (README "Distributed runs"). */
+export const DistributedSchema = z.strictObject({
+  segments: z.number().int().min(1).max(10_000).describe('number of generator processes (segments) the load is split between; run each with --segment i'),
+});
+
 export const PlanSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -290,6 +295,7 @@ export const PlanSchema = z
     defaults: DefaultsSchema.optional(),
     scenarios: z.array(ScenarioSchema).min(1),
     watch: z.array(WatchItemSchema).optional(),
+    distributed: DistributedSchema.optional(),
   })
   .meta({ anyOf: [{ required: ['pattern'] }, { required: ['load'], properties: { load: { required: ['stages'] } } }] })
   .superRefine((plan, ctx) => {
