@@ -31,6 +31,18 @@ export interface LogHeader {
   cores: number;
   /** the generator process, for the self series' `target` */
   pid: number;
+  /** a segment of a distributed run (`run --segment i/N`): this log is one shard of the run */
+  segment?: { index: number; count: number };
+  /** the generator's host name (names it in a merged run's validity notes) */
+  host?: string;
+  /** source address of the load's connections (`--local-address`) */
+  localAddress?: string;
+  /** requested start instant (`--start-at`), ISO */
+  startAt?: string;
+  /** run's zero minus the requested instant on this host's clock, ms (positive: late) */
+  startSkewMs?: number;
+  /** seed of the run (segments of one run must share it for Poisson arrivals) */
+  seed?: number;
 }
 
 export interface LogEnd {
