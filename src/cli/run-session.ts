@@ -280,10 +280,19 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     });
     const outcome = await handle.done;
     if (header === null) throw new Error('the run never started');
-    writeLine(logEndOf(outcome));
+    const segmented = (o.segment?.count ?? 1) > 1;
+    // a plain run's log ends as soon as the load does; a segment's end line waits for the
+    // watchers, so that segment 0's shard carries the watched series to the merge
+    if (!segmented) writeLine(logEndOf(outcome));
     const raw = resultOf(plan, header, outcome);
     const watched = await session.stop(originEpochMs);
     sessionStopped = true;
+    if (segmented) {
+      const end = logEndOf(outcome);
+      if (Object.keys(watched.series).length) end.watch = watched.series;
+      if (Object.keys(watched.info).length) end.watchInfo = watched.info;
+      writeLine(end);
+    }
     raw.watch = { ...watched.series, ...raw.watch };
     if (watched.warnings.length) raw.warnings = [...(raw.warnings ?? []), ...watched.warnings];
     if (Object.keys(watched.info).length) raw.watchInfo = { ...(raw.watchInfo ?? {}), ...watched.info };

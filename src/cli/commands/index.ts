@@ -14,13 +14,14 @@ import * as importCmd from './import.js';
 import * as exportCmd from './export.js';
 import * as fit from './fit.js';
 import * as demo from './demo.js';
+import * as merge from './merge.js';
 
 export type SetExit = (code: number) => void;
 export interface CommandModule {
   register(program: Command, io: Io, setExit: SetExit): void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [init, design, run, quick, analyze, report, importCmd, exportCmd, fit, demo];
+export const COMMANDS: readonly CommandModule[] = [init, design, run, quick, analyze, report, importCmd, exportCmd, fit, demo, merge];
 
 export function registerCommands(program: Command, io: Io, setExit: SetExit): void {
   for (const c of COMMANDS) c.register(program, io, setExit);

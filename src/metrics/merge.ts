@@ -1,0 +1,238 @@
+/**
+ * Merging the shards of a distributed run (`loadproof merge`): the NDJSON logs of N segments
+ * (`run --segment i/N`) become one run, second by second, exactly.
+ *
+ * Second t of the merged run is the sum of every shard's second t: counts add up and histograms
+ * add up bucket by bucket (HdrHistogram `add`) — percentiles are never averaged, so the merged
+ * p99 is the p99 of every sample of every generator, as if one process had recorded them all
+ * (property-tested). The merge is generic over the record's fields, so a histogram or counter the
+ * log gains later merges without a change here:
+ *
+ *   - a string field named `hdr` or ending in `Hdr` is an encoded histogram: added;
+ *   - a number is a count or a share of a total (offered rate, VUs, in flight): added — except the
+ *     second's coordinates `t`, `durationSec` (the longest shard's), `stage` and the endpoint
+ *     index `e`;
+ *   - `endpoints` is matched by endpoint index `e`, each entry merged by these same rules;
+ *   - `generator` (one process's CPU, event-loop delay, memory, busy share) is not additive: the
+ *     merged second keeps the worst generator's figure, and each generator's own health is
+ *     reported beside the merged run (`distributed.generators`);
+ *   - any other object (status codes, error kinds) is merged key by key by these rules.
+ *
+ * Shards are seconds on each generator's own clock from its own start; with a common `--start-at`
+ * those zeros coincide to within the hosts' clock offsets and the start skews (validity rule
+ * `start-skew`).
+ */
+import { decodeHistogram, encodeHistogram, type Histogram } from './histogram.js';
+import { RunTotals, type SecondRecord } from './timeline.js';
+import { assembleResult, killedMessage, resultFromParsedLog, type LogHeader, type ParsedLog } from './log.js';
+import type { DistributedInfo, GeneratorShard, Result, ValidityNote } from '../result/types.js';
+import { badFile } from '../errors.js';
+
+/** Numeric fields that locate a record rather than count something. */
+const COORDINATES = new Set(['t', 'stage', 'e']);
+
+const isHdrKey = (k: string): boolean => k === 'hdr' || k.endsWith('Hdr');
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Adds encoded histograms: null when every part is null. */
+function addHistograms(parts: Array<string | null | undefined>): string | null {
+  let acc: Histogram | null = null;
+  let only: string | null = null;
+  let n = 0;
+  for (const p of parts) {
+    if (typeof p !== 'string') continue;
+    n++;
+    if (n === 1) {
+      only = p;
+      continue;
+    }
+    if (acc === null) acc = decodeHistogram(only!);
+    acc.add(decodeHistogram(p));
+  }
+  if (n === 0) return null;
+  // one shard's histogram is already the sum: keep its encoding as it is
+  return acc === null ? only : encodeHistogram(acc);
+}
+
+/** Merges values found under the same key in several records (see the module comment). */
+function mergeValues(key: string, values: Json[]): Json {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  if (present.length === 0) return null;
+  if (isHdrKey(key)) return addHistograms(present as string[]);
+  const first = present[0]!;
+  if (typeof first === 'number') {
+    if (key === 'durationSec') return Math.max(...(present as number[]));
+    if (COORDINATES.has(key)) return first;
+    return (present as number[]).reduce((a, b) => a + b, 0);
+  }
+  if (key === 'endpoints' && Array.isArray(first)) return mergeByIndex(present as Json[][]);
+  if (key === 'generator' && typeof first === 'object' && !Array.isArray(first)) return worstOf(present as Array<Record<string, Json>>);
+  if (Array.isArray(first)) return first; // no other arrays in a second
+  if (typeof first === 'object') return mergeObjects(present as Array<Record<string, Json>>);
+  return first; // strings (type) and booleans are the same in every shard
+}
+
+function mergeObjects(objs: Array<Record<string, Json>>): Record<string, Json> {
+  const keys = new Set<string>();
+  for (const o of objs) for (const k of Object.keys(o)) keys.add(k);
+  const out: Record<string, Json> = {};
+  for (const k of keys) out[k] = mergeValues(k, objs.map((o) => (k in o ? o[k]! : null)));
+  return out;
+}
+
+/** Endpoint entries matched by `e`, in index order. */
+function mergeByIndex(lists: Json[][]): Json[] {
+  const by = new Map<number, Array<Record<string, Json>>>();
+  for (const list of lists) {
+    for (const item of list as Array<Record<string, Json>>) {
+      const e = item.e as number;
+      const l = by.get(e);
+      if (l) l.push(item);
+      else by.set(e, [item]);
+    }
+  }
+  return [...by].sort((a, b) => a[0] - b[0]).map(([, items]) => mergeObjects(items));
+}
+
+/** The worst generator's figure of each field (a maximum: CPU, delay, memory, busy share). */
+function worstOf(objs: Array<Record<string, Json>>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const o of objs) {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v !== 'number') {
+        if (!(k in out)) out[k] = v;
+        continue;
+      }
+      const cur = out[k];
+      out[k] = typeof cur === 'number' ? Math.max(cur, v) : v;
+    }
+  }
+  return out;
+}
+
+/** Merges the shards' records of one second (all with the same `t`). */
+export function mergeSecondRecords(records: SecondRecord[]): SecondRecord {
+  if (records.length === 1) return records[0]!;
+  return mergeObjects(records as unknown as Array<Record<string, Json>>) as unknown as SecondRecord;
+}
+
+/** A shard to merge: its parsed log and the file it came from. */
+export interface Shard {
+  file: string;
+  log: ParsedLog;
+}
+
+/** Checks that the shards are segments of one run; throws LP_BAD_FILE naming the odd one. */
+function checkSameRun(shards: Shard[]): number {
+  const ref = shards[0]!;
+  const key = (h: LogHeader): string => JSON.stringify([h.plan.name, h.plan.target, h.plan.stages, h.plan.model, h.endpoints]);
+  const hint = 'merge the shards of one run: the same plan, run with --segment i/N for each i';
+  let count = ref.log.header.segment?.count ?? 1;
+  const seen = new Map<number, string>();
+  for (const s of shards) {
+    const h = s.log.header;
+    if (key(h) !== key(ref.log.header)) throw badFile(s.file, `not a shard of the same run as ${ref.file} (its plan, target, stages or requests differ)`, hint);
+    const seg = h.segment ?? { index: 0, count: 1 };
+    if (seg.count !== count) throw badFile(s.file, `segment ${seg.index}/${seg.count} does not belong with ${ref.file}'s ${ref.log.header.segment?.index ?? 0}/${count}`, hint);
+    const dup = seen.get(seg.index);
+    if (dup !== undefined) throw badFile(s.file, `segment ${seg.index}/${count} is given twice (also ${dup})`, 'pass each shard once');
+    seen.set(seg.index, s.file);
+    count = seg.count;
+  }
+  return count;
+}
+
+/** Judges one generator's own result (the CLI passes the generator-saturation rule). */
+export type GeneratorJudge = (own: Result) => ValidityNote | null;
+
+/** One generator's own figures, read from its shard alone. */
+function generatorOf(s: Shard, judge: GeneratorJudge): GeneratorShard {
+  const h = s.log.header;
+  const own = resultFromParsedLog(s.log);
+  const end = s.log.end;
+  const g: GeneratorShard = {
+    segment: h.segment?.index ?? 0,
+    file: s.file,
+    startedAt: h.startedAt,
+    ended: end === null ? 'killed' : end.stop.reason === 'imported' ? 'completed' : end.stop.reason,
+    durationSec: own.durationSec,
+    requests: own.summary.requests,
+    validity: judge(own),
+  };
+  if (h.host !== undefined) g.host = h.host;
+  if (h.localAddress !== undefined) g.localAddress = h.localAddress;
+  if (h.startSkewMs !== undefined) g.startSkewMs = h.startSkewMs;
+  if (own.generator?.cpuPct) g.cpuPct = own.generator.cpuPct;
+  if (own.generator?.sendLagP99Ms !== undefined) g.sendLagP99Ms = own.generator.sendLagP99Ms;
+  return g;
+}
+
+/**
+ * Merges the shards of one distributed run into its result (criteria evaluated on the merged
+ * figures; no analysis yet: the caller analyses once, on the merged data). Throws LP_BAD_FILE when
+ * the shards are not segments of one run.
+ */
+export function mergeShards(shards: Shard[], judge: GeneratorJudge = () => null): Result {
+  if (shards.length === 0) throw badFile('(no shards)', 'nothing to merge', 'pass the run.ndjson of every segment');
+  const sorted = [...shards].sort((a, b) => (a.log.header.segment?.index ?? 0) - (b.log.header.segment?.index ?? 0));
+  const count = checkSameRun(sorted);
+  const first = sorted[0]!.log.header;
+
+  // second t of every shard, merged
+  const bySecond = new Map<number, SecondRecord[]>();
+  for (const s of sorted) {
+    for (const r of s.log.seconds) {
+      const l = bySecond.get(r.t);
+      if (l) l.push(r);
+      else bySecond.set(r.t, [r]);
+    }
+  }
+  const header: LogHeader = { ...first, workers: first.workers, pid: first.pid };
+  delete header.segment;
+  delete header.localAddress;
+  delete header.startSkewMs;
+  delete header.host;
+  const totals = new RunTotals(header.endpoints);
+  for (const t of [...bySecond.keys()].sort((a, b) => a - b)) totals.add(mergeSecondRecords(bySecond.get(t)!));
+
+  const generators = sorted.map((s) => generatorOf(s, judge));
+  const warnings: Array<{ source: string; message: string }> = [];
+  for (const s of sorted) {
+    const seg = s.log.header.segment?.index ?? 0;
+    for (const w of s.log.end?.warnings ?? []) warnings.push({ source: `${w.source} (segment ${seg})`, message: w.message });
+    if (s.log.end === null) warnings.push({ source: `log (segment ${seg})`, message: `${s.file}: ${killedMessage(totalsEnd(s))}` });
+  }
+  const ended = sorted.filter((s) => s.log.end !== null);
+  const durationSec = Math.max(0, ...sorted.map((s) => s.log.end?.durationSec ?? totalsEnd(s)));
+  const endedAt = ended.length
+    ? ended.map((s) => s.log.end!.endedAt).sort().at(-1)!
+    : new Date(Date.parse(first.startedAt) + durationSec * 1000).toISOString();
+  // the run stopped as its first generator that did not complete did (an abort names its rule)
+  const odd = sorted.find((s) => s.log.end !== null && s.log.end.stop.reason !== 'completed');
+  const stop: NonNullable<Result['stop']> = odd ? { ...odd.log.end!.stop } : { reason: 'completed' };
+  const result = assembleResult({ header, totals, endedAt, durationSec, stop, warnings });
+  // the generator's own series are each generator's: the merged ones (worst per second) stand for them
+  const starts = sorted.map((s) => Date.parse(s.log.header.startedAt));
+  const present = new Set(generators.map((g) => g.segment));
+  const info: DistributedInfo = {
+    segments: count,
+    startSpreadMs: Math.max(...starts) - Math.min(...starts),
+    generators,
+    missingSegments: Array.from({ length: count }, (_, i) => i).filter((i) => !present.has(i)),
+  };
+  if (first.startAt !== undefined) info.startAt = first.startAt;
+  result.distributed = info;
+  result.startedAt = new Date(Math.min(...starts)).toISOString();
+  for (const s of sorted) {
+    const end = s.log.end;
+    if (end?.watch) result.watch = { ...result.watch, ...end.watch };
+    if (end?.watchInfo) result.watchInfo = { ...(result.watchInfo ?? {}), ...end.watchInfo };
+  }
+  return result;
+}
+
+function totalsEnd(s: Shard): number {
+  const last = s.log.seconds.at(-1);
+  return last ? last.t + last.durationSec : 0;
+}
