@@ -15,13 +15,14 @@ import * as exportCmd from './export.js';
 import * as fit from './fit.js';
 import * as demo from './demo.js';
 import * as merge from './merge.js';
+import * as k8s from './k8s.js';
 
 export type SetExit = (code: number) => void;
 export interface CommandModule {
   register(program: Command, io: Io, setExit: SetExit): void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [init, design, run, quick, analyze, report, importCmd, exportCmd, fit, demo, merge];
+export const COMMANDS: readonly CommandModule[] = [init, design, run, quick, analyze, report, importCmd, exportCmd, fit, demo, merge, k8s];
 
 export function registerCommands(program: Command, io: Io, setExit: SetExit): void {
   for (const c of COMMANDS) c.register(program, io, setExit);
