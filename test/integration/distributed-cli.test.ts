@@ -9,7 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1/Job';
-import { runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { runCli, REPO_ROOT } from '../helpers/cli.js';
+import { parseLog } from '../../src/metrics/log.js';
 import { tempDir } from '../helpers/engine.js';
 
 const PLAN = `name: k8s cli
@@ -66,6 +69,29 @@ test('run refuses a bad --segment, --start-at or --local-address before sending 
       assert.match(r.stderr, msg);
     }
   } finally {
+    dir.remove();
+  }
+});
+
+test('--shard-to-stdout: stdout is exactly the run.ndjson shard, the rest goes to stderr', async () => {
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/test/targets/fixed-sleep.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const dir = tempDir('lp-shard-');
+  try {
+    const port = await new Promise<string>((res) => child.stdout!.setEncoding('utf8').once('data', (d: string) => res(d.trim())));
+    const plan = dir.file('plan.yaml', PLAN.replace('http://127.0.0.1:9', `http://127.0.0.1:${port}`).replace('pattern: { type: load, peak: 30, duration: 30s }', 'load: { stages: [ { duration: 0s, target: 20 }, { duration: 2s, target: 20 } ] }'));
+    const out = join(dir.path, 'seg');
+    const r = await runCli(['run', plan, '--segment', '1', '--shard-to-stdout', '--out', out], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, readFileSync(join(out, 'run.ndjson'), 'utf8'));
+    const log = parseLog(r.stdout);
+    assert.deepEqual(log.header.segment, { index: 1, count: 3 });
+    assert.equal(log.header.seed, 1, 'a segmented run without --seed uses the fixed seed');
+    assert.notEqual(log.end, null);
+    // segment 1 of 3 of 40 arrivals: n ≡ 1 (mod 3) → 13
+    assert.equal(log.seconds.reduce((a, s) => a + s.endpoints.reduce((b, e) => b + e.requests, 0), 0), 13);
+    assert.match(r.stderr, /Reports:/);
+  } finally {
+    child.kill('SIGKILL');
     dir.remove();
   }
 });
