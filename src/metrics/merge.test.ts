@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import * as hdr from 'hdr-histogram-js';
 import { createHistogram, decodeHistogram, encodeHistogram, recordUs, summarizeMs, type Histogram } from './histogram.js';
 import { mergeSecondRecords, mergeShards } from './merge.js';
-import { LOG_SCHEMA, parseLog, type LogHeader, type LogEnd } from './log.js';
+import { LOG_SCHEMA, parseLog, resultFromParsedLog, type LogHeader, type LogEnd } from './log.js';
+import { generatorSaturation } from '../analysis/validity/generator.js';
 import type { SecondRecord } from './timeline.js';
 
 /** Bucket counts of a histogram, index → count (only the non-zero ones). */
@@ -181,6 +182,16 @@ test('mergeShards: run totals and thresholds from the merged samples; a killed s
   assert.equal(r.distributed!.segments, 3);
   assert.deepEqual(r.distributed!.missingSegments, []);
   assert.deepEqual(r.distributed!.generators.map((g) => g.ended), ['completed', 'completed', 'completed']);
+  // each generator's own figures (a light pass) are those of its shard reported alone
+  const judged = mergeShards(shards, generatorSaturation);
+  judged.distributed!.generators.forEach((g, i) => {
+    const own = resultFromParsedLog(shards[i]!.log);
+    assert.equal(g.requests, own.summary.requests);
+    assert.equal(g.durationSec, own.durationSec);
+    assert.equal(g.sendLagP99Ms, own.generator!.sendLagP99Ms);
+    assert.deepEqual(g.cpuPct, own.generator!.cpuPct);
+    assert.deepEqual(g.validity, generatorSaturation(own));
+  });
 
   // segment 1 killed after its first second: no end line
   const killed = shards.map((s, i) => (i === 1 ? { file: s.file, log: { ...s.log, seconds: s.log.seconds.slice(0, 1), end: null } } : s));

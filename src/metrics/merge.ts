@@ -23,10 +23,10 @@
  * `start-skew`).
  */
 import { inflateSync } from 'node:zlib';
-import { decodeHistogram, encodeHistogram, histogramFromCounts, type Histogram } from './histogram.js';
+import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, percentileMs, type Histogram } from './histogram.js';
 import { COUNTS_LENGTH, type SparseCounts } from './latency-counts.js';
 import { RunTotals, type SecondRecord } from './timeline.js';
-import { assembleResult, killedMessage, resultFromParsedLog, type LogHeader, type ParsedLog } from './log.js';
+import { assembleResult, killedMessage, type LogHeader, type ParsedLog } from './log.js';
 import type { DistributedInfo, GeneratorShard, Result, ValidityNote } from '../result/types.js';
 import { badFile } from '../errors.js';
 
@@ -189,10 +189,68 @@ function checkSameRun(shards: Shard[]): number {
 /** Judges one generator's own result (the CLI passes the generator-saturation rule). */
 export type GeneratorJudge = (own: Result) => ValidityNote | null;
 
+/** The sum of encoded histograms as one histogram (sparse counts when possible: no allocation per part). */
+function sumHistograms(parts: string[]): Histogram {
+  const sparse = parts.map(sparseCountsOf);
+  if (sparse.every((x) => x !== null)) return histogramFromCounts(sparse);
+  const h = createHistogram();
+  for (const p of parts) h.add(decodeHistogram(p));
+  return h;
+}
+
+/**
+ * One generator's own result, as far as judging the generator needs it (requests, latency and
+ * send-lag percentiles, CPU, the busy share per second), read from its shard alone in one light
+ * pass: a full `resultFromParsedLog` per shard cost as much as the merge itself (bench/merge.mjs).
+ */
+function ownResult(log: ParsedLog): Result {
+  const h = log.header;
+  let requests = 0;
+  let dropped = 0;
+  const lat: string[] = [];
+  const lag: string[] = [];
+  const cpu: number[] = [];
+  const busy: Array<[number, number | null]> = [];
+  for (const s of log.seconds) {
+    for (const e of s.endpoints) requests += e.requests;
+    dropped += s.dropped;
+    if (s.hdr !== null) lat.push(s.hdr);
+    if (s.sendLagHdr !== null) lag.push(s.sendLagHdr);
+    if (s.generator.cpuPct !== null) cpu.push(s.generator.cpuPct);
+    busy.push([s.t, s.generator.workerBusyPct]);
+  }
+  const last = log.seconds.at(-1);
+  const durationSec = log.end?.durationSec ?? (last ? last.t + last.durationSec : 0);
+  const latency = sumHistograms(lat);
+  const generator: NonNullable<Result['generator']> = { workers: h.workers, cores: h.cores };
+  if (cpu.length) generator.cpuPct = { mean: round2(cpu.reduce((a, b) => a + b, 0) / cpu.length), max: round2(Math.max(...cpu)) };
+  const summary = {
+    requests,
+    dropped,
+    latencyMs: { p99: latency.totalCount ? percentileMs(latency, 99) : null },
+  } as unknown as Result['summary'];
+  if (lag.length) {
+    const l = sumHistograms(lag);
+    generator.sendLagP99Ms = percentileMs(l, 99);
+    summary.sendLagMs = { p90: percentileMs(l, 90), p99: generator.sendLagP99Ms } as NonNullable<Result['summary']['sendLagMs']>;
+  }
+  return {
+    source: 'loadproof',
+    durationSec: Math.round(durationSec * 1000) / 1000,
+    summary,
+    generator,
+    watch: { 'self.generator.workerBusyPct': { unit: '%', points: busy } },
+  } as unknown as Result;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
 /** One generator's own figures, read from its shard alone. */
 function generatorOf(s: Shard, judge: GeneratorJudge): GeneratorShard {
   const h = s.log.header;
-  const own = resultFromParsedLog(s.log);
+  const own = ownResult(s.log);
   const end = s.log.end;
   const g: GeneratorShard = {
     segment: h.segment?.index ?? 0,
