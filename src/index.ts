@@ -104,3 +104,13 @@ export type { LiveEvent, LiveMeta, LiveTick, LiveAnalysis, LiveEnd, LiveControl,
 export { startDashboard, startMetricsServer } from './live/server.js';
 export type { DashboardServer, DashboardOptions, MetricsServer } from './live/server.js';
 export { PrometheusState } from './live/prometheus.js';
+// distributed runs: segments, shard merging, Kubernetes manifests
+export { stripeOf, stripeShare, parseSegment } from './engine/schedule/segment.js';
+export type { SegmentSpec } from './engine/schedule/segment.js';
+export { mergeShards, mergeSecondRecords } from './metrics/merge.js';
+export type { Shard, GeneratorJudge } from './metrics/merge.js';
+export { parseLog } from './metrics/log.js';
+export type { ParsedLog } from './metrics/log.js';
+export { k8sObjects, k8sName, dockerfile } from './distributed/k8s.js';
+export type { K8sOptions } from './distributed/k8s.js';
+export type { DistributedInfo, GeneratorShard } from './result/types.js';

@@ -10,6 +10,7 @@ import type { Result, ValidityNote } from '../result/types.js';
 import type { Evidence } from './evidence.js';
 import { achievedBelowOffered } from './validity/achieved-offered.js';
 import { generatorSaturation } from './validity/generator.js';
+import { distributedGenerators } from './validity/distributed.js';
 import { coordinatedOmission } from './validity/coordinated-omission.js';
 import { importLimitations } from './validity/imported.js';
 import { littlesLaw } from './validity/littles-law.js';
@@ -24,6 +25,7 @@ export type ValidityCheck = (result: Result, ev: Evidence) => ValidityNote | Val
 export const VALIDITY_CHECKS: readonly ValidityCheck[] = [
   untested,
   generatorSaturation,
+  distributedGenerators,
   sampleSize,
   coordinatedOmission,
   achievedBelowOffered,

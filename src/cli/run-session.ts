@@ -39,6 +39,7 @@ import { prepareOutDir } from './out-path.js';
 import { resultsDir } from './results-dir.js';
 import type { Io } from './io.js';
 import type { LiveFeed } from '../live/feed.js';
+import type { SegmentSpec } from '../engine/schedule/segment.js';
 
 export interface SessionOptions {
   plan: Plan;
@@ -60,6 +61,17 @@ export interface SessionOptions {
   live?: LiveFeed;
   /** the command's exit code for a result (default: from the verdict) */
   exitCodeOf?: (result: Result) => number;
+  /** the segment of a distributed run to run (`--segment i/N`) */
+  segment?: SegmentSpec;
+  /** requested start instant (`--start-at`) */
+  startAt?: Date;
+  /** source address of the load's connections (`--local-address`) */
+  localAddress?: string;
+  /**
+   * Write the NDJSON log to stdout as well (`--shard-to-stdout`): a generator in a pod whose log is
+   * its shard. Everything else the session prints then goes to stderr.
+   */
+  logToStdout?: boolean;
 }
 
 export interface SessionOutcome {
@@ -191,7 +203,9 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   const logPath = join(dir, 'run.ndjson');
   // Watchers start first (a bad watch item is a plan error, exit 2, before any load is sent) and
   // take their priming reads; their series are put on the run's time axis when they stop.
-  const session = await startWatch(plan.watch ?? [], {
+  // a distributed run watches its target once: segment 0 runs the plan's watchers, the others none
+  const watchItems = (o.segment?.index ?? 0) === 0 ? (plan.watch ?? []) : [];
+  const session = await startWatch(watchItems, {
     // the engine records the generator's own CPU, event-loop delay and send lag itself
     self: false,
     onWarning: (w) => io.err(`loadproof: watch ${w.source}: ${reg.scrub(w.message)}\n`),
@@ -202,8 +216,12 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   const logFd = openSync(logPath, 'w');
   // scrub each line's strings but keep its histograms intact, then serialise
   const writeLine = (line: Parameters<typeof logLine>[0]): void => {
-    writeSync(logFd, logLine(scrubJson(reg, line) as Parameters<typeof logLine>[0]));
+    const text = logLine(scrubJson(reg, line) as Parameters<typeof logLine>[0]);
+    writeSync(logFd, text);
+    if (o.logToStdout) io.out(text);
   };
+  // with the log on stdout, the summary and the document go to stderr
+  const say = (text: string): void => (o.logToStdout ? io.err(text) : io.out(text));
 
   const guardRules = load.abort;
   const guard = Object.keys(guardRules).length ? new AbortGuard(guardRules) : null;
@@ -265,9 +283,12 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
       plan,
       workers: o.workers,
       seed: o.seed,
+      segment: o.segment,
+      startAt: o.startAt,
+      localAddress: o.localAddress,
       onStart: (info) => {
         originEpochMs = info.startedAt.getTime();
-        header = logHeaderOf(plan, info);
+        header = logHeaderOf(plan, info, { segment: o.segment, localAddress: o.localAddress, seed: o.seed });
         writeLine(header);
         // the page and /metrics see what the log sees: scrubbed of the plan's secrets
         o.live?.start(scrubJson(reg, header) as LogHeader, originEpochMs);
@@ -286,10 +307,19 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     });
     const outcome = await handle.done;
     if (header === null) throw new Error('the run never started');
-    writeLine(logEndOf(plan, outcome));
+    const segmented = (o.segment?.count ?? 1) > 1;
+    // a plain run's log ends as soon as the load does; a segment's end line waits for the
+    // watchers, so that segment 0's shard carries the watched series to the merge
+    if (!segmented) writeLine(logEndOf(plan, outcome));
     const raw = resultOf(plan, header, outcome);
     const watched = await session.stop(originEpochMs);
     sessionStopped = true;
+    if (segmented) {
+      const end = logEndOf(plan, outcome);
+      if (Object.keys(watched.series).length) end.watch = watched.series;
+      if (Object.keys(watched.info).length) end.watchInfo = watched.info;
+      writeLine(end);
+    }
     raw.watch = { ...watched.series, ...raw.watch };
     if (watched.warnings.length) raw.warnings = [...(raw.warnings ?? []), ...watched.warnings];
     if (Object.keys(watched.info).length) raw.watchInfo = { ...(raw.watchInfo ?? {}), ...watched.info };
@@ -300,9 +330,9 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
     o.live?.end(result, exitCode, dir, { ...files, log: logPath });
     const text = reg.scrub(summary);
     if (o.json) {
-      io.out(`${JSON.stringify(result, null, 2)}\n`);
+      say(`${JSON.stringify(result, null, 2)}\n`);
       io.err(text);
-    } else io.out(text);
+    } else say(text);
     return { result, dir, exitCode };
   } finally {
     if (!sessionStopped) await session.stop(originEpochMs).catch(() => undefined);

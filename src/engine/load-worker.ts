@@ -21,6 +21,7 @@ import { SecretRegistry } from './redact.js';
 import { FlowRunner, type FlowHost, type HostData, type VuRunner } from './flow.js';
 import type { EngineScenario } from './compile.js';
 import { loadScriptModule, ScriptRunner, type ScriptFn } from './script/runner.js';
+import { stripeOf } from './schedule/segment.js';
 
 export class LoadWorker {
   private cfg: WorkerConfig | null = null;
@@ -91,7 +92,7 @@ export class LoadWorker {
     const scripts = cfg.scripts ?? [];
     this.compiled = compilePlan(cfg.plan, {
       target: new URL(cfg.target),
-      templates: { rng: mulberry32(deriveSeed(cfg.seed, 1000 + cfg.worker)) },
+      templates: { rng: mulberry32(deriveSeed(cfg.seed, 1000 + this.stripe().stripe)) },
       data: cfg.data ?? [],
       scripts: new Map(scripts),
     });
@@ -112,17 +113,24 @@ export class LoadWorker {
     }
   }
 
+  /** this worker's stripe of the whole run (schedule/segment.ts): its arrivals, VUs and seeds */
+  private stripe(): { stripe: number; stripes: number } {
+    const cfg = this.cfg!;
+    return stripeOf(cfg.segment, cfg.worker, cfg.workers);
+  }
+
   private start(originHrNs: bigint): void {
     const cfg = this.cfg!;
+    const { stripe, stripes } = this.stripe();
     const compiled = this.compiled!;
     const clock = new MonotonicClock(originHrNs);
     this.clock = clock;
     const target = new URL(cfg.target);
-    this.client = new HttpClient(target, clock, { insecure: cfg.plan.defaults?.insecure });
-    const rng = mulberry32(deriveSeed(cfg.seed, cfg.worker));
+    this.client = new HttpClient(target, clock, { insecure: cfg.plan.defaults?.insecure, localAddress: cfg.localAddress });
+    const rng = mulberry32(deriveSeed(cfg.seed, stripe));
     const pick = createPicker(
       compiled.scenarios.map((s) => s.weight),
-      mulberry32(deriveSeed(cfg.seed, 2000 + cfg.worker)),
+      mulberry32(deriveSeed(cfg.seed, 2000 + stripe)),
     );
     const onMissing = (names: string[]): void => {
       for (const n of names) this.missing.set(n, (this.missing.get(n) ?? 0) + 1);
@@ -160,7 +168,7 @@ export class LoadWorker {
         clock,
         recorder: this.recorder,
         rng,
-        schedule: new ArrivalSchedule(cfg.stages, { arrivals: cfg.arrivals, seed: cfg.seed, worker: cfg.worker, workers: cfg.workers }),
+        schedule: new ArrivalSchedule(cfg.stages, { arrivals: cfg.arrivals, seed: cfg.seed, worker: stripe, workers: stripes }),
         scenarios: compiled.scenarios,
         pick,
         pool: this.pool,
@@ -181,8 +189,8 @@ export class LoadWorker {
         pick,
         client: this.client,
         hostHeader,
-        worker: cfg.worker,
-        workers: cfg.workers,
+        worker: stripe,
+        workers: stripes,
         defaultThink: cfg.defaultThink,
         gracefulRampDownMs: cfg.gracefulStopMs,
         onMissing,

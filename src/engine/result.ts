@@ -11,7 +11,8 @@ import type { Result, ResultPlanInfo, TestHealth } from '../result/types.js';
 import { LOG_SCHEMA, assembleResult, type LogEnd, type LogHeader } from '../metrics/log.js';
 import type { EndpointInfo } from '../metrics/timeline.js';
 import { VERSION } from '../version.js';
-import type { RunOutcome } from './runner.js';
+import type { RunOutcome, StartInfo } from './runner.js';
+import { hostname } from 'node:os';
 
 /** The error budget assumed when the plan states none (`validity.maxErrorRate`). */
 export const DEFAULT_MAX_ERROR_RATE = 0.5;
@@ -46,9 +47,10 @@ export function planInfoOf(plan: Plan, opts: { target?: string; stages?: Stage[]
 /** The log's first line. */
 export function logHeaderOf(
   plan: Plan,
-  run: { startedAt: Date; endpoints: EndpointInfo[]; workers: number; cores: number; target?: string; stages?: Stage[] },
+  run: Omit<StartInfo, 'startSkewMs' | 'startAt'> & Partial<StartInfo> & { target?: string; stages?: Stage[] },
+  extra: { segment?: { index: number; count: number }; localAddress?: string; seed?: number } = {},
 ): LogHeader {
-  return {
+  const header: LogHeader = {
     type: 'header',
     schema: LOG_SCHEMA,
     tool: { name: 'loadproof', version: VERSION },
@@ -60,6 +62,15 @@ export function logHeaderOf(
     cores: run.cores,
     pid: process.pid,
   };
+  if (extra.segment !== undefined && extra.segment.count > 1) {
+    header.segment = extra.segment;
+    header.host = hostname();
+  }
+  if (extra.localAddress !== undefined) header.localAddress = extra.localAddress;
+  if (extra.seed !== undefined) header.seed = extra.seed;
+  if (run.startAt !== undefined) header.startAt = run.startAt.toISOString();
+  if (run.startSkewMs !== undefined) header.startSkewMs = run.startSkewMs;
+  return header;
 }
 
 /** Warnings a user should see about a finished run. */

@@ -18,10 +18,11 @@ import { RunTotals, SecondCollector, mergeSecond, type EndpointInfo, type Genera
 import { RateCurve } from './schedule/rate-curve.js';
 import { compilePlan } from './compile.js';
 import { MAX_FAILURE_MESSAGES, type FromWorker, type IterationFailures, type ToWorker, type WorkerConfig, type WorkerDone } from './worker-protocol.js';
-import { loadDataSets, type DataSegment } from './data.js';
+import { loadDataSets } from './data.js';
 import { compileScript, type CompiledScript } from './script/compile.js';
 import { LoadproofError, type ErrorCode } from '../errors.js';
 import type { Result } from '../result/types.js';
+import { WHOLE, stripeOf, stripeShare, type SegmentSpec } from './schedule/segment.js';
 
 /** Default open-model cap on iterations in flight. */
 export const DEFAULT_MAX_IN_FLIGHT = 10_000;
@@ -46,10 +47,35 @@ export interface RunOptions {
   stages?: Stage[];
   /** called for every merged second, in order; return a stop request to end the run early */
   onSecond?: (record: SecondRecord, totals: RunTotals) => StopRequest | null | void;
-  /** a distributed run's segment (i of N): unique data rows are partitioned between segments */
-  segment?: DataSegment;
   /** called once the workers are started, with the run's start time */
-  onStart?: (info: { startedAt: Date; endpoints: EndpointInfo[]; workers: number; cores: number }) => void;
+  onStart?: (info: StartInfo) => void;
+  /** the segment of a distributed run to run (default: the whole run); unique data rows are partitioned between segments */
+  segment?: SegmentSpec;
+  /** local (source) IP address for the load's connections */
+  localAddress?: string;
+  /**
+   * Start the run's clock at this wall-clock instant (`--start-at`): all segments of a
+   * distributed run start together, to within their hosts' clock offsets. When the workers are
+   * ready only after it, the run starts at once and the lateness is recorded as the start skew.
+   */
+  startAt?: Date;
+}
+
+/** How the run started. */
+export interface StartInfo {
+  startedAt: Date;
+  endpoints: EndpointInfo[];
+  workers: number;
+  cores: number;
+  /** requested start instant (`startAt`), when one was given */
+  startAt?: Date;
+  /**
+   * Start skew, ms: the run's zero on this host's wall clock minus the requested instant. 0 when
+   * the workers were ready in time (the zero is then the requested instant, held on the monotonic
+   * clock); positive when they were ready only after it (the run started late by that much). The
+   * offset of this host's clock from the others' is not in it (see `clockOffsetMs` in the log).
+   */
+  startSkewMs?: number;
 }
 
 export interface StopRequest {
@@ -80,6 +106,7 @@ export interface RunOutcome {
   captured: string[];
   /** iterations that failed (a script threw, a data table ran out), with the first messages */
   failures: IterationFailures;
+  segment: SegmentSpec;
 }
 
 /** A running experiment. */
@@ -130,7 +157,12 @@ export function startRun(opts: RunOptions): RunHandle {
   const gracefulStopMs = plan.load?.gracefulStopMs ?? Math.min(30_000, maxRequestTimeoutMs);
   const maxInFlight = plan.load?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const maxConnections = plan.load?.connections ?? maxInFlight;
-  const share = (total: number, w: number): number => Math.max(1, Math.floor(total / workers) + (w < total % workers ? 1 : 0));
+  const segment = opts.segment ?? WHOLE;
+  // caps are shared between all stripes of all segments (schedule/segment.ts)
+  const share = (total: number, w: number): number => {
+    const { stripe, stripes } = stripeOf(segment, w, workers);
+    return stripeShare(total, stripe, stripes);
+  };
 
   const totals = new RunTotals(endpoints);
   const cores = usableCores();
@@ -179,7 +211,8 @@ export function startRun(opts: RunOptions): RunHandle {
   };
 
   const collector = new SecondCollector(workers, (sec, snaps, durationSec) => {
-    const offered = model === 'open' ? curve.expectedBetween(sec, sec + durationSec) / durationSec : null;
+    // a segment's offered rate is its share (1/N) of the whole run's: the merged shards add up to it
+    const offered = model === 'open' ? curve.expectedBetween(sec, sec + durationSec) / durationSec / segment.count : null;
     const record = mergeSecond(snaps, {
       stage: curve.stageAt(sec),
       offeredRps: offered === null ? null : Math.round(offered * 100) / 100,
@@ -252,6 +285,7 @@ export function startRun(opts: RunOptions): RunHandle {
       setupOkVus: dones.reduce((a, d) => a + d.setupOkVus, 0),
       captured: [...new Set(dones.flatMap((d) => d.captured))],
       failures: mergeFailures(dones.map((d) => d.failures)),
+      segment,
     });
   };
 
@@ -263,12 +297,23 @@ export function startRun(opts: RunOptions): RunHandle {
         if (++ready === workers) {
           // The run's zero is START_LEAD_MS ahead, so that every worker has the 'start' message (and
           // its pacer armed) before the first arrival is due: no arrival is late by the hand-over.
-          startHr = process.hrtime.bigint() + BigInt(START_LEAD_MS) * 1_000_000n;
-          startedAt = new Date(Date.now() + START_LEAD_MS);
+          // With a requested start instant, the zero is that instant (on this host's wall clock)
+          // when it is still far enough ahead; otherwise the run starts now, late.
+          const hrNow = process.hrtime.bigint();
+          const wallNow = Date.now();
+          let leadMs = START_LEAD_MS;
+          if (opts.startAt !== undefined) leadMs = Math.max(START_LEAD_MS, opts.startAt.getTime() - wallNow);
+          startHr = hrNow + BigInt(Math.round(leadMs * 1e6));
+          startedAt = new Date(wallNow + leadMs);
           lastCpu = process.cpuUsage();
-          lastWallUs = -START_LEAD_MS * 1000;
+          lastWallUs = -leadMs * 1000;
           loopDelay.enable();
-          opts.onStart?.({ startedAt, endpoints, workers, cores });
+          const info: StartInfo = { startedAt, endpoints, workers, cores };
+          if (opts.startAt !== undefined) {
+            info.startAt = opts.startAt;
+            info.startSkewMs = startedAt.getTime() - opts.startAt.getTime();
+          }
+          opts.onStart?.(info);
           post({ type: 'start', originHrNs: startHr });
         }
         break;
@@ -306,7 +351,9 @@ export function startRun(opts: RunOptions): RunHandle {
       defaultThink: model === 'closed' ? (plan.defaults?.think ?? null) : null,
       data,
       scripts,
+      segment,
     };
+    if (opts.localAddress !== undefined) config.localAddress = opts.localAddress;
     // workers inherit node's flags (e.g. --import, --cpu-prof), except those only valid for the main script
     const t = new Worker(WORKER_URL, { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) });
     t.on('message', onMessage);

@@ -12,6 +12,7 @@ import type { Plan, Stage } from '../plan/schema.js';
 import type { SecondSnapshot } from '../metrics/recorder.js';
 import type { SharedTable } from './data.js';
 import type { CompiledScript } from './script/compile.js';
+import type { SegmentSpec } from './schedule/segment.js';
 
 export interface WorkerConfig {
   worker: number;
@@ -37,6 +38,14 @@ export interface WorkerConfig {
   data: SharedTable[];
   /** compiled scripts: [scenario index, script] */
   scripts: Array<[number, CompiledScript]>;
+  /**
+   * The segment of a distributed run this process runs (`{index: 0, count: 1}`: the whole run).
+   * The worker's share is the stripe `segment.index + segment.count × worker` of
+   * `segment.count × workers` (schedule/segment.ts); per-row data (feeders) may partition on it.
+   */
+  segment: SegmentSpec;
+  /** local (source) IP address for outgoing connections; the OS picks when unset */
+  localAddress?: string;
 }
 
 /** Failed iterations (a script threw, a data table ran out): how many, and the first messages. */

@@ -10,7 +10,7 @@
  * recovered result equals the live one; without an end line (the run was killed) it says so in
  * `stop` and `warnings`. A torn last line (killed mid-write) is ignored.
  */
-import { RESULT_SCHEMA, type Result, type ResultPlanInfo, type TestHealth } from '../result/types.js';
+import { RESULT_SCHEMA, type Result, type ResultPlanInfo, type SeriesInfo, type TestHealth } from '../result/types.js';
 import { verdictOf } from '../result/verdict.js';
 import { parseThreshold, type ThresholdExpr } from '../plan/thresholds.js';
 import { evaluateThresholds } from './thresholds.js';
@@ -31,6 +31,18 @@ export interface LogHeader {
   cores: number;
   /** the generator process, for the self series' `target` */
   pid: number;
+  /** a segment of a distributed run (`run --segment i/N`): this log is one shard of the run */
+  segment?: { index: number; count: number };
+  /** the generator's host name (names it in a merged run's validity notes) */
+  host?: string;
+  /** source address of the load's connections (`--local-address`) */
+  localAddress?: string;
+  /** requested start instant (`--start-at`), ISO */
+  startAt?: string;
+  /** run's zero minus the requested instant on this host's clock, ms (positive: late) */
+  startSkewMs?: number;
+  /** seed of the run (segments of one run must share it for Poisson arrivals) */
+  seed?: number;
 }
 
 export interface LogEnd {
@@ -40,6 +52,9 @@ export interface LogEnd {
   stop: NonNullable<Result['stop']>;
   warnings?: Array<{ source: string; message: string }>;
   testHealth?: TestHealth;
+  /** segment 0 of a distributed run: the plan's watched series (the merge puts them in the run) */
+  watch?: Record<string, SeriesInfo>;
+  watchInfo?: Record<string, unknown>;
 }
 
 export type LogLine = LogHeader | SecondRecord | LogEnd;
@@ -117,13 +132,23 @@ export function assembleResult(a: AssembleInput): Result {
   return result;
 }
 
-/** Rebuilds a result from a run's NDJSON log (a killed run's too). Throws LP_BAD_FILE on a non-log. */
-export function resultFromLog(text: string, file = 'run.ndjson'): Result {
+/** A run log read back: its lines by kind. */
+export interface ParsedLog {
+  header: LogHeader;
+  seconds: SecondRecord[];
+  /** null when the run was killed before it wrote its last line */
+  end: LogEnd | null;
+  /** a torn last line was ignored */
+  torn: boolean;
+}
+
+/** Reads a run's NDJSON log (a killed run's too). Throws LP_BAD_FILE on a non-log. */
+export function parseLog(text: string, file = 'run.ndjson'): ParsedLog {
   const lines = text.split('\n');
   let header: LogHeader | null = null;
   let end: LogEnd | null = null;
-  let totals: RunTotals | null = null;
-  let torn = 0;
+  const seconds: SecondRecord[] = [];
+  let torn = false;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     if (raw === '') continue;
@@ -133,21 +158,38 @@ export function resultFromLog(text: string, file = 'run.ndjson'): Result {
     } catch {
       // a torn line is only expected last (the writer was killed mid-line)
       if (lines.slice(i + 1).some((l) => l.trim() !== '')) throw badFile(`${file}:${i + 1}`, 'not a JSON line', 'is this a loadproof run.ndjson?');
-      torn++;
+      torn = true;
       continue;
     }
     if (obj.type === 'header') {
       if (obj.schema !== LOG_SCHEMA) throw badFile(`${file}:${i + 1}`, `unknown log schema "${String(obj.schema)}"`, `expected ${LOG_SCHEMA}`);
       header = obj;
-      totals = new RunTotals(obj.endpoints);
     } else if (obj.type === 'second') {
-      if (!totals) throw badFile(`${file}:${i + 1}`, 'a second before the header line', 'is this a loadproof run.ndjson?');
-      totals.add(obj);
+      if (!header) throw badFile(`${file}:${i + 1}`, 'a second before the header line', 'is this a loadproof run.ndjson?');
+      seconds.push(obj);
     } else if (obj.type === 'end') {
       end = obj;
     }
   }
-  if (!header || !totals) throw badFile(file, 'no header line: not a loadproof run log', 'pass the run.ndjson written by `loadproof run`');
+  if (!header) throw badFile(file, 'no header line: not a loadproof run log', 'pass the run.ndjson written by `loadproof run`');
+  return { header, seconds, end, torn };
+}
+
+/** The message of a log that ends without its last line. */
+export function killedMessage(durationSec: number): string {
+  return `the run's log ends after ${durationSec}s without a final line: the run was killed; this result holds what was logged until then`;
+}
+
+/** Rebuilds a result from a run's NDJSON log (a killed run's too). Throws LP_BAD_FILE on a non-log. */
+export function resultFromLog(text: string, file = 'run.ndjson'): Result {
+  return resultFromParsedLog(parseLog(text, file));
+}
+
+/** `resultFromLog` for a log already read. */
+export function resultFromParsedLog(log: ParsedLog): Result {
+  const { header, end } = log;
+  const totals = new RunTotals(header.endpoints);
+  for (const s of log.seconds) totals.add(s);
   const warnings = [...(end?.warnings ?? [])];
   let durationSec: number;
   let endedAt: string;
@@ -159,15 +201,14 @@ export function resultFromLog(text: string, file = 'run.ndjson'): Result {
   } else {
     durationSec = totals.endSec;
     endedAt = new Date(Date.parse(header.startedAt) + durationSec * 1000).toISOString();
-    stop = {
-      reason: 'interrupted',
-      atSec: durationSec,
-      message: `the run's log ends after ${durationSec}s without a final line: the run was killed; this result holds what was logged until then`,
-    };
+    stop = { reason: 'interrupted', atSec: durationSec, message: killedMessage(durationSec) };
     warnings.push({ source: 'log', message: stop.message! });
   }
-  if (torn) warnings.push({ source: 'log', message: 'the last line of the log was cut short and was ignored' });
-  return assembleResult({ header, totals, endedAt, durationSec, stop, warnings, testHealth: end?.testHealth });
+  if (log.torn) warnings.push({ source: 'log', message: 'the last line of the log was cut short and was ignored' });
+  const result = assembleResult({ header, totals, endedAt, durationSec, stop, warnings, testHealth: end?.testHealth });
+  if (end?.watch) result.watch = { ...result.watch, ...end.watch };
+  if (end?.watchInfo) result.watchInfo = { ...(result.watchInfo ?? {}), ...end.watchInfo };
+  return result;
 }
 
 function round3(n: number): number {

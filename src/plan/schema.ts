@@ -390,6 +390,11 @@ export const ValiditySchema = z.strictObject({
     .describe('share of failed requests (0..1) above which the run did not test the service: verdict invalid (default 0.5)'),
 });
 
+/** `distributed: { segments: N }`: the experiment is meant to run from N generators (README "Distributed runs"). */
+export const DistributedSchema = z.strictObject({
+  segments: z.number().int().min(1).max(10_000).describe('number of generator processes (segments) the load is split between; run each with --segment i'),
+});
+
 export const PlanSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -406,6 +411,7 @@ export const PlanSchema = z
     data: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), DataSourceSchema).optional().describe('test data: name → file; rows in templates as {{ name.column }}'),
     scenarios: z.array(ScenarioSchema).min(1),
     watch: z.array(WatchItemSchema).optional(),
+    distributed: DistributedSchema.optional(),
   })
   .meta({ anyOf: [{ required: ['pattern'] }, { required: ['load'], properties: { load: { required: ['stages'] } } }] })
   .superRefine((plan, ctx) => {

@@ -317,4 +317,39 @@ export interface Result {
   baseline?: Comparison;
   /** the plan's last recorded runs and this one, oldest first (when a run history is kept) */
   trend?: TrendPoint[];
+  /** a run merged from the shards of N generators (`loadproof merge`) */
+  distributed?: DistributedInfo;
+}
+
+/** How a merged run was made: the segments and each generator's own health. */
+export interface DistributedInfo {
+  /** segments the run was split into (N of `--segment i/N`) */
+  segments: number;
+  /** requested common start instant, ISO (when the segments were given `--start-at`) */
+  startAt?: string;
+  /** latest minus earliest start of the generators, on their own clocks, ms */
+  startSpreadMs: number;
+  generators: GeneratorShard[];
+  /** segment indexes of 0..N−1 no shard was given for */
+  missingSegments: number[];
+}
+
+/** One generator (segment) of a merged run. */
+export interface GeneratorShard {
+  segment: number;
+  /** the shard log it came from */
+  file: string;
+  host?: string;
+  localAddress?: string;
+  startedAt: string;
+  /** its run's zero minus the requested start, ms (its own clock) */
+  startSkewMs?: number;
+  /** how its run ended; `killed` when its log has no end line */
+  ended: 'completed' | 'aborted' | 'interrupted' | 'killed';
+  durationSec: number;
+  requests: number;
+  cpuPct?: { mean: number; max: number };
+  sendLagP99Ms?: number;
+  /** its own generator-saturation note (null: it kept up) */
+  validity: ValidityNote | null;
 }

@@ -17,13 +17,15 @@ import * as fit from './fit.js';
 import * as demo from './demo.js';
 import * as history from './history.js';
 import * as compare from './compare.js';
+import * as merge from './merge.js';
+import * as k8s from './k8s.js';
 
 export type SetExit = (code: number) => void;
 export interface CommandModule {
   register(program: Command, io: Io, setExit: SetExit): void;
 }
 
-export const COMMANDS: readonly CommandModule[] = [init, design, run, quick, analyze, report, importCmd, exportCmd, convert, fit, demo, history, compare];
+export const COMMANDS: readonly CommandModule[] = [init, design, run, quick, analyze, report, importCmd, exportCmd, convert, fit, demo, history, compare, merge, k8s];
 
 export function registerCommands(program: Command, io: Io, setExit: SetExit): void {
   for (const c of COMMANDS) c.register(program, io, setExit);

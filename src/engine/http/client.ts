@@ -15,6 +15,8 @@ export interface HttpClientOptions {
   insecure?: boolean;
   /** how often deadlines are checked (default 20 ms) */
   sweepMs?: number;
+  /** local (source) IP address to connect from, e.g. 127.0.0.2 (default: the OS picks) */
+  localAddress?: string;
 }
 
 /** Read buffer size: one socket read fills at most this much. */
@@ -41,6 +43,7 @@ export class HttpClient implements ConnectionHost {
     private readonly opts: HttpClientOptions = {},
   ) {
     this.target = connectTargetOf(url, opts.insecure);
+    if (opts.localAddress !== undefined) this.target.localAddress = opts.localAddress;
   }
 
   /** A new (closed) connection; it opens its socket on the first send. */

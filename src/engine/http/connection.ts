@@ -28,6 +28,8 @@ export interface ConnectTarget {
   servername?: string;
   /** accept any certificate (plan `defaults.insecure`) */
   insecure?: boolean;
+  /** source IP address of the connections (net.connect's localAddress) */
+  localAddress?: string;
 }
 
 /** Receives the end of each exchange; reads the outcome from the connection's fields. */
@@ -183,10 +185,11 @@ export class Connection {
         servername: t.servername,
         rejectUnauthorized: !t.insecure,
         ALPNProtocols: ['http/1.1'],
+        localAddress: t.localAddress,
         onread,
       } as tls.ConnectionOptions);
     } else {
-      socket = net.connect({ host: t.host, port: t.port, onread, noDelay: true } as net.NetConnectOpts);
+      socket = net.connect({ host: t.host, port: t.port, localAddress: t.localAddress, onread, noDelay: true } as net.NetConnectOpts);
     }
     socket.setNoDelay(true);
     this.socket = socket;

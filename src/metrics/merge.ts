@@ -1,0 +1,339 @@
+/**
+ * Merging the shards of a distributed run (`loadproof merge`): the NDJSON logs of N segments
+ * (`run --segment i/N`) become one run, second by second, exactly.
+ *
+ * Second t of the merged run is the sum of every shard's second t: counts add up and histograms
+ * add up bucket by bucket (HdrHistogram `add`) — percentiles are never averaged, so the merged
+ * p99 is the p99 of every sample of every generator, as if one process had recorded them all
+ * (property-tested). The merge is generic over the record's fields, so a histogram or counter the
+ * log gains later merges without a change here:
+ *
+ *   - a string field named `hdr` or ending in `Hdr` is an encoded histogram: added;
+ *   - a number is a count or a share of a total (offered rate, VUs, in flight): added — except the
+ *     second's coordinates `t`, `durationSec` (the longest shard's), `stage` and the endpoint
+ *     index `e`;
+ *   - `endpoints` is matched by endpoint index `e`, each entry merged by these same rules;
+ *   - `generator` (one process's CPU, event-loop delay, memory, busy share) is not additive: the
+ *     merged second keeps the worst generator's figure, and each generator's own health is
+ *     reported beside the merged run (`distributed.generators`);
+ *   - any other object (status codes, error kinds) is merged key by key by these rules.
+ *
+ * Shards are seconds on each generator's own clock from its own start; with a common `--start-at`
+ * those zeros coincide to within the hosts' clock offsets and the start skews (validity rule
+ * `start-skew`).
+ */
+import { inflateSync } from 'node:zlib';
+import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, percentileMs, type Histogram } from './histogram.js';
+import { COUNTS_LENGTH, type SparseCounts } from './latency-counts.js';
+import { RunTotals, type SecondRecord } from './timeline.js';
+import { assembleResult, killedMessage, type LogHeader, type ParsedLog } from './log.js';
+import type { DistributedInfo, GeneratorShard, Result, ValidityNote } from '../result/types.js';
+import { badFile } from '../errors.js';
+
+/** Numeric fields that locate a record rather than count something. */
+const COORDINATES = new Set(['t', 'stage', 'e']);
+
+const isHdrKey = (k: string): boolean => k === 'hdr' || k.endsWith('Hdr');
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** HdrHistogram V2 cookies (the low nibble carries the word size). */
+const V2_COOKIE = 0x1c849303;
+const V2_COMPRESSED_COOKIE = 0x1c849304;
+
+/**
+ * The bucket counts of an encoded histogram as sparse (index, count) pairs, read straight from its
+ * V2 encoding — base64, then [cookie, length, deflated [cookie, payload length, normalising offset,
+ * significant digits, lowest, highest (int64), conversion ratio (8 bytes)], payload], the payload a
+ * run of ZigZag LEB128 words: a count for the next index, or −n for n empty indexes — without
+ * allocating a histogram per part (hdr-histogram-js's decode allocates and clears a 23,552-slot
+ * counts array for each, which made merging an hour of 4 shards take minutes: bench/merge.mjs).
+ * Null when the encoding is not one of loadproof's own (3 significant digits, lowest value 1): the
+ * caller then decodes with the library.
+ */
+export function sparseCountsOf(b64: string): SparseCounts | null {
+  const bytes = Buffer.from(b64, 'base64');
+  if (bytes.length < 8 || (bytes.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED_COOKIE) return null;
+  const raw = inflateSync(bytes.subarray(8, 8 + bytes.readInt32BE(4)));
+  if (raw.length < 40 || (raw.readInt32BE(0) & ~0xf0) !== V2_COOKIE) return null;
+  if (raw.readInt32BE(8) !== 0 || raw.readInt32BE(12) !== 3 || raw.readInt32BE(16) !== 0 || raw.readInt32BE(20) !== 1) return null;
+  const end = 40 + raw.readInt32BE(4);
+  const out: SparseCounts = [];
+  let pos = 40;
+  let index = 0;
+  while (pos < end) {
+    // LEB128, 7 bits a byte, at most 9 bytes (as hdr-histogram-js's ZigZagEncoding reads it)
+    let b = raw[pos++]!;
+    let v = b & 0x7f;
+    let scale = 128;
+    for (let k = 1; k < 9 && b & 0x80; k++) {
+      b = raw[pos++]!;
+      v += (b & 0x7f) * scale;
+      scale *= 128;
+    }
+    const n = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    if (n < 0) index -= n;
+    else {
+      if (n > 0) out.push(index, n);
+      index++;
+    }
+    if (index > COUNTS_LENGTH) return null;
+  }
+  return out;
+}
+
+/** Adds encoded histograms: null when every part is null. */
+function addHistograms(parts: Array<string | null | undefined>): string | null {
+  const present = parts.filter((p): p is string => typeof p === 'string');
+  if (present.length === 0) return null;
+  // one shard's histogram is already the sum: keep its encoding as it is
+  if (present.length === 1) return present[0]!;
+  const sparse = present.map(sparseCountsOf);
+  let h: Histogram;
+  if (sparse.every((x) => x !== null)) h = histogramFromCounts(sparse);
+  else {
+    h = decodeHistogram(present[0]!);
+    for (const p of present.slice(1)) h.add(decodeHistogram(p));
+  }
+  return encodeHistogram(h);
+}
+
+/** Merges values found under the same key in several records (see the module comment). */
+function mergeValues(key: string, values: Json[]): Json {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  if (present.length === 0) return null;
+  if (isHdrKey(key)) return addHistograms(present as string[]);
+  const first = present[0]!;
+  if (typeof first === 'number') {
+    if (key === 'durationSec') return Math.max(...(present as number[]));
+    if (COORDINATES.has(key)) return first;
+    return (present as number[]).reduce((a, b) => a + b, 0);
+  }
+  if (key === 'endpoints' && Array.isArray(first)) return mergeByIndex(present as Json[][]);
+  if (key === 'generator' && typeof first === 'object' && !Array.isArray(first)) return worstOf(present as Array<Record<string, Json>>);
+  if (Array.isArray(first)) return first; // no other arrays in a second
+  if (typeof first === 'object') return mergeObjects(present as Array<Record<string, Json>>);
+  return first; // strings (type) and booleans are the same in every shard
+}
+
+function mergeObjects(objs: Array<Record<string, Json>>): Record<string, Json> {
+  const keys = new Set<string>();
+  for (const o of objs) for (const k of Object.keys(o)) keys.add(k);
+  const out: Record<string, Json> = {};
+  for (const k of keys) out[k] = mergeValues(k, objs.map((o) => (k in o ? o[k]! : null)));
+  return out;
+}
+
+/** Endpoint entries matched by `e`, in index order. */
+function mergeByIndex(lists: Json[][]): Json[] {
+  const by = new Map<number, Array<Record<string, Json>>>();
+  for (const list of lists) {
+    for (const item of list as Array<Record<string, Json>>) {
+      const e = item.e as number;
+      const l = by.get(e);
+      if (l) l.push(item);
+      else by.set(e, [item]);
+    }
+  }
+  return [...by].sort((a, b) => a[0] - b[0]).map(([, items]) => mergeObjects(items));
+}
+
+/** The worst generator's figure of each field (a maximum: CPU, delay, memory, busy share). */
+function worstOf(objs: Array<Record<string, Json>>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const o of objs) {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v !== 'number') {
+        if (!(k in out)) out[k] = v;
+        continue;
+      }
+      const cur = out[k];
+      out[k] = typeof cur === 'number' ? Math.max(cur, v) : v;
+    }
+  }
+  return out;
+}
+
+/** Merges the shards' records of one second (all with the same `t`). */
+export function mergeSecondRecords(records: SecondRecord[]): SecondRecord {
+  if (records.length === 1) return records[0]!;
+  return mergeObjects(records as unknown as Array<Record<string, Json>>) as unknown as SecondRecord;
+}
+
+/** A shard to merge: its parsed log and the file it came from. */
+export interface Shard {
+  file: string;
+  log: ParsedLog;
+}
+
+/** Checks that the shards are segments of one run; throws LP_BAD_FILE naming the odd one. */
+function checkSameRun(shards: Shard[]): number {
+  const ref = shards[0]!;
+  const key = (h: LogHeader): string => JSON.stringify([h.plan.name, h.plan.target, h.plan.stages, h.plan.model, h.endpoints]);
+  const hint = 'merge the shards of one run: the same plan, run with --segment i/N for each i';
+  let count = ref.log.header.segment?.count ?? 1;
+  const seen = new Map<number, string>();
+  for (const s of shards) {
+    const h = s.log.header;
+    if (key(h) !== key(ref.log.header)) throw badFile(s.file, `not a shard of the same run as ${ref.file} (its plan, target, stages or requests differ)`, hint);
+    const seg = h.segment ?? { index: 0, count: 1 };
+    if (seg.count !== count) throw badFile(s.file, `segment ${seg.index}/${seg.count} does not belong with ${ref.file}'s ${ref.log.header.segment?.index ?? 0}/${count}`, hint);
+    const dup = seen.get(seg.index);
+    if (dup !== undefined) throw badFile(s.file, `segment ${seg.index}/${count} is given twice (also ${dup})`, 'pass each shard once');
+    seen.set(seg.index, s.file);
+    count = seg.count;
+  }
+  return count;
+}
+
+/** Judges one generator's own result (the CLI passes the generator-saturation rule). */
+export type GeneratorJudge = (own: Result) => ValidityNote | null;
+
+/** The sum of encoded histograms as one histogram (sparse counts when possible: no allocation per part). */
+function sumHistograms(parts: string[]): Histogram {
+  const sparse = parts.map(sparseCountsOf);
+  if (sparse.every((x) => x !== null)) return histogramFromCounts(sparse);
+  const h = createHistogram();
+  for (const p of parts) h.add(decodeHistogram(p));
+  return h;
+}
+
+/**
+ * One generator's own result, as far as judging the generator needs it (requests, latency and
+ * send-lag percentiles, CPU, the busy share per second), read from its shard alone in one light
+ * pass: a full `resultFromParsedLog` per shard cost as much as the merge itself (bench/merge.mjs).
+ */
+function ownResult(log: ParsedLog): Result {
+  const h = log.header;
+  let requests = 0;
+  let dropped = 0;
+  const lat: string[] = [];
+  const lag: string[] = [];
+  const cpu: number[] = [];
+  const busy: Array<[number, number | null]> = [];
+  for (const s of log.seconds) {
+    for (const e of s.endpoints) requests += e.requests;
+    dropped += s.dropped;
+    if (s.hdr !== null) lat.push(s.hdr);
+    if (s.sendLagHdr !== null) lag.push(s.sendLagHdr);
+    if (s.generator.cpuPct !== null) cpu.push(s.generator.cpuPct);
+    busy.push([s.t, s.generator.workerBusyPct]);
+  }
+  const last = log.seconds.at(-1);
+  const durationSec = log.end?.durationSec ?? (last ? last.t + last.durationSec : 0);
+  const latency = sumHistograms(lat);
+  const generator: NonNullable<Result['generator']> = { workers: h.workers, cores: h.cores };
+  if (cpu.length) generator.cpuPct = { mean: round2(cpu.reduce((a, b) => a + b, 0) / cpu.length), max: round2(Math.max(...cpu)) };
+  const summary = {
+    requests,
+    dropped,
+    latencyMs: { p99: latency.totalCount ? percentileMs(latency, 99) : null },
+  } as unknown as Result['summary'];
+  if (lag.length) {
+    const l = sumHistograms(lag);
+    generator.sendLagP99Ms = percentileMs(l, 99);
+    summary.sendLagMs = { p90: percentileMs(l, 90), p99: generator.sendLagP99Ms } as NonNullable<Result['summary']['sendLagMs']>;
+  }
+  return {
+    source: 'loadproof',
+    durationSec: Math.round(durationSec * 1000) / 1000,
+    summary,
+    generator,
+    watch: { 'self.generator.workerBusyPct': { unit: '%', points: busy } },
+  } as unknown as Result;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** One generator's own figures, read from its shard alone. */
+function generatorOf(s: Shard, judge: GeneratorJudge): GeneratorShard {
+  const h = s.log.header;
+  const own = ownResult(s.log);
+  const end = s.log.end;
+  const g: GeneratorShard = {
+    segment: h.segment?.index ?? 0,
+    file: s.file,
+    startedAt: h.startedAt,
+    ended: end === null ? 'killed' : end.stop.reason === 'imported' ? 'completed' : end.stop.reason,
+    durationSec: own.durationSec,
+    requests: own.summary.requests,
+    validity: judge(own),
+  };
+  if (h.host !== undefined) g.host = h.host;
+  if (h.localAddress !== undefined) g.localAddress = h.localAddress;
+  if (h.startSkewMs !== undefined) g.startSkewMs = h.startSkewMs;
+  if (own.generator?.cpuPct) g.cpuPct = own.generator.cpuPct;
+  if (own.generator?.sendLagP99Ms !== undefined) g.sendLagP99Ms = own.generator.sendLagP99Ms;
+  return g;
+}
+
+/**
+ * Merges the shards of one distributed run into its result (criteria evaluated on the merged
+ * figures; no analysis yet: the caller analyses once, on the merged data). Throws LP_BAD_FILE when
+ * the shards are not segments of one run.
+ */
+export function mergeShards(shards: Shard[], judge: GeneratorJudge = () => null): Result {
+  if (shards.length === 0) throw badFile('(no shards)', 'nothing to merge', 'pass the run.ndjson of every segment');
+  const sorted = [...shards].sort((a, b) => (a.log.header.segment?.index ?? 0) - (b.log.header.segment?.index ?? 0));
+  const count = checkSameRun(sorted);
+  const first = sorted[0]!.log.header;
+
+  // second t of every shard, merged
+  const bySecond = new Map<number, SecondRecord[]>();
+  for (const s of sorted) {
+    for (const r of s.log.seconds) {
+      const l = bySecond.get(r.t);
+      if (l) l.push(r);
+      else bySecond.set(r.t, [r]);
+    }
+  }
+  const header: LogHeader = { ...first, workers: first.workers, pid: first.pid };
+  delete header.segment;
+  delete header.localAddress;
+  delete header.startSkewMs;
+  delete header.host;
+  const totals = new RunTotals(header.endpoints);
+  for (const t of [...bySecond.keys()].sort((a, b) => a - b)) totals.add(mergeSecondRecords(bySecond.get(t)!));
+
+  const generators = sorted.map((s) => generatorOf(s, judge));
+  const warnings: Array<{ source: string; message: string }> = [];
+  for (const s of sorted) {
+    const seg = s.log.header.segment?.index ?? 0;
+    for (const w of s.log.end?.warnings ?? []) warnings.push({ source: `${w.source} (segment ${seg})`, message: w.message });
+    if (s.log.end === null) warnings.push({ source: `log (segment ${seg})`, message: `${s.file}: ${killedMessage(totalsEnd(s))}` });
+  }
+  const ended = sorted.filter((s) => s.log.end !== null);
+  const durationSec = Math.max(0, ...sorted.map((s) => s.log.end?.durationSec ?? totalsEnd(s)));
+  const endedAt = ended.length
+    ? ended.map((s) => s.log.end!.endedAt).sort().at(-1)!
+    : new Date(Date.parse(first.startedAt) + durationSec * 1000).toISOString();
+  // the run stopped as its first generator that did not complete did (an abort names its rule)
+  const odd = sorted.find((s) => s.log.end !== null && s.log.end.stop.reason !== 'completed');
+  const stop: NonNullable<Result['stop']> = odd ? { ...odd.log.end!.stop } : { reason: 'completed' };
+  const result = assembleResult({ header, totals, endedAt, durationSec, stop, warnings });
+  // the generator's own series are each generator's: the merged ones (worst per second) stand for them
+  const starts = sorted.map((s) => Date.parse(s.log.header.startedAt));
+  const present = new Set(generators.map((g) => g.segment));
+  const info: DistributedInfo = {
+    segments: count,
+    startSpreadMs: Math.max(...starts) - Math.min(...starts),
+    generators,
+    missingSegments: Array.from({ length: count }, (_, i) => i).filter((i) => !present.has(i)),
+  };
+  if (first.startAt !== undefined) info.startAt = first.startAt;
+  result.distributed = info;
+  result.startedAt = new Date(Math.min(...starts)).toISOString();
+  for (const s of sorted) {
+    const end = s.log.end;
+    if (end?.watch) result.watch = { ...result.watch, ...end.watch };
+    if (end?.watchInfo) result.watchInfo = { ...(result.watchInfo ?? {}), ...end.watchInfo };
+  }
+  return result;
+}
+
+function totalsEnd(s: Shard): number {
+  const last = s.log.seconds.at(-1);
+  return last ? last.t + last.durationSec : 0;
+}
