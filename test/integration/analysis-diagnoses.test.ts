@@ -18,7 +18,7 @@ const built = new Map<string, Result>();
 const caseOf = (id: string): Result => {
   let r = built.get(id);
   if (!r) {
-    r = id === 'healthy' ? healthyCase() : CASES[id as DiagnosisId]();
+    r = id === 'healthy' ? healthyCase() : CASES[id as keyof typeof CASES]();
     built.set(id, r);
   }
   return r;
