@@ -18,7 +18,9 @@
  *   cpuLow  no watched app or db process near a busy core (cpuLowness; 0.5 unwatched)           weight 0.25
  *   high    the rejects / slow modes came at the run's highest loads or a spike's first
  *           seconds: the share of them in the upper half of the load levels (0.5 → 0, 0.9 → 1)  weight 0.15
- * Gates: reject ≥ 0.3 and cpuLow ≥ 0.3 (a pegged CPU that cannot accept is cpu-bound's).
+ * Gates: reject ≥ 0.3 and cpuLow ≥ 0.3 (a pegged CPU that cannot accept is cpu-bound's). A watched
+ * process whose descriptors reached 90% of its limit cannot accept either (EMFILE): that is
+ * fd-exhaustion first, and the confidence is multiplied by 0.4.
  */
 import { mergeHistograms, type Histogram } from '../../metrics/histogram.js';
 import type { Diagnosis } from '../../result/types.js';
@@ -86,8 +88,19 @@ export function listenBacklog(ev: Evidence): Diagnosis | null {
     if (n === 1 || i >= Math.floor(n / 2)) upper += k;
   });
   const high = total > 0 ? ramp(upper / total, 0.5, 0.9) : 0;
-  const confidence = 0.6 * reject + 0.25 * lowS + 0.15 * high;
+  let confidence = 0.6 * reject + 0.25 * lowS + 0.15 * high;
   const evidence: string[] = [];
+  const fdsFull = ev.find(/^fds$/, { watcher: 'process' }).find((f) => {
+    const lim = ev.series.find((x) => x.watcher === 'process' && x.label === f.label && x.metric === 'fdLimit');
+    if (!lim) return false;
+    const limV = ev.valuesBetween(lim.name, 0, Infinity).vs;
+    const fdV = ev.valuesBetween(f.name, 0, Infinity).vs;
+    return limV.length > 0 && fdV.length > 0 && Math.max(...fdV) >= 0.9 * Math.min(...limV);
+  });
+  if (fdsFull) {
+    confidence *= 0.4;
+    evidence.push(`the open descriptors of ${fdsFull.label} reached 90% of their limit: connections failed at accept() for want of descriptors (fd-exhaustion first)`);
+  }
   if (rejected > 0) evidence.push(`${rejected} of ${s.requests} requests were refused or reset (${w.pct(rejectShare)}): refused ${kinds.refused ?? 0}, reset ${kinds.reset ?? 0}`);
   for (const m of modes) {
     if (m.excess >= 0.002) evidence.push(`${w.pct(m.share)} of requests took ${m.atMs < 2000 ? '~1 s' : '~3 s'} (a mode at the SYN retransmit interval, over ${w.pct(Math.max(0, m.share - m.excess))} expected from the latencies just below it)`);
