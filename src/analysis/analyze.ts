@@ -20,6 +20,7 @@ import { buildEvidence, type Evidence } from './evidence.js';
 import { buildLoadCurve, type Level } from './load-curve.js';
 import { findPhases } from './phases.js';
 import { redFlags } from './red-flags.js';
+import { rankBySaturation, saturationOrder } from './saturation.js';
 import { resolveSlo, type Slo } from './slo.js';
 import { segmentSteps, toStepResult, type Segmentation } from './steps.js';
 import { fitUsl, type UslFit } from './usl.js';
@@ -112,7 +113,8 @@ export function analyze(result: Result, opts: AnalyzeOptions = {}): Result {
   const { curve } = ev;
   const phases = ev.phases;
   const capacity = estimateCapacity(curve, slo, headroom);
-  const diagnoses = diagnose(ev);
+  const saturation = saturationOrder(ev);
+  const diagnoses = rankBySaturation(diagnose(ev), saturation);
   const validity = checkValidity(out, ev, opts.validityChecks ?? VALIDITY_CHECKS);
 
   const notes = [...seg.notes, ...slo.notes, ...(phases.phases.notes ?? [])];
@@ -134,6 +136,7 @@ export function analyze(result: Result, opts: AnalyzeOptions = {}): Result {
     validity,
     diagnoses,
     redFlags: redFlags(out, slo),
+    saturation,
   };
   out.steps = seg.steps.map(toStepResult).filter((s): s is StepResult => s !== null);
   out.analysis = analysis;

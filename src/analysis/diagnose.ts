@@ -14,9 +14,14 @@ import { coldStart } from './rules/cold-start.js';
 import { connectionLeak } from './rules/connection-leak.js';
 import { cpuBound } from './rules/cpu-bound.js';
 import { downstreamRateLimit } from './rules/downstream-rate-limit.js';
+import { fdExhaustion } from './rules/fd-exhaustion.js';
+import { gcPressure } from './rules/gc-pressure.js';
+import { listenBacklog } from './rules/listen-backlog.js';
+import { lockContention } from './rules/lock-contention.js';
 import { memoryLeak } from './rules/memory-leak.js';
 import { missingIndex } from './rules/missing-index.js';
 import { poolExhaustion } from './rules/pool-exhaustion.js';
+import { thunderingHerd } from './rules/thundering-herd.js';
 import { timeoutCascade } from './rules/timeout-cascade.js';
 
 export type Rule = (ev: Evidence) => Diagnosis | null;
@@ -31,6 +36,11 @@ export const RULES: ReadonlyArray<{ id: DiagnosisId; rule: Rule }> = [
   { id: 'cold-start', rule: coldStart },
   { id: 'missing-index', rule: missingIndex },
   { id: 'downstream-rate-limit', rule: downstreamRateLimit },
+  { id: 'gc-pressure', rule: gcPressure },
+  { id: 'thundering-herd', rule: thunderingHerd },
+  { id: 'lock-contention', rule: lockContention },
+  { id: 'listen-backlog', rule: listenBacklog },
+  { id: 'fd-exhaustion', rule: fdExhaustion },
 ];
 
 /** Runs every rule; findings sorted by confidence, highest first. */

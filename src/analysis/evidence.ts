@@ -34,7 +34,7 @@ const DB_PROCESS = /postgres|mysqld|mongod|redis-server/i;
 
 /** Metric suffixes of each watcher (the label may contain dots; the metric is matched from the end). */
 const METRICS: Record<string, RegExp> = {
-  process: /^(.+)\.(cpuPct|rssBytes|fds|threads|count)$/,
+  process: /^(.+)\.(cpuPct|rssBytes|fds|fdLimit|threads|count)$/,
   postgres: /^(.+?)\.(connections\.[a-z_]+|waitingOnLock|seqScanPerSec|idxScanPerSec|seqTupReadPerSec|commitsPerSec|rollbacksPerSec|blocksReadPerSec)$/,
   eventLoop: /^(.+?)\.(delayP50Ms|delayP99Ms|delayMaxMs|utilization|heapUsedBytes|rssBytes|gcPauseMsPerSec|activeHandles|gauge\..+)$/,
   dependency: /^(.+)\.(latencyMs|p95Ms|errorRate|throttledRate)$/,

@@ -144,6 +144,21 @@ export function buildCharts(result: Result): ChartSection {
     });
   }
 
+  const sat = result.analysis?.saturation;
+  if (sat && sat.loads.length >= 2) {
+    // each resource's utilisation of its own limit against the load (analysis/saturation.ts)
+    const util: ChartSeries[] = sat.resources
+      .filter((r) => r.utilisation.some((v) => v !== null))
+      .map((r, i) => ({ label: r.resource, color: PALETTE[i % PALETTE.length]!, x: sat.loads, y: r.utilisation, points: true }));
+    if (util.length) {
+      load.push(
+        chart('saturation-vs-load', `Utilisation of each watched resource vs load (${sat.unit}; 1 = its limit)`, 'rps', 'ratio', util, [], [], [
+          { at: 0.9, label: 'limit reached (0.9)', color: COLLAPSE },
+        ]),
+      );
+    }
+  }
+
   return { run, load, watch: watchCharts(result, bands, vMarkers), timeRange };
 }
 

@@ -166,11 +166,20 @@ export function renderHtml(result: Result): string {
   } else {
     capacity.push('<p>No analysis in this result: capacity was not estimated.</p>');
   }
-  capacity.push(...charts.load.map(figure));
+  capacity.push(...charts.load.filter((c) => c.id !== 'saturation-vs-load').map(figure));
   capacity.push('</section>');
   body.push(capacity.join('\n'));
 
   const bottleneck = ['<section id="bottleneck"><h2>Bottleneck Found</h2>'];
+  if (m.saturation) {
+    bottleneck.push(`<p class="finding">${h(m.saturation.headline)}</p>`);
+    bottleneck.push(
+      `<table class="saturation"><thead><tr><th>resource</th><th>limit</th><th>saturated at</th><th>how</th><th>value there</th></tr></thead><tbody>${m.saturation.rows
+        .map((r) => `<tr><td>${h(r.resource)}</td><td>${h(r.limit)}</td><td>${h(r.at)}</td><td>${h(r.how)}</td><td>${h(r.value)}</td></tr>`)
+        .join('')}</tbody></table>`,
+    );
+    bottleneck.push(...charts.load.filter((c) => c.id === 'saturation-vs-load').map(figure));
+  }
   if (m.bottleneck) {
     const b = m.bottleneck;
     bottleneck.push(`<p class="finding"><strong>${h(b.title)}</strong> (<code>${h(b.id)}</code>, confidence ${h(b.confidence)})</p>`);

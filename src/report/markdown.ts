@@ -104,6 +104,17 @@ export function markdownFromModel(m: ReportModel): string {
   }
 
   out.push('### Bottleneck Found');
+  if (m.saturation) {
+    out.push(
+      [
+        md(m.saturation.headline),
+        '',
+        '| resource | limit | saturated at | how | value there |',
+        '|---|---|---|---|---|',
+        ...m.saturation.rows.map((r) => `| ${md(r.resource)} | ${md(r.limit)} | ${md(r.at)} | ${md(r.how)} | ${md(r.value)} |`),
+      ].join('\n'),
+    );
+  }
   if (m.bottleneck) {
     const b = m.bottleneck;
     const lines = [`**${md(b.title)}** (${markdownCode(b.id)}, confidence ${md(b.confidence)})`];

@@ -146,6 +146,8 @@ export interface ReportModel {
   /** why there is no bottleneck, when there is none */
   noBottleneckReason: RichText | null;
   otherFindings: FindingModel[];
+  /** the saturation order: what saturated first, then the rest (analysis.saturation) */
+  saturation: SaturationModel | null;
   recommendations: RecommendationModel[];
   steps: StepRow[];
   endpoints: EndpointRow[];
@@ -154,6 +156,32 @@ export interface ReportModel {
   warnings: string[];
   /** terse key figures for the terminal summary */
   keyFigures: string;
+}
+
+export interface SaturationModel {
+  /** "Saturated first: pool pool_in_use of app (pool_size 10) at 500 req/s, step 9" or why none */
+  headline: string;
+  rows: Array<{ resource: string; limit: string; at: string; how: string; value: string }>;
+}
+
+function saturationModel(result: Result): SaturationModel | null {
+  const sat = result.analysis?.saturation;
+  if (!sat || sat.resources.length === 0) return null;
+  const load = (x: number): string => (sat.unit === 'VUs' ? `${Math.round(x)} VUs` : formatRps(x));
+  const first = sat.resources[0]!;
+  const headline = sat.first
+    ? `Saturated first: ${first.resource} (${first.limit}) at ${load(sat.first.load)}${sat.first.step !== null ? `, step ${sat.first.step}` : ''} — ${sat.first.how === 'limit' ? 'reached its limit' : 'left its linear trend'}.`
+    : `No watched resource reached its limit or left its linear trend up to ${load(Math.max(...sat.loads))}.`;
+  return {
+    headline,
+    rows: sat.resources.map((r) => ({
+      resource: r.resource,
+      limit: r.limit,
+      at: r.saturatedAtLoad === null ? 'not saturated' : `${load(r.saturatedAtLoad)}${r.step !== null ? ` (step ${r.step})` : ''}`,
+      how: r.how === 'limit' ? 'reached its limit' : r.how === 'trend' ? 'left its trend' : '—',
+      value: r.valueAtKnee === null ? '—' : `${r.valueAtKnee}${r.unit === '%' ? '%' : r.unit === 'ms' ? ' ms' : ''}`,
+    })),
+  };
 }
 
 /** Builds the report model. Pure: same result in, same model out. */
@@ -189,6 +217,7 @@ export function buildReportModel(result: Result): ReportModel {
     bottleneck: findings[0] ?? null,
     noBottleneckReason: findings.length ? null : noBottleneckReason(result),
     otherFindings: findings.slice(1),
+    saturation: saturationModel(result),
     recommendations: recommendations(result),
     steps: stepRows(result),
     endpoints: endpointRows(result),

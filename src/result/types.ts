@@ -206,7 +206,49 @@ export type DiagnosisId =
   | 'connection-leak'
   | 'cold-start'
   | 'missing-index'
-  | 'downstream-rate-limit';
+  | 'downstream-rate-limit'
+  | 'gc-pressure'
+  | 'thundering-herd'
+  | 'lock-contention'
+  | 'listen-backlog'
+  | 'fd-exhaustion';
+
+/** One watched resource in the saturation order (analysis/saturation.ts). */
+export interface SaturationResource {
+  /** "process port3000 CPU", "pool pool_in_use of app", "PostgreSQL appdb connections" */
+  resource: string;
+  kind: 'app-cpu' | 'db-cpu' | 'event-loop' | 'pool' | 'db-connections' | 'dependency' | 'fds' | 'generator';
+  /** the watched series it is read from */
+  series: string;
+  /** what it is measured against: "one core", "pool_size 10", "max_connections 100" */
+  limit: string;
+  /** per load level (SaturationOrder.loads), 0..1 of its limit; null where unknown or without a limit */
+  utilisation: Array<number | null>;
+  /** the load at which it first reached its limit or left its linear trend; null when it did neither */
+  saturatedAtLoad: number | null;
+  /** the first step of that level */
+  step: number | null;
+  /** when that level started, s into the run */
+  atSec: number | null;
+  how: 'limit' | 'trend' | null;
+  /** the series' own value at that level (its unit) */
+  valueAtKnee: number | null;
+  unit: string;
+  /** per-level values of a resource without a limit (a latency), in its unit */
+  values?: Array<number | null>;
+}
+
+/** What saturated first, and in what order the watched resources followed. */
+export interface SaturationOrder {
+  /** 'req/s' or 'VUs' */
+  unit: string;
+  /** the load of each level */
+  loads: number[];
+  /** saturated first to last, then the ones that never saturated */
+  resources: SaturationResource[];
+  /** the bottleneck found: the first to saturate, null when none did */
+  first: { resource: string; kind: SaturationResource['kind']; load: number; step: number | null; how: 'limit' | 'trend' } | null;
+}
 
 export interface Analysis {
   phases: {
@@ -244,6 +286,8 @@ export interface Analysis {
   diagnoses: Diagnosis[];
   /** red flags: checks failing, median over the threshold, p95 far over it */
   redFlags?: string[];
+  /** which watched resource saturated first, and at what load (null without watched resources) */
+  saturation?: SaturationOrder | null;
 }
 
 export interface ResultPlanInfo {

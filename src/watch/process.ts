@@ -69,6 +69,7 @@ const SUFFIXES = [
   ['cpuPct', '%'],
   ['rssBytes', 'bytes'],
   ['fds', 'count'],
+  ['fdLimit', 'count'],
   ['threads', 'count'],
   ['count', 'count'],
 ] as const;
@@ -211,6 +212,8 @@ export class ProcessWatcher implements Watcher {
     const values: SeriesValue[] = [
       { name: `${this.prefix}.rssBytes`, unit: 'bytes', value: snaps.reduce((a, s) => a + s.rssBytes, 0), role },
       { name: `${this.prefix}.fds`, unit: 'count', value: fdsKnown.length ? fdsKnown.reduce((a, s) => a + (s.fds ?? 0), 0) : null, role },
+      // the limit the fds run into: summed over the processes whose fds are counted, as the fds are
+      { name: `${this.prefix}.fdLimit`, unit: 'count', value: fdsKnown.length && fdsKnown.every((s) => s.fdLimit !== null) ? fdsKnown.reduce((a, s) => a + s.fdLimit!, 0) : null, role },
       { name: `${this.prefix}.threads`, unit: 'count', value: snaps.reduce((a, s) => a + s.threads, 0), role },
       { name: `${this.prefix}.count`, unit: 'count', value: snaps.length, role },
     ];

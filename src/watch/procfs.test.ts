@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argv0Name, listeningInodes, parseProcStat, parseStatusRssBytes } from './procfs.js';
+import { spawn } from 'node:child_process';
+import { argv0Name, listeningInodes, parseLimitsMaxOpenFiles, parseProcStat, parseStatusRssBytes, readProcess } from './procfs.js';
 
 test('listeningInodes finds LISTEN sockets on a port in /proc/net/tcp and tcp6 text', () => {
   const tcp = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -29,4 +30,24 @@ test('parseStatusRssBytes and argv0Name', () => {
   assert.equal(parseStatusRssBytes('Name:\tkthreadd\n'), 0);
   assert.equal(argv0Name('/usr/bin/node\0server.js\0'), 'node');
   assert.equal(argv0Name('postgres: app shop 127.0.0.1(5000) idle\0\0'), 'postgres:');
+});
+
+test('parseLimitsMaxOpenFiles reads the soft open-files limit; readProcess reports it for a process run under ulimit -n 64', async () => {
+  const text = `Limit                     Soft Limit           Hard Limit           Units
+Max processes             63432                63432                processes
+Max open files            1024                 524288               files
+Max locked memory         8388608              8388608              bytes`;
+  assert.equal(parseLimitsMaxOpenFiles(text), 1024);
+  assert.equal(parseLimitsMaxOpenFiles(text.replace('1024 ', 'unlimited ')), null);
+  assert.equal(parseLimitsMaxOpenFiles('Limit Soft Hard Units'), null);
+  // a process spawned under a lowered limit: `exec` keeps the pid, so the child's pid is the sleeper's
+  const child = spawn('sh', ['-c', 'ulimit -n 64; exec sleep 5'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const snap = await readProcess(child.pid!);
+    assert.equal(snap.fdLimit, 64);
+    assert.ok(snap.fds !== null && snap.fds <= 64);
+  } finally {
+    child.kill('SIGKILL');
+  }
 });

@@ -190,6 +190,16 @@ export interface ProcSnapshot extends ProcStat {
   rssBytes: number;
   /** open file descriptors; null when /proc/PID/fd is not readable (another user's process) */
   fds: number | null;
+  /** its soft limit of open files (RLIMIT_NOFILE, /proc/PID/limits); null when unreadable or unlimited */
+  fdLimit: number | null;
+}
+
+/** The soft "Max open files" of a /proc/PID/limits text; null when absent or unlimited. */
+export function parseLimitsMaxOpenFiles(text: string): number | null {
+  const m = /^Max open files\s+(\S+)/m.exec(text);
+  if (!m || m[1] === 'unlimited') return null;
+  const n = Number(m[1]);
+  return Number.isFinite(n) ? n : null;
 }
 
 /** One process's figures now; throws when the process is gone. */
@@ -202,5 +212,11 @@ export async function readProcess(pid: number): Promise<ProcSnapshot> {
   } catch {
     fds = null;
   }
-  return { ...stat, rssBytes, fds };
+  let fdLimit: number | null = null;
+  try {
+    fdLimit = parseLimitsMaxOpenFiles(await readText(`/proc/${pid}/limits`));
+  } catch {
+    fdLimit = null;
+  }
+  return { ...stat, rssBytes, fds, fdLimit };
 }

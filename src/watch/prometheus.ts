@@ -7,7 +7,8 @@
  *
  * Names: `prometheus.<label>.<metric>{k="v",...}` (label pairs sorted by name; none → no braces), and
  * for histograms and summaries `…<metric>{…}.p50` / `.p95` / `.p99` (summaries: whatever quantiles
- * they expose, e.g. `.p90`, `.p999`, `.max` for 1).
+ * they expose, e.g. `.p90`, `.p999`, `.max` for 1). Histograms and summaries also give their `_sum`
+ * as a rate, `…<metric>{…}.sumPerSec` (for a `_seconds` family: seconds spent per second).
  */
 import { LoadproofError } from '../errors.js';
 import { labelKey, type MetricFamily } from './exposition.js';
@@ -124,6 +125,20 @@ export class PrometheusWatcher implements Watcher {
     const counters = new Map<string, number>();
     const bucketsNow = new Map<string, Map<number, number>>();
 
+    // a histogram's or summary's `_sum` counter as a rate, `….sumPerSec`: e.g. seconds of GC per
+    // second from nodejs_gc_duration_seconds / jvm_gc_pause_seconds / go_gc_duration_seconds
+    const sumRate = (f: MetricFamily): void => {
+      const unit = unitFromName(f.name);
+      for (const s of f.samples) {
+        if (s.name !== `${f.name}_sum`) continue;
+        const key = `${seriesKey(f.name, s.labels)}.sumPerSec`;
+        counters.set(key, s.value);
+        const prev = this.prevCounters.get(key);
+        if (prev === undefined || dtSec === null || dtSec <= 0) continue;
+        const delta = s.value >= prev ? s.value - prev : s.value;
+        if (this.admit(key)) values.push({ name: `${this.prefix}.${key}`, unit: unit ? `${unit}/s` : '/s', value: delta / dtSec });
+      }
+    };
     for (const f of families) {
       if (!this.wanted(f)) continue;
       this.familiesKept.add(f.name);
@@ -140,6 +155,7 @@ export class PrometheusWatcher implements Watcher {
           if (this.admit(key)) values.push({ name: `${this.prefix}.${key}`, unit: unit ? `${unit}/s` : '/s', value: delta / dtSec });
         }
       } else if (f.type === 'histogram') {
+        sumRate(f);
         for (const s of f.samples) {
           if (s.name !== `${f.name}_bucket` || s.labels.le === undefined) continue;
           const key = seriesKey(f.name, s.labels, 'le');
@@ -148,6 +164,7 @@ export class PrometheusWatcher implements Watcher {
           m.set(Number(s.labels.le === '+Inf' ? Infinity : s.labels.le), s.value);
         }
       } else if (f.type === 'summary') {
+        sumRate(f);
         for (const s of f.samples) {
           if (s.name !== f.name || s.labels.quantile === undefined) continue;
           const q = Number(s.labels.quantile);

@@ -27,9 +27,17 @@ export function targetScript(name: string): string {
 }
 
 /** Starts `node <script> <args>` and resolves once it prints its URL (or rejects after `timeoutMs`). */
-export async function startServiceChild(script: string, args: string[] = [], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ServiceChild> {
+export async function startServiceChild(
+  script: string,
+  args: string[] = [],
+  opts: { timeoutMs?: number; env?: Record<string, string>; /** start under `ulimit -n N` (sh execs node: same pid) */ fdLimit?: number } = {},
+): Promise<ServiceChild> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
-  const child: ChildProcess = spawn(process.execPath, [script, ...args], {
+  const [cmd, argv] =
+    opts.fdLimit !== undefined
+      ? ['sh', ['-c', `ulimit -n ${Math.floor(opts.fdLimit)} && exec "$0" "$@"`, process.execPath, script, ...args]]
+      : [process.execPath, [script, ...args]];
+  const child: ChildProcess = spawn(cmd, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

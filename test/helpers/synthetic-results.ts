@@ -545,6 +545,125 @@ export function poolLeakCase(o: PoolLeakOptions = {}): Result {
   });
 }
 
+/**
+ * gc-pressure: one core, 1.5 ms of CPU per request, with garbage collection taking a share of the
+ * core that grows with the allocation rate, g(r) = 0.05 + 0.6 (r/400)² (≤ 0.7): the service time is
+ * 1.5 ms ÷ (1 − g), so the core saturates between 300 and 350 req/s. The probe's GC pause rate and
+ * prom-client's heap gauges are watched; the heap sits near its allocation, not growing with time.
+ */
+export function gcPressureCase(seed = 42): Result {
+  const stages = steps([100, 150, 200, 250, 300, 350, 400, 450]);
+  const g = (r: number): number => Math.min(0.7, 0.05 + 0.6 * (r / 400) ** 2);
+  const sim = simulate({ seed, stages, servers: 1, request: (_t, r, rnd) => ({ serviceMs: jitter(rnd, 1.5 / (1 - g(r)), 0.2) }) });
+  return buildResult(sim, stages, {
+    name: 'gc',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => Math.min(100, s.busyMs / 10 + 2 + r() * 2), { watcher: 'process', role: 'app' }),
+      'eventLoop.app.gcPauseMsPerSec': series(sim.states, 'ms/s', (s) => Math.min(1000, s.busyMs) * g(s.offeredRps), { watcher: 'eventLoop', role: 'app' }),
+      'prometheus.app.nodejs_heap_size_used_bytes': series(sim.states, 'bytes', (s, r) => (100 + 20 * (g(s.offeredRps) / 0.7)) * MB + r() * MB, { watcher: 'prometheus', role: 'app' }),
+      'prometheus.app.nodejs_heap_size_total_bytes': series(sim.states, 'bytes', () => 128 * MB, { watcher: 'prometheus', role: 'app' }),
+    },
+  });
+}
+
+/**
+ * thundering-herd: 100 req/s against a cache whose keys all expire every 15 s (a shared TTL): in the
+ * second after each expiry every request misses and waits ~400 ms on PostgreSQL, whose index scans and
+ * active connections jump in those seconds; otherwise 5 ms hits.
+ */
+export function thunderingHerdCase(seed = 42): Result {
+  const stages: Stage[] = [
+    { durationSec: 5, target: 100 },
+    { durationSec: 60, target: 100 },
+  ];
+  const miss = (t: number): boolean => t >= 15 && t % 15 < 1;
+  const sim = simulate({ seed, stages, servers: Infinity, request: (t, _r, rnd) => ({ serviceMs: miss(t) ? jitter(rnd, 400, 0.3) : jitter(rnd, 5, 0.3) }) });
+  const herd = (t: number): boolean => t >= 15 && t % 15 < 2;
+  return buildResult(sim, stages, {
+    name: 'herd',
+    pattern: 'load',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 3 + s.completed * 0.05 + r() * 2, { watcher: 'process', role: 'app' }),
+      'postgres.appdb.idxScanPerSec': series(sim.states, '/s', (s, r) => (herd(s.t) ? 80 + 20 * r() : 1 + r()), { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.connections.active': series(sim.states, 'count', (s) => (herd(s.t) ? 20 : 1), { watcher: 'postgres', role: 'db' }),
+    },
+  });
+}
+
+/**
+ * lock-contention: every request updates one hot row, held 8 ms under its lock → 125 req/s; the
+ * requests queue on the lock (PostgreSQL's waitingOnLock, capped by a 20-connection pool) while the
+ * database's CPU stays low.
+ */
+export function lockContentionCase(seed = 42): Result {
+  const stages = steps([20, 40, 60, 80, 100, 120, 140, 160]);
+  const sim = simulate({ seed, stages, servers: 1, request: (_t, _r, rnd) => ({ serviceMs: jitter(rnd, 7.6, 0.2) }) });
+  return buildResult(sim, stages, {
+    name: 'locks',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 3 + s.completed * 0.05 + r() * 2, { watcher: 'process', role: 'app' }),
+      'process.postgres.cpuPct': series(sim.states, '%', (s, r) => 2 + s.completed * 0.04 + r(), { watcher: 'process', role: 'db' }),
+      'postgres.appdb.waitingOnLock': series(sim.states, 'count', (s) => Math.min(19, s.waiting), { watcher: 'postgres', role: 'db' }),
+      'postgres.appdb.commitsPerSec': series(sim.states, '/s', (s) => s.completed, { watcher: 'postgres', role: 'db' }),
+    },
+  });
+}
+
+/**
+ * listen-backlog: 5 ms answers, but the listener accepts at most 400 new connections per second:
+ * above it a share 1 − 400/r of SYNs is dropped; of those 70% get in after one retransmit (+1 s),
+ * 20% after two (+3 s) and 10% are reset. App CPU low.
+ */
+export function listenBacklogCase(seed = 42): Result {
+  const stages = steps([100, 200, 300, 400, 500, 600]);
+  const sim = simulate({
+    seed,
+    stages,
+    servers: Infinity,
+    request: (_t, r, rnd) => {
+      const base = jitter(rnd, 5, 0.3);
+      if (rnd() >= Math.max(0, 1 - 400 / r)) return { serviceMs: base };
+      const u = rnd();
+      if (u < 0.7) return { serviceMs: 1000 + base };
+      if (u < 0.9) return { serviceMs: 3000 + base };
+      return { serviceMs: 1, status: 0, kind: 'reset' };
+    },
+  });
+  return buildResult(sim, stages, {
+    name: 'backlog',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 3 + s.completed * 0.03 + r() * 2, { watcher: 'process', role: 'app' }),
+    },
+  });
+}
+
+/**
+ * fd-exhaustion: each request holds 2 descriptors (its socket and a file) for 100 ms; the process
+ * has 12 of its own and a limit of 64, so at most 26 requests fit (260 req/s). Above, the excess
+ * fails fast with a 500 (EMFILE opening the file).
+ */
+export function fdExhaustionCase(seed = 42): Result {
+  const stages = steps([50, 100, 150, 200, 250, 300, 350, 400]);
+  const sim = simulate({
+    seed,
+    stages,
+    servers: Infinity,
+    request: (_t, r, rnd) => (rnd() < Math.max(0, 1 - 260 / r) ? { serviceMs: 2, status: 500 } : { serviceMs: jitter(rnd, 100, 0.1) }),
+  });
+  return buildResult(sim, stages, {
+    name: 'fds',
+    pattern: 'breakpoint',
+    watch: {
+      'process.port3000.cpuPct': series(sim.states, '%', (s, r) => 3 + s.completed * 0.03 + r() * 2, { watcher: 'process', role: 'app' }),
+      'process.port3000.fds': series(sim.states, 'count', (s) => Math.min(64, 12 + 2 * s.inFlight), { watcher: 'process', role: 'app' }),
+      'process.port3000.fdLimit': series(sim.states, 'count', () => 64, { watcher: 'process', role: 'app' }),
+    },
+  });
+}
+
 /** Every bottleneck case by the diagnosis id it should produce first. */
 export const CASES = {
   'pool-exhaustion': poolExhaustionCase,
@@ -555,4 +674,9 @@ export const CASES = {
   'cold-start': coldStartCase,
   'missing-index': missingIndexCase,
   'downstream-rate-limit': downstreamRateLimitCase,
+  'gc-pressure': gcPressureCase,
+  'thundering-herd': thunderingHerdCase,
+  'lock-contention': lockContentionCase,
+  'listen-backlog': listenBacklogCase,
+  'fd-exhaustion': fdExhaustionCase,
 } as const;

@@ -1,5 +1,5 @@
 /**
- * The 8×8 table: for each diagnosis id a synthetic run built to show that one bottleneck
+ * The 13×13 table: for each diagnosis id a synthetic run built to show that one bottleneck
  * (test/helpers/synthetic-results.ts), with every rule run on every case. The case's own rule must
  * fire and rank first; every other rule must stay silent or well below it. A healthy run fires none.
  */
@@ -27,7 +27,7 @@ const caseOf = (id: string): Result => {
 const table: Array<{ caseId: string; scores: Record<string, number> }> = [];
 
 for (const caseId of Object.keys(CASES) as DiagnosisId[]) {
-  test(`8×8: ${caseId} case — its rule fires first, the others stay quiet or well below`, () => {
+  test(`13×13: ${caseId} case — its rule fires first, the others stay quiet or well below`, () => {
     const { evidence } = analysisContext(caseOf(caseId));
     const scores: Record<string, number> = {};
     for (const { id, rule } of RULES) scores[id] = rule(evidence)?.confidence ?? 0;
@@ -41,14 +41,14 @@ for (const caseId of Object.keys(CASES) as DiagnosisId[]) {
   });
 }
 
-test('8×8: a healthy run fires no rule', () => {
+test('13×13: a healthy run fires no rule', () => {
   const { evidence } = analysisContext(caseOf('healthy'));
   for (const { id, rule } of RULES) assert.equal(rule(evidence), null, `${id} fired on the healthy run`);
   const a = analyze(caseOf('healthy'));
   assert.deepEqual(a.analysis!.diagnoses, []);
 });
 
-test('8×8: analyze() ranks the case’s own diagnosis first, with evidence carrying numbers', () => {
+test('13×13: analyze() ranks the case’s own diagnosis first, with evidence carrying numbers', () => {
   for (const caseId of Object.keys(CASES) as DiagnosisId[]) {
     const a = analyze(caseOf(caseId));
     const top = a.analysis!.diagnoses[0];

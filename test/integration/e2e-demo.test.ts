@@ -5,6 +5,8 @@
  *
  *   pool  `loadproof demo --quick` as a user runs it (issue 6): reports written, pool-exhaustion
  *         first, capacity near the designed 10 connections / 20 ms = 500 req/s
+ *   (each breakpoint run also checks the saturation order: the pool first in the pool run, the CPU
+ *   first in the cpu run)
  *   cpu   `demo serve --bottleneck cpu --cpu 10ms` and a breakpoint plan with a process and an
  *         event-loop watch: cpu-bound first, capacity near what the service's core allows. Its levels
  *         follow test/helpers/saturation.ts: a 2.5 s calibration burst measures the service's
@@ -42,7 +44,8 @@ test('demo --quick (pool): reports written, pool-exhaustion named first, capacit
     // The report a user reads names the same bottleneck first, and the summary printed on stdout too.
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     const section = md.slice(md.indexOf('### Bottleneck Found'));
-    assert.match(section.split('\n').slice(1).join('\n').trimStart(), /^\*\*Pool exhaustion[^\n]*\(`pool-exhaustion`, confidence \d+%\)/);
+    // headed by what saturated first (the pool, with its step), then the finding
+    assert.match(section.split('\n').slice(1).join('\n').trimStart(), /^Saturated first: pool [^\n]*, step \d+ — reached its limit\.\n[\s\S]*?\n\*\*Pool exhaustion[^\n]*\(`pool-exhaustion`, confidence \d+%\)/);
     assert.match(run.stdout, /Bottleneck: Pool exhaustion.*\(pool-exhaustion, confidence \d+%\)/);
     assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Bottleneck Found/);
 
@@ -52,6 +55,14 @@ test('demo --quick (pool): reports written, pool-exhaustion named first, capacit
     const cap = r.analysis!.capacity;
     assert.ok(cap.maxSustainableRps !== null, `capacity: ${JSON.stringify(cap)}`);
     assert.ok(Math.abs(cap.maxSustainableRps - 500) <= 0.25 * 500, `capacity ${cap.maxSustainableRps} req/s, designed 500 (${diagnosesLine(r)})`);
+    // Saturation order: the pool (10/10) saturates first, at a level within ±25% of its 500 req/s;
+    // the app's CPU either never saturates or does so later
+    const sat = r.analysis!.saturation!;
+    const order = JSON.stringify(sat.resources.map((x) => [x.resource, x.saturatedAtLoad, x.how]));
+    assert.equal(sat.first?.kind, 'pool', order);
+    assert.ok(Math.abs(sat.first!.load - 500) <= 0.25 * 500, order);
+    const appCpu = sat.resources.find((x) => x.kind === 'app-cpu');
+    assert.ok(!appCpu || appCpu.saturatedAtLoad === null || appCpu.saturatedAtLoad > sat.first!.load, order);
   } finally {
     w.remove();
   }
@@ -115,6 +126,12 @@ test('cpu: a breakpoint run against 10 ms of CPU per request names cpu-bound fir
     // Above it by at most the share's sampling error (1 s CPU readings averaged per level): ≤ 1.15 ×.
     const cap = r.analysis!.capacity.maxSustainableRps;
     assert.ok(cap !== null && cap >= 0.6 * limit && cap <= 1.15 * limit, `capacity ${cap} req/s; the core allows ${limit.toFixed(0)} (${(share * 100).toFixed(0)}% of a core / ${cpuPerRequestMs.toFixed(2)} ms)`);
+    // Saturation order, the other way round: the CPU (or the event loop it runs) saturates first, at
+    // a level no further than one level (10 req/s) past what the core allows
+    const sat = r.analysis!.saturation!;
+    const order = JSON.stringify(sat.resources.map((x) => [x.resource, x.saturatedAtLoad, x.how]));
+    assert.ok(sat.first?.kind === 'app-cpu' || sat.first?.kind === 'event-loop', order);
+    assert.ok(sat.first!.load <= limit + 10, `${order}; the core allows ${limit.toFixed(0)}`);
   } finally {
     await demo.stop();
     w.remove();

@@ -43,6 +43,7 @@ test('CPU and RSS of a process watched by pid, by port and by name match its own
       assert.equal(values(s('count').points).at(-1), 1);
       assert.ok(values(s('threads').points).at(-1)! >= 2, 'node runs several threads');
       assert.ok(values(s('fds').points).at(-1)! >= 3);
+      assert.ok(values(s('fdLimit').points).at(-1)! >= values(s('fds').points).at(-1)!, 'the open-files limit is read from /proc');
       assert.equal(s('cpuPct').unit, '%');
       assert.equal(s('cpuPct').role, 'app');
     }

@@ -8,13 +8,15 @@
  *            latency rose (0.4)                                                  weight 0.25
  *   scaling  the CPU rose with the load before that (Spearman ρ, 0.5 → 0, 0.9 → 1)  weight 0.2
  * Gate: sat ≥ 0.3 and the curve left its linear region (a pegged core with the system still linear
- * is not yet the limit).
+ * is not yet the limit). A core whose time goes mostly to garbage collection (the GC share of a core
+ * over half the process's CPU) is gc-pressure first: the confidence is multiplied by 0.4.
  */
 import type { Diagnosis } from '../../result/types.js';
 import { coreSaturation, cpuSeries, ownerName, peakOf, riseWithLoad, type Evidence } from '../evidence.js';
 import { ramp } from '../stats.js';
 import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
+import { peakGcShare } from './gc-pressure.js';
 import { latencyRise, throughputPlateau, troubleStart } from './shape.js';
 
 export function cpuBound(ev: Evidence): Diagnosis | null {
@@ -32,7 +34,10 @@ export function cpuBound(ev: Evidence): Diagnosis | null {
   const plateauS = plateau ? 1 : ev.phases.kneeIndex !== null ? 0.7 : 0.4;
   const scalingRho = cpu ? riseWithLoad(ev, cpu.series.name) : elu ? riseWithLoad(ev, elu.series.name) : 0;
   const scaling = ramp(scalingRho, 0.5, 0.9);
-  const confidence = 0.55 * sat + 0.25 * plateauS + 0.2 * scaling;
+  let confidence = 0.55 * sat + 0.25 * plateauS + 0.2 * scaling;
+  const gc = peakGcShare(ev, zone);
+  const gcMostly = gc !== null && cpu !== null && gc.value * 100 > 0.5 * cpu.value;
+  if (gcMostly) confidence *= 0.4;
 
   const evidence: string[] = [];
   const rise = latencyRise(ev);
@@ -51,6 +56,7 @@ export function cpuBound(ev: Evidence): Diagnosis | null {
       `event-loop utilisation of ${elu.series.label} reached ${w.num(elu.value, 2)}` + (delay ? ` with delay p99 up to ${w.ms(delay.value)}` : ''),
     );
   }
+  if (gcMostly) evidence.push(`garbage collection took ${w.pct(gc.value)} of a core of the ${Math.round(cpu.value)}% busy: GC pressure first (gc-pressure)`);
   const capRps = plateau?.rps ?? ev.levels[zone]!.rps;
   const cores = cpu ? Math.max(1, Math.round(cpu.value / 100)) : 1;
   return diagnosis(

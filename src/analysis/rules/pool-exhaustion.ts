@@ -17,7 +17,8 @@
  * was slow from its start (a step at a load; latency creeping up at constant load is
  * connection-leak's symptom). Without pool evidence the confidence stays ≤ 0.4: a
  * latency step with idle CPU fits a pool but also locks or a slow dependency. A watched dependency
- * whose latency rose with the load, or table scans of ≥ 1000 rows per request rising with it, halve
+ * whose latency rose with the load, table scans of ≥ 1000 rows per request rising with it, or
+ * PostgreSQL backends waiting on a lock (a level mean ≥ 1 from the degradation on), halve
  * it (the pool would be the symptom, not the cause).
  */
 import type { Diagnosis } from '../../result/types.js';
@@ -150,7 +151,9 @@ export function poolExhaustion(ev: Evidence): Diagnosis | null {
   });
   const scans = seqScanLoad(ev);
   const slowQueries = scans !== null && scans.rowsPerRequest >= 1000;
-  const confidence = (0.2 * latStep + 0.15 * cpuLow + 0.05 * inflight + 0.6 * pinned) * (depRose || slowQueries ? 0.5 : 1);
+  const lockWaits = peakOf(ev, ev.find(/^waitingOnLock$/, { watcher: 'postgres' }), from);
+  const locked = lockWaits !== null && lockWaits.value >= 1;
+  const confidence = (0.2 * latStep + 0.15 * cpuLow + 0.05 * inflight + 0.6 * pinned) * (depRose || slowQueries || locked ? 0.5 : 1);
 
   const evidence: string[] = [];
   evidence.push(low ? `${rise.text} while ${low.text}` : `${rise.text} (CPU was not watched: whether it was saturated could not be checked)`);
@@ -167,6 +170,7 @@ export function poolExhaustion(ev: Evidence): Diagnosis | null {
   }
   if (depRose) evidence.push('a watched dependency also slowed with the load: the pool may be waiting on it');
   if (slowQueries) evidence.push(`the database read ${w.num(scans.rowsPerRequest, 0)} rows per request by sequential scans: slow queries may be what holds the connections`);
+  if (locked) evidence.push(`${w.num(lockWaits.value)} PostgreSQL backends waited on a lock on average: the connections may be held by transactions queued on a lock (lock-contention)`);
   if (!pool) evidence.push('no pool gauge or PostgreSQL connection count was watched: the pool is inferred, not seen');
 
   const size = pool?.size ?? null;
