@@ -103,7 +103,15 @@ export function parsePlanSafe(text: string, opts: ParsePlanOptions = {}): ParseP
     },
   });
 
-  const parsed = PlanSchema.safeParse(doc.toJS());
+  // toJS resolves aliases: an alias to an anchor defined after it, or a document that expands
+  // past the alias limit (a "billion laughs"), is a YAML mistake at the document's level
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    return { ok: false, issues: [{ file: opts.file, ...at(0), path: '', message: firstLine((err as Error).message), hint: 'define each &anchor before its *alias, and do not nest aliases deeply' }] };
+  }
+  const parsed = PlanSchema.safeParse(js);
   if (!parsed.success) {
     const envPaths = new Set(issues.map((i) => i.path));
     const schemaIssues = parsed.error.issues.flatMap((zi) => toPlanIssues(zi, doc, opts.file, at));

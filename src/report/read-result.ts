@@ -6,6 +6,7 @@
  * The check is deliberately structural (the fields the reports read, with their JSON types), not a
  * full schema: results from newer versions may carry more fields, and imported results carry less.
  */
+import { shapeProblem } from '../result/shape.js';
 import { readFile } from 'node:fs/promises';
 import { badFile } from '../errors.js';
 import { RESULT_SCHEMA, type Result } from '../result/types.js';
@@ -92,7 +93,7 @@ export function resultShapeProblem(doc: unknown): [string, string] | null {
       if (k !== want) return [`analysis.${path}`, `expected ${want}, found ${k === 'undefined' ? 'nothing' : k}`];
     }
   }
-  return histogramProblem(doc as Record<string, unknown>);
+  return shapeProblem(doc) ?? histogramProblem(doc as Record<string, unknown>);
 }
 
 /**

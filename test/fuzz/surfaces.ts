@@ -83,6 +83,9 @@ export function surfaces(): Surface[] {
     importerSurface('hey', ['hey.txt']),
     importerSurface('hey', ['hey.csv'], 'hey csv'),
     importerSurface('gatling', ['simulation.log']),
+    importerSurface('gatling', ['simulation-2.2.log'], 'gatling 2.x'),
+    importerSurface('jmeter', ['results.csv'], 'jmeter csv'),
+    importerSurface('jmeter', ['results.xml'], 'jmeter xml'),
     {
       name: 'result → analyze, report',
       seeds: filesIn(results, /^(pass-load|invalid-generator|imported-wrk|recorded-.*)\.json$/),

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { check, inputs, surfaces } from '../fuzz/surfaces.js';
 
-const RUNS = Number(process.env.LOADPROOF_FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.LOADPROOF_FUZZ_RUNS ?? 150);
 const SEED = Number(process.env.LOADPROOF_FUZZ_SEED ?? 20261207);
 
 for (const s of surfaces()) {
