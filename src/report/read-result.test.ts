@@ -29,6 +29,9 @@ function corruptWith(good: string, message: RegExp): string {
   throw new Error(`no one-character change gives ${message}`);
 }
 
+const LATENCY = { min: 1, mean: 1.5, p50: 1, p90: 2, p95: 2, p99: 3, p999: 3, max: 3 };
+const point = (t: number): Record<string, unknown> => ({ t, offeredRps: 250, rps: 250, errors: 0, inFlight: 1, vus: null, latencyMs: { p50: 1, p95: 2, p99: 3 } });
+
 function doc(hdr: { summary?: string; endpoint?: string; point?: string }): string {
   return JSON.stringify({
     schema: RESULT_SCHEMA,
@@ -36,12 +39,13 @@ function doc(hdr: { summary?: string; endpoint?: string; point?: string }): stri
     tool: { name: 'loadproof', version: 'x' },
     plan: { name: 'p', target: 'http://127.0.0.1:1', hypothesis: null, pattern: null },
     startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: '2026-01-01T00:00:02.000Z',
     durationSec: 2,
     verdict: 'pass',
-    summary: { requests: 500, errors: 0, errorRate: 0, throughputRps: 250, peakRps: 250, latencyMs: { p50: 1, p95: 2, p99: 3 }, ...(hdr.summary ? { hdr: hdr.summary } : {}) },
-    endpoints: [{ name: 'a', method: 'GET', requests: 500, errors: 0, ...(hdr.endpoint ? { hdr: hdr.endpoint } : {}) }],
+    summary: { requests: 500, errors: 0, errorRate: 0, throughputRps: 250, peakRps: 250, latencyMs: LATENCY, ...(hdr.summary ? { hdr: hdr.summary } : {}) },
+    endpoints: [{ name: 'a', method: 'GET', requests: 500, errors: 0, errorRate: 0, statusCodes: { '200': 500 }, latencyMs: LATENCY, ...(hdr.endpoint ? { hdr: hdr.endpoint } : {}) }],
     criteria: [],
-    timeline: [{ t: 0 }, { t: 1, ...(hdr.point ? { hdr: hdr.point } : {}) }],
+    timeline: [point(0), { ...point(1), ...(hdr.point ? { hdr: hdr.point } : {}) }],
     steps: [],
     watch: {},
     analysis: null,

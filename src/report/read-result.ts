@@ -93,7 +93,7 @@ export function resultShapeProblem(doc: unknown): [string, string] | null {
       if (k !== want) return [`analysis.${path}`, `expected ${want}, found ${k === 'undefined' ? 'nothing' : k}`];
     }
   }
-  return shapeProblem(doc) ?? histogramProblem(doc as Record<string, unknown>);
+  return histogramProblem(doc as Record<string, unknown>) ?? shapeProblem(doc);
 }
 
 /**

@@ -109,7 +109,13 @@ function readXml(file: SourceFile, visit: (s: JtlSample, where: string) => void)
     parseAttributeValue: false,
     isArray: (name) => name === 'httpSample' || name === 'sample',
   });
-  const doc = parser.parse(file.text) as Record<string, unknown>;
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(file.text) as Record<string, unknown>;
+  } catch (err) {
+    // the validator passes some malformed declarations that the parser then refuses
+    throw badFile(`${displayName(file)}:1:1`, `expected a JMeter XML JTL (<testResults>…</testResults>): ${(err as Error).message}`);
+  }
   const root = doc.testResults as Record<string, unknown> | '' | undefined;
   if (root === undefined) throw fileError(file, 1, 'expected a <testResults> element (is this a JMeter XML JTL?)');
   if (root === '') return;
