@@ -23,8 +23,9 @@ await new Promise((resolve) => {
   const w = new LoadWorker((m) => {
     if (m.type === 'second') requests += m.snap.endpoints.reduce((a, e) => a + e.requests, 0);
     if (m.type === 'done') resolve();
+    if (m.type === 'failed') throw new Error(m.message);
   });
-  w.handle({ type: 'init', config: { worker: 0, workers: 1, plan, target: plan.target, model: 'closed', stages: plan.load.stages, arrivals: 'constant', seed: 1, maxInFlight: 10000, maxConnections: 10000, gracefulStopMs: 1000, spinUs: 1500, defaultThink: null } });
+  w.handle({ type: 'init', config: { worker: 0, workers: 1, plan, target: plan.target, model: 'closed', stages: plan.load.stages, arrivals: 'constant', seed: 1, maxInFlight: 10000, maxConnections: 10000, gracefulStopMs: 1000, spinUs: 1500, defaultThink: null, segment: { index: 0, count: 1 } } });
   w.handle({ type: 'start', originHrNs: process.hrtime.bigint() });
 });
 const c = process.cpuUsage(c0);
