@@ -18,12 +18,12 @@ import type { Rng } from './rng.js';
 import type { EngineScenario } from './compile.js';
 import type { HttpClient } from './http/client.js';
 import type { RateCurve } from './schedule/rate-curve.js';
-import { TestTally, type FlowHost, type HostData, type VuRunner } from './flow.js';
+import { TestTally, type FlowHost, type HostData, type VuHostOptions, type VuRunner } from './flow.js';
 
 /** How often the VU count is brought to the curve (ms). */
 const CONTROL_MS = 50;
 
-export interface ClosedModelOptions {
+export interface ClosedModelOptions extends VuHostOptions {
   clock: Clock;
   recorder: Recorder;
   rng: Rng;
@@ -36,16 +36,6 @@ export interface ClosedModelOptions {
   workers: number;
   defaultThink: { minMs: number; maxMs: number } | null;
   gracefulRampDownMs: number;
-  onMissing: (names: string[]) => void;
-  /** target origin, for cookie URLs */
-  origin: string;
-  /** keep a cookie jar per VU */
-  cookies: boolean;
-  data: HostData | null;
-  /** makes a VU context for scenario `si` (a YAML flow or a script) */
-  createRunner: (host: FlowHost, scenario: EngineScenario, si: number) => VuRunner;
-  onIterationFailed: (message: string, atUs: number) => void;
-  learnSecret: (value: string) => void;
   /** the stages are over and every VU stopped */
   onIdle: () => void;
 }

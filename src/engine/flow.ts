@@ -71,6 +71,20 @@ export interface VuRunner {
   abandonOutstanding(nowUs: number): boolean;
 }
 
+/** What both models are given to host VU contexts (YAML flows and scripts). */
+export interface VuHostOptions {
+  onMissing: (names: string[]) => void;
+  /** target origin, for cookie URLs */
+  origin: string;
+  /** keep a cookie jar per VU */
+  cookies: boolean;
+  data: HostData | null;
+  /** makes a VU context for scenario `si` (a YAML flow or a script) */
+  createRunner: (host: FlowHost, scenario: EngineScenario, si: number) => VuRunner;
+  onIterationFailed: (message: string, atUs: number) => void;
+  learnSecret: (value: string) => void;
+}
+
 /** What a flow needs from the model that runs it. */
 export interface FlowHost {
   readonly clock: Clock;

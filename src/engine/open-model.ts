@@ -27,12 +27,12 @@ import type { Rng } from './rng.js';
 import type { ArrivalSchedule } from './schedule/arrivals.js';
 import type { EngineScenario } from './compile.js';
 import type { ConnectionPool } from './http/pool.js';
-import { TestTally, type FlowHost, type HostData, type VuRunner } from './flow.js';
+import { TestTally, type FlowHost, type HostData, type VuHostOptions, type VuRunner } from './flow.js';
 
 /** Arrivals fired per pacer turn at most, before yielding to I/O. */
 const MAX_BURST = 512;
 
-export interface OpenModelOptions {
+export interface OpenModelOptions extends VuHostOptions {
   clock: Clock;
   recorder: Recorder;
   rng: Rng;
@@ -45,16 +45,6 @@ export interface OpenModelOptions {
   maxInFlight: number;
   /** poll instead of sleeping when the next arrival is this close (µs) */
   spinUs: number;
-  onMissing: (names: string[]) => void;
-  /** target origin, for cookie URLs */
-  origin: string;
-  /** keep a cookie jar per VU */
-  cookies: boolean;
-  data: HostData | null;
-  /** makes a VU context for scenario `si` (a YAML flow or a script) */
-  createRunner: (host: FlowHost, scenario: EngineScenario, si: number) => VuRunner;
-  onIterationFailed: (message: string, atUs: number) => void;
-  learnSecret: (value: string) => void;
   /** the schedule is done and every iteration ended */
   onIdle: () => void;
 }

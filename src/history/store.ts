@@ -117,7 +117,7 @@ function secondRows(seconds: RunSeconds): Array<[string, SecondSample]> {
   return out;
 }
 
-/** The scalar columns of a run, in the order of INSERT_RUN's placeholders. */
+/** The scalar columns of a run, in the order of INSERT_RUN's bind parameters. */
 function runValues(rec: RunRecord): unknown[] {
   const { id: _id, ...stored } = rec;
   const l = rec.summary.latencyMs;
@@ -262,7 +262,7 @@ export class SqliteStore implements HistoryStore {
   }
 }
 
-/** `?` placeholders → `$1, $2, …` (no query here has a literal question mark). */
+/** `?` bind parameters → `$1, $2, …` (no query here has a literal question mark). */
 function pgSql(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
