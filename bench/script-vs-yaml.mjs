@@ -44,7 +44,7 @@ scenarios: [${scenario}]
     });
     w.handle({
       type: 'init',
-      config: { worker: 0, workers: 1, plan, target: plan.target, model: 'closed', stages: plan.load.stages, arrivals: 'constant', seed: 1, maxInFlight: 10000, maxConnections: 10000, gracefulStopMs: 1000, spinUs: 0, defaultThink: null, data: [], scripts },
+      config: { worker: 0, workers: 1, plan, target: plan.target, model: 'closed', stages: plan.load.stages, arrivals: 'constant', seed: 1, maxInFlight: 10000, maxConnections: 10000, gracefulStopMs: 1000, spinUs: 0, defaultThink: null, data: [], scripts, segment: { index: 0, count: 1 } },
     });
   });
   const c = process.cpuUsage(c0);
