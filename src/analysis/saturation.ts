@@ -44,6 +44,12 @@ interface Candidate {
   trendOnly?: boolean;
   /** a reached limit by another threshold than LIMIT_AT (a throttled share) */
   limitAt?: number;
+  /**
+   * only a reached limit counts, not a departed trend: the generator's CPU per request falls and
+   * rises with how responses batch per read, so its curve bends without anything saturating (its
+   * own saturation is judged by validity/generator.ts)
+   */
+  limitOnly?: boolean;
   absFloor?: number;
 }
 
@@ -58,6 +64,7 @@ const cpuCandidate = (ev: Evidence, s: NamedSeries, kind: 'app-cpu' | 'db-cpu' |
     resource: kind === 'generator' ? 'the load generator (loadproof) CPU' : `${ownerName(s)} CPU`,
     series: s.name,
     limit: cores === 1 ? 'one core' : `${cores} cores`,
+    ...(kind === 'generator' ? { limitOnly: true } : {}),
     values: raw.map((v) => (v === null ? null : v / (100 * cores))),
     raw,
     unit: '%',
@@ -157,7 +164,7 @@ function kneeOf(ev: Evidence, c: Candidate): { level: number; how: 'limit' | 'tr
     const val = v[k];
     if (val === null || val === undefined) continue;
     if (!c.trendOnly && val >= (c.limitAt ?? LIMIT_AT)) return { level: idx[k]!, how: 'limit' };
-    if (k >= 3 && !c.limitAt) {
+    if (k >= 3 && !c.limitAt && !c.limitOnly) {
       const xs: number[] = [];
       const ys: number[] = [];
       for (let j = 0; j < k; j++) {
