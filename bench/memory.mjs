@@ -1,9 +1,11 @@
 // Benchmark 3: memory. 2,000 req/s open model against nginx for --minutes (default 10): RSS of the
 // generator process per second (the result's self.generator.rssBytes series); growth after the
 // first minute = max RSS after 60 s − RSS at 60 s. Goal: < 30 MB.
-// Usage: node bench/memory.mjs [--minutes 10] [--rate 2000]
+// Also: the RSS slope after the first minute (least squares, MB per hour), and the size of result.json
+// and run.ndjson per hour of run. --keep DIR keeps the output folder (e.g. to time analyze/report on it).
+// Usage: node bench/memory.mjs [--minutes 10] [--rate 2000] [--keep DIR]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +19,8 @@ const arg = (name, def) => {
 const minutes = Number(arg('minutes', 10));
 const rate = Number(arg('rate', 2000));
 const target = await startNginx({ cpu: 1 });
-const out = mkdtempSync(join(tmpdir(), 'lp-bench-mem-'));
+const keep = arg('keep', null);
+const out = keep ?? mkdtempSync(join(tmpdir(), 'lp-bench-mem-'));
 try {
   await new Promise((resolve) => {
     const c = spawn('taskset', ['-c', '0', process.execPath, join(here, '../bin/loadproof.js'), 'quick', target.url, '-R', String(rate), '-c', '50', '-d', `${minutes}m`, '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -28,6 +31,23 @@ try {
   const at60 = pts.find((p) => p[0] >= 60)?.[1];
   const after = pts.filter((p) => p[0] >= 60).map((p) => p[1]);
   const mb = (b) => +(b / 1024 / 1024).toFixed(1);
+  // Least-squares slope of RSS over time after the first minute, in MB per hour.
+  const tail = pts.filter((p) => p[0] >= 60);
+  let slopeMbPerHour = null;
+  if (tail.length > 2) {
+    const n = tail.length;
+    const mx = tail.reduce((a, p) => a + p[0], 0) / n;
+    const my = tail.reduce((a, p) => a + p[1], 0) / n;
+    let sxy = 0;
+    let sxx = 0;
+    for (const [x, y] of tail) {
+      sxy += (x - mx) * (y - my);
+      sxx += (x - mx) * (x - mx);
+    }
+    slopeMbPerHour = +((sxy / sxx) * 3600 / 1024 / 1024).toFixed(2);
+  }
+  const hours = minutes / 60;
+  const sizeMb = (f) => (existsSync(join(out, f)) ? +(statSync(join(out, f)).size / 1024 / 1024 / hours).toFixed(2) : null);
   const summary = {
     minutes,
     rate,
@@ -38,9 +58,12 @@ try {
     rssMaxAfter60sMb: after.length ? mb(Math.max(...after)) : null,
     rssEndMb: mb(pts.at(-1)[1]),
     growthAfterFirstMinuteMb: at60 === undefined ? null : mb(Math.max(...after) - at60),
+    rssSlopeAfter60sMbPerHour: slopeMbPerHour,
+    resultJsonMbPerHour: sizeMb('result.json'),
+    runNdjsonMbPerHour: sizeMb('run.ndjson'),
   };
   console.log(JSON.stringify(summary));
 } finally {
-  rmSync(out, { recursive: true, force: true });
+  if (!keep) rmSync(out, { recursive: true, force: true });
   await target.stop();
 }
