@@ -34,6 +34,6 @@ export function processIo(): Io {
 /** A capability whose issue has not landed: one line, exit 5, never fake output. */
 export function notAvailable(what: string): LoadproofError {
   return new LoadproofError('LP_NOT_AVAILABLE', `${what} is not available in this build of loadproof yet`, {
-    hint: 'see the README for what works today',
+    hint: 'see README.md and docs/ for what works today',
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The demo service: a small items API (node:http only) with one deliberate, real bottleneck, so
- * that `loadproof demo` has something worth finding. Documented in the README ("The demo service").
+ * that `loadproof demo` has something worth finding. Documented in docs/demo.md.
  *
  *   POST /auth/login  {email, password} → 200 {"token"}; 401 on bad credentials (test@example.com /
  *                     test_password are accepted); 400 on a body that is not JSON

@@ -6,7 +6,7 @@
  *
  * Not exercised against a cluster (none was reachable where this was written): the code path that
  * needs no cluster — no kubeconfig → one clear error, exit 2 — is tested; the rest is written
- * against the client's typed API and is untested. README "Distributed runs" says so.
+ * against the client's typed API and is untested. docs/distributed.md says so.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';

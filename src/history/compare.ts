@@ -46,8 +46,8 @@ export const MIN_RUNS_FOR_SPREAD = 3;
  *
  * Why: a block bootstrap sees the variation *within* a run. What it cannot see is what changes
  * *between* runs — another job on the machine, a cache warmed differently, a neighbour on the
- * same host — and on shared machines that is often the larger part (the A/A calibration in the
- * README measured it). The history holds earlier runs of the same plan, so their spread is
+ * same host — and on shared machines that is often the larger part (the A/A calibration in
+ * docs/history.md measured it). The history holds earlier runs of the same plan, so their spread is
  * measured and added to each interval. Real changes among those runs inflate the spread, which
  * errs on the side of fewer verdicts, never more.
  */

@@ -6,7 +6,7 @@ import type { Pattern, PatternType } from './schema.js';
 
 const s = 1000;
 const m = 60 * s;
-/** Stages as [seconds, target] pairs: easy to read against the README table. */
+/** Stages as [seconds, target] pairs: easy to read against the table in docs/patterns.md. */
 const pairs = (type: PatternType, peak = 100, durationMs?: number): Array<[number, number]> =>
   expandPattern({ type, peak, durationMs } as Pattern).map((st) => [st.durationMs / 1000, st.target]);
 

@@ -390,7 +390,7 @@ export const ValiditySchema = z.strictObject({
     .describe('share of failed requests (0..1) above which the run did not test the service: verdict invalid (default 0.5)'),
 });
 
-/** `distributed: { segments: N }`: the experiment is meant to run from N generators (README "Distributed runs"). */
+/** `distributed: { segments: N }`: the experiment is meant to run from N generators (docs/distributed.md). */
 export const DistributedSchema = z.strictObject({
   segments: z.number().int().min(1).max(10_000).describe('number of generator processes (segments) the load is split between; run each with --segment i'),
 });

@@ -12,7 +12,7 @@
  *     second single run gives |A − B| per percentile, and the merged figure must lie within
  *     max(3·|A − B|, 15% of A, 3 ms) of A — the floor because two runs can agree by luck on a
  *     machine whose noise is larger (this 2-core machine is shared; the figures measured are
- *     printed with the test and quoted in the README);
+ *     printed with the test and quoted in docs/distributed.md);
  *   - thresholds are judged on the merged figures: `http_reqs count>=350` passes on the merged 800
  *     while every segment's own 200 fails it; `p(95)<45` fails on the merged p95 (≈ 60 ms);
  *   - a segment killed mid-run (SIGKILL after 2 logged seconds) gives a merged result marked

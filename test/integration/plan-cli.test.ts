@@ -179,7 +179,7 @@ test('init reads piped answers one per line, blank lines and end of input taking
   }
 });
 
-test("the README's patterns table matches the stages the code generates", async () => {
+test("the patterns table of docs/patterns.md matches the stages the code generates", async () => {
   const { spawnSync } = await import('node:child_process');
   const r = spawnSync(process.execPath, [resolve(REPO_ROOT, 'scripts/patterns-table.mjs'), '--check'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);

@@ -98,7 +98,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       const say = flags.json ? io.err : io.out;
       say(`loadproof: ${n} generators start at ${startAt.toISOString()}\n  ${manifests}\n  ${join(dir, 'Dockerfile')}\n`);
       if (!flags.apply) {
-        say(`Apply with: kubectl apply -f ${manifests}\nThen collect: kubectl logs -n ${flags.namespace} -l job-name=${k8sName(plan.name)} … and loadproof merge (README "Distributed runs").\n`);
+        say(`Apply with: kubectl apply -f ${manifests}\nThen collect: kubectl logs -n ${flags.namespace} -l job-name=${k8sName(plan.name)} … and loadproof merge (docs/distributed.md).\n`);
         setExit(0);
         return;
       }

@@ -2,7 +2,7 @@
  * Execution segments: how one experiment is split between N generator processes (`run --segment
  * i/N`), and inside each between its W load workers. Pure arithmetic, no I/O.
  *
- * The split rule (README "Distributed runs" states it for users):
+ * The split rule (docs/distributed.md states it for users):
  *
  *   - Open model. The single-process schedule is the sequence of arrivals n = 0, 1, 2, … at
  *     t_n = A⁻¹(n) (rate-curve.ts). Segment i of N takes the arrivals n ≡ i (mod N); inside it,
