@@ -29,7 +29,7 @@ export function planJsonSchema(): Record<string, unknown> {
     $schema,
     title: 'loadproof plan',
     description:
-      'A loadproof experiment: what is tested (target, scenarios), the hypothesis and success criteria (thresholds), the load pattern, and what to watch. See the loadproof README, "The plan format".',
+      'A loadproof experiment: what is tested (target, scenarios), the hypothesis and success criteria (thresholds), the load pattern, and what to watch. See the loadproof docs: docs/plan.md and docs/plan-reference.md.',
     ...rest,
   };
 }

@@ -71,9 +71,9 @@ export type PatternType = (typeof PATTERN_TYPES)[number];
 
 export const PatternSchema = z.strictObject({
   type: z.enum(PATTERN_TYPES).describe('what the experiment tests'),
-  peak: z.number().positive().describe('expected peak: requests per second (open model) or virtual users (closed)'),
+  peak: z.number().positive().describe('expected peak: requests per second (open model) or virtual users (closed); the pattern\'s stages are scaled from it'),
   duration: Duration.optional().describe('total duration to scale the pattern to (soak: the hold)'),
-  peakSource: z.string().optional().describe('where the expected peak comes from (analytics, last incident, ...)'),
+  peakSource: z.string().optional().describe('where the expected peak comes from (analytics, last incident, ...): shown by design and in reports'),
 }).transform(({ duration, ...rest }) => ({ ...rest, durationMs: duration }));
 
 export const StageSchema = z.strictObject({
@@ -82,12 +82,12 @@ export const StageSchema = z.strictObject({
 }).transform(({ duration, target }) => ({ durationMs: duration, target }));
 
 export const LoadSchema = z.strictObject({
-  model: z.enum(['open', 'closed']).default('open').describe('open: arrival rate; closed: virtual users with think time'),
-  stages: z.array(StageSchema).min(1).optional().describe('explicit stages; override the pattern'),
+  model: z.enum(['open', 'closed']).default('open').describe('open: arrivals at a set rate, latency measured from the intended send time (no coordinated omission); closed: virtual users looping their scenario with think time'),
+  stages: z.array(StageSchema).min(1).optional().describe('explicit [{duration, target}]; each stage moves linearly from the previous target (0 before the first) to its own; they override the pattern\'s stages'),
   arrivals: z.enum(['constant', 'poisson']).default('constant').describe('open model: evenly spaced or Poisson arrivals'),
-  maxInFlight: z.number().int().positive().optional().describe('open model: cap on concurrent requests; arrivals past it are counted as dropped'),
-  connections: z.number().int().positive().optional().describe('size of the connection pool (default: sized by the model)'),
-  gracefulStop: Duration.optional().describe('how long in-flight requests may finish after the last stage'),
+  maxInFlight: z.number().int().positive().optional().describe('open model: cap on concurrent iterations (default 10,000); arrivals past it are counted as dropped'),
+  connections: z.number().int().positive().optional().describe('size of the connection pool; it grows on demand up to this (default: sized by the model; open model: maxInFlight)'),
+  gracefulStop: Duration.optional().describe('how long in-flight requests may finish after the last stage (default: the longest request timeout, at most 30s)'),
 }).transform(({ gracefulStop, ...rest }) => ({ ...rest, gracefulStopMs: gracefulStop }));
 
 /**
@@ -139,16 +139,20 @@ export const AbortSchema = exprRecord<AbortExpr>(parseAbortRule, ABORT_PATTERN).
  */
 export const CaptureSpecSchema = z.union([
   z.string().describe('a JSONPath into the response body, e.g. $.token'),
-  z.strictObject({ json: z.string() }),
-  z.strictObject({ regex: z.string(), group: z.number().int().nonnegative().optional() }),
-  z.strictObject({ header: z.string(), regex: z.string().optional(), group: z.number().int().nonnegative().optional() }),
+  z.strictObject({ json: z.string().describe('a JSONPath into the response body (first match)') }),
+  z.strictObject({ regex: z.string().describe('a regular expression on the body'), group: z.number().int().nonnegative().optional().describe('the group kept (default 1, or 0 when the regex has none)') }),
+  z.strictObject({
+    header: z.string().describe('a response header; its value, or with regex a part of it'),
+    regex: z.string().optional().describe('a regular expression on the header\'s value'),
+    group: z.number().int().nonnegative().optional().describe('the group kept (default 1, or 0 when the regex has none)'),
+  }),
 ]);
 
 export const ExpectSchema = z.strictObject({
-  status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().describe('expected status code(s)'),
+  status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().describe('expected status code, or a list of them'),
   maxDuration: Duration.optional().describe('the response must complete within this'),
   contains: z.string().optional().describe('the body must contain this text'),
-  json: z.record(z.string(), z.unknown()).optional().describe('JSONPath → expected value'),
+  json: z.record(z.string(), z.unknown()).optional().describe('JSONPath → expected value (deep equality; a path with *, .. or a filter compares the list of all its matches)'),
 }).transform(({ maxDuration, ...rest }) => ({ ...rest, maxDurationMs: maxDuration }));
 
 export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
@@ -167,7 +171,7 @@ export const LoopSchema = z
     count: z.number().int().nonnegative().optional().describe('repeat this many times'),
     over: z.string().optional().describe('a captured variable holding a JSON array, or a data column written table.column'),
     as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('item').describe('variable holding the current element (default item); its index is {{ <as>_index }}'),
-    steps: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).min(1),
+    steps: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).min(1).describe('the steps repeated'),
   })
   .superRefine((l, ctx) => {
     if (typeof l !== 'object' || l === null) return;
@@ -181,8 +185,8 @@ export const ConditionSchema = z
   .strictObject({
     status: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().describe('the previous response had this status (one of these)'),
     var: z.string().optional().describe('a variable name: a capture, or table.column'),
-    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
-    in: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional().describe('the value equals this'),
+    in: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional().describe('the value is one of these'),
     matches: z.string().optional().describe('a regular expression the value matches'),
     exists: z.boolean().optional().describe('the variable is set and not empty (the default test)'),
   })
@@ -204,17 +208,17 @@ export const ConditionSchema = z
   }, ALWAYS);
 
 const StepShape = {
-  get: z.string().optional(),
-  post: z.string().optional(),
-  put: z.string().optional(),
-  patch: z.string().optional(),
-  delete: z.string().optional(),
-  head: z.string().optional(),
-  options: z.string().optional(),
+  get: z.string().optional().describe('a GET request to this path (relative to target; templated)'),
+  post: z.string().optional().describe('a POST request to this path'),
+  put: z.string().optional().describe('a PUT request to this path'),
+  patch: z.string().optional().describe('a PATCH request to this path'),
+  delete: z.string().optional().describe('a DELETE request to this path'),
+  head: z.string().optional().describe('a HEAD request to this path'),
+  options: z.string().optional().describe('an OPTIONS request to this path'),
   think: DurationRange.optional().describe('pause, e.g. 1s..3s (uniform)'),
   name: z.string().optional().describe('endpoint name in results (default: METHOD path)'),
-  headers: z.record(z.string(), z.string()).optional(),
-  query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  headers: z.record(z.string(), z.string()).optional().describe('request headers (templated), added to defaults.headers'),
+  query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('query parameters (templated)'),
   json: z.unknown().optional().describe('JSON body (templated)'),
   form: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('form body'),
   body: z.string().optional().describe('raw body'),
@@ -222,13 +226,13 @@ const StepShape = {
     .record(z.string(), z.union([z.string(), z.number(), z.boolean(), MultipartFileSchema]))
     .optional()
     .describe('multipart/form-data body: text fields (templated) and files ({ file: path })'),
-  capture: z.record(z.string(), CaptureSpecSchema).optional().describe('values to capture into per-VU variables'),
+  capture: z.record(z.string(), CaptureSpecSchema).optional().describe('values to capture into per-VU variables, for later steps: a JSONPath, or {json}, {regex, group} (on the body), {header}, {header, regex, group}'),
   expect: ExpectSchema.optional().describe('checks, counted in `checks` without failing the request'),
-  timeout: Duration.optional(),
+  timeout: Duration.optional().describe('request timeout of this step (default: defaults.timeout)'),
   loop: LoopSchema.optional().describe('repeat steps: count times, over a captured JSON array, or over a data column'),
   if: ConditionSchema.optional().describe('run `then` when the condition holds, else `else`'),
-  then: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).optional(),
-  else: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).optional(),
+  then: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).optional().describe('steps run when the if condition holds'),
+  else: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).optional().describe('steps run when it does not'),
 };
 
 /** A request step (exactly one of get/post/...) or a think step. */
@@ -282,7 +286,7 @@ export const StepSchema = z
 
 export const ScenarioSchema = z
   .strictObject({
-    name: z.string().min(1),
+    name: z.string().min(1).describe('the scenario\'s name, unique in the plan'),
     weight: z.number().positive().default(1).describe('relative share of iterations'),
     setup: z.array(StepSchema).optional().describe('once per virtual user, before its first iteration'),
     flow: z.array(StepSchema).min(1).optional().describe('the steps of one iteration'),
@@ -329,8 +333,8 @@ export const WatchItemSchema = z
   .strictObject({
     process: z
       .strictObject({
-        pid: z.number().int().positive().optional(),
-        port: z.number().int().min(1).max(65535).optional(),
+        pid: z.number().int().positive().optional().describe('the process with this id'),
+        port: z.number().int().min(1).max(65535).optional().describe('the process listening on this TCP port (re-resolved when it restarts)'),
         name: z.string().optional().describe('every process whose name matches, summed'),
         role: z.enum(['app', 'db', 'dependency', 'other']).optional().describe('what the process is, for diagnosis'),
         label,
@@ -339,19 +343,24 @@ export const WatchItemSchema = z
       .refine((p) => [p.pid, p.port, p.name].filter((v) => v !== undefined).length === 1, {
         message: 'process needs exactly one of pid, port, name',
       })
-      .optional(),
-    postgres: z.strictObject({ url: z.string(), label }).optional(),
-    prometheus: z.strictObject({ url: z.string(), match: z.array(z.string()).optional(), label }).optional(),
-    eventLoop: z.strictObject({ url: z.string(), label }).optional(),
+      .optional()
+      .describe('a process on this machine (Linux /proc): CPU, RSS, open descriptors, threads'),
+    postgres: z.strictObject({ url: z.string().describe('postgres:// connection URL'), label }).optional().describe('PostgreSQL connections by state, lock waits, scans and commits per second'),
+    prometheus: z
+      .strictObject({ url: z.string().describe('URL of a Prometheus text exposition'), match: z.array(z.string()).optional().describe('regular expressions; families whose name fully matches one are kept (all when absent, at most 500 series)'), label })
+      .optional()
+      .describe('any Prometheus /metrics endpoint: counters as rates, histograms as p50/p95/p99'),
+    eventLoop: z.strictObject({ url: z.string().describe('URL of the loadproof/probe handler in a Node service'), label }).optional().describe('a Node service\'s event loop delay, utilisation, heap, GC and gauges'),
     dependency: z
       .strictObject({
-        name: z.string(),
-        url: z.string(),
-        ratePerSec: z.number().positive().default(1),
-        timeout: Duration.optional(),
+        name: z.string().describe('the dependency\'s name in series and findings'),
+        url: z.string().describe('a URL to GET, e.g. its health endpoint'),
+        ratePerSec: z.number().positive().default(1).describe('GETs per second, on the watcher\'s own timer'),
+        timeout: Duration.optional().describe('timeout of each GET'),
       })
       .transform(({ timeout, ...rest }) => ({ ...rest, timeoutMs: timeout }))
-      .optional(),
+      .optional()
+      .describe('a dependency of the target, probed at a low fixed rate: latency, errors, 429/503 share'),
     interval,
   })
   .meta({ oneOf: WATCH_KINDS.map((k) => ({ required: [k] })) })
@@ -369,8 +378,8 @@ export const WatchItemSchema = z
   .transform(({ interval, ...rest }) => ({ ...rest, intervalMs: interval }));
 
 export const DefaultsSchema = z.strictObject({
-  timeout: Duration.default(10_000).describe('request timeout'),
-  headers: z.record(z.string(), z.string()).optional(),
+  timeout: Duration.default(10_000).describe('request timeout (default 10s)'),
+  headers: z.record(z.string(), z.string()).optional().describe('headers sent with every request'),
   think: DurationRange.optional().describe('closed model: think time after each iteration when the flow has none'),
   insecure: z.boolean().optional().describe('accept any TLS certificate (test environments)'),
   cookies: z.boolean().optional().describe('keep a cookie jar per VU (Set-Cookie honoured, Cookie sent); default true'),
@@ -397,21 +406,21 @@ export const DistributedSchema = z.strictObject({
 
 export const PlanSchema = z
   .strictObject({
-    $schema: z.string().optional(),
+    $schema: z.string().optional().describe('the JSON Schema of plans, for editors (loadproof init writes it)'),
     name: z.string().min(1).describe('what is tested'),
-    description: z.string().optional(),
-    hypothesis: z.string().min(1).optional().describe('what you expect to hold, with numbers'),
-    target: z.string().describe('base URL, e.g. http://127.0.0.1:3000'),
-    pattern: PatternSchema.optional(),
-    load: LoadSchema.optional(),
-    thresholds: ThresholdsSchema.optional(),
-    abort: AbortSchema.optional(),
-    defaults: DefaultsSchema.optional(),
-    validity: ValiditySchema.optional(),
+    description: z.string().optional().describe('free text'),
+    hypothesis: z.string().min(1).optional().describe('what you expect to hold, with numbers; run refuses a plan without one (a smoke test excepted)'),
+    target: z.string().describe('base URL (http:// or https://), e.g. http://127.0.0.1:3000; request paths are relative to it'),
+    pattern: PatternSchema.optional().describe('the load pattern: its type and the expected peak; expands into stages (patterns.md)'),
+    load: LoadSchema.optional().describe('how the load is applied: model, explicit stages, caps'),
+    thresholds: ThresholdsSchema.optional().describe('success criteria over the whole run, k6 syntax: metric → expression or list of expressions, e.g. http_req_duration: ["p(95)<200"]'),
+    abort: AbortSchema.optional().describe('the incident guard, live over a sliding window: metric → "<expression> for <duration>", e.g. http_req_failed: "rate>0.05 for 10s"; when one trips the run stops (exit 3) and is still analysed'),
+    defaults: DefaultsSchema.optional().describe('settings for every request'),
+    validity: ValiditySchema.optional().describe('when a run counts as having tested the service'),
     data: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), DataSourceSchema).optional().describe('test data: name → file; rows in templates as {{ name.column }}'),
-    scenarios: z.array(ScenarioSchema).min(1),
-    watch: z.array(WatchItemSchema).optional(),
-    distributed: DistributedSchema.optional(),
+    scenarios: z.array(ScenarioSchema).min(1).describe('weighted flows of requests; each iteration runs one, picked by weight'),
+    watch: z.array(WatchItemSchema).optional().describe('what to watch on the target, one watcher per entry'),
+    distributed: DistributedSchema.optional().describe('the experiment is meant to run from several generators (distributed.md)'),
   })
   .meta({ anyOf: [{ required: ['pattern'] }, { required: ['load'], properties: { load: { required: ['stages'] } } }] })
   .superRefine((plan, ctx) => {

@@ -184,3 +184,25 @@ test("the patterns table of docs/patterns.md matches the stages the code generat
   const r = spawnSync(process.execPath, [resolve(REPO_ROOT, 'scripts/patterns-table.mjs'), '--check'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
 });
+
+test('docs/plan-reference.md is the reference generated from the schema, and a stale copy is caught', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = resolve(REPO_ROOT, 'scripts/plan-reference.mjs');
+  const r = spawnSync(process.execPath, [script, '--check'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const text = readFileSync(resolve(REPO_ROOT, 'docs/plan-reference.md'), 'utf8');
+  // every top-level field of the schema has its row, with the zod description
+  for (const row of ['| `target` | string | yes |', '| `load.model` | `open`, `closed` |  | `open` |', '| `scenarios[].weight` | number (> 0) |  | `1` |', '| `loop.steps` | list of [step](#step)']) {
+    assert.ok(text.includes(row), `missing row ${row}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'lp-planref-'));
+  try {
+    const stale = join(dir, 'plan-reference.md');
+    writeFileSync(stale, text.replace('| `target` | string | yes |', '| `target` | number | yes |'));
+    const s = spawnSync(process.execPath, [script, '--check', stale], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(s.status, 1);
+    assert.match(s.stderr, /differs from the schema/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
