@@ -32,6 +32,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { BIN, REPO_ROOT, runCli } from '../helpers/cli.js';
+import { RULES } from '../../src/analysis/diagnose.js';
 
 /** Subcommands never run by this test, and why. Their flags are checked against `--help`. */
 const SKIPPED: Record<string, string> = {
@@ -311,6 +312,22 @@ test('the link check finds a missing file and a missing heading', () => {
     assert.match(problems[1]!, /:5: link to missing\.md: .*missing\.md does not exist/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('docs/diagnoses.md has a section for every diagnosis rule, with the handoff the rule gives', () => {
+  const text = readFileSync(resolve(REPO_ROOT, 'docs/diagnoses.md'), 'utf8');
+  assert.equal(RULES.length, 13);
+  for (const { id } of RULES) {
+    const at = text.indexOf(`\n## \`${id}\`\n`);
+    assert.ok(at >= 0, `no section for ${id}`);
+    const section = text.slice(at + 1).split('\n## ')[0]!;
+    const documented = /\*\*Handoff:\*\* `([a-z-]+)`/.exec(section)?.[1];
+    const source = readFileSync(resolve(REPO_ROOT, 'src/analysis/rules', `${id}.ts`), 'utf8');
+    const given = [...source.matchAll(/'(performance-optimizer|database-reviewer|incident-commander)'/g)].map((m) => m[1]);
+    assert.ok(given.length > 0, `no handoff found in the rule ${id}`);
+    assert.ok(given.every((h) => h === documented), `${id}: docs say ${documented}, the rule gives ${given.join(', ')}`);
+    assert.match(section, /\*\*What to watch:\*\* .+\n- \*\*Evidence it reads\*\*.+\n- \*\*Fix it recommends:\*\* .+/, `${id}: evidence or fix missing`);
   }
 });
 
