@@ -1,3 +1,4 @@
+/* global fetch */
 // Benchmark 4: many connections.
 //
 // A. Closed model, N keep-alive connections (one VU each, 5 s think time between requests so the
