@@ -26,7 +26,7 @@ import { DEFAULT_MAX_IN_FLIGHT, startRun, type RunHandle, type StopRequest } fro
 import { logHeaderOf, logEndOf, resultOf } from '../engine/result.js';
 import { logLine, type LogHeader } from '../metrics/log.js';
 import type { SecondRecord } from '../metrics/timeline.js';
-import { decodeHistogram, percentileMs } from '../metrics/histogram.js';
+import { decodeHistogram, percentileMs, withStalled } from '../metrics/histogram.js';
 import { AbortGuard, type GuardSecond } from '../engine/guard.js';
 import { SecretRegistry, isSecretHeader } from '../engine/redact.js';
 import type { Result } from '../result/types.js';
@@ -133,7 +133,7 @@ function guardSecondOf(r: SecondRecord, endpoints: LogHeader['endpoints']): Guar
     t: r.t,
     requests,
     errors,
-    hdr: r.hdr,
+    hdr: r.outstandingHdr ? withStalled(r.hdr !== null ? decodeHistogram(r.hdr) : null, decodeHistogram(r.outstandingHdr)) : r.hdr,
     checksPasses: passes,
     checksFails: fails,
     dropped: r.dropped,
