@@ -144,6 +144,21 @@ test('a script that throws every tenth iteration: those iterations fail with the
     const me = app.counts.get('GET /me')!;
     // the run went on after each failure; at the end each of the 2 VUs may be cut short mid-iteration
     assert.ok(me >= started && me <= started + 2, `/me ${me}, iterations ${started}`);
+    // the failures are in the per-second timeline too, in the seconds they happened: over any run of
+    // consecutive iterations a VU fails ⌊n/10⌋ or ⌈n/10⌉ of them, so each second of 2 VUs is within 2
+    // of a tenth of the iterations that ended in it
+    assert.equal(s.failedIterations, o.failures.total);
+    const tl = o.totals.timeline;
+    assert.equal(tl.reduce((a, p) => a + (p.failedIterations ?? 0), 0), o.failures.total, 'every failure is in some second');
+    assert.equal(tl.reduce((a, p) => a + (p.iterations ?? 0), 0), s.iterations, 'every completed iteration is in some second');
+    const full = tl.filter((p) => (p.durationSec ?? 1) >= 1);
+    assert.ok(full.length >= 1, `${tl.length} seconds`);
+    for (const p of full) {
+      const failed = p.failedIterations ?? 0;
+      const ended = failed + p.iterations!;
+      assert.ok(ended >= 10, `second ${p.t}: ${ended} iterations`);
+      assert.ok(Math.abs(failed - ended / 10) <= 2, `second ${p.t}: ${failed} failed of ${ended}`);
+    }
   } finally {
     dir.remove();
     await app.close();
