@@ -79,7 +79,7 @@ try {
   const ratios = yaml.map((r, i) => script[i].cpuUsPerRequest / r.cpuUsPerRequest);
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`median CPU-µs/request over ${rounds} round(s): yaml ${y}, script ${s}`);
-  console.log(`scripted / YAML CPU per request: ${(s / y).toFixed(2)}× (median of the medians; per round ${ratios.map((x) => x.toFixed(2)).join(', ')}; budget ≤ 2×)`);
+  console.log(`scripted / YAML CPU per request: ${(s / y).toFixed(2)}× (ratio of the medians; per round ${ratios.map((x) => x.toFixed(2)).join(', ')}; budget ≤ 2×)`);
 } finally {
   await target.stop();
   rmSync(dir, { recursive: true, force: true });
