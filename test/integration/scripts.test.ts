@@ -220,7 +220,8 @@ test('a response reads as a plain one (headers, body, json, timings, JSON.string
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const dir = tempDir();
   try {
-    dir.file('flow.ts', `export default async (vu: any) => {
+    dir.file('flow.ts', `import { inspect } from 'node:util';
+export default async (vu: any) => {
   const a = await vu.get('/echo');
   const b = await vu.get('/echo', { name: 'named echo' });
   await vu.get('/set');
@@ -235,6 +236,7 @@ test('a response reads as a plain one (headers, body, json, timings, JSON.string
     'body': JSON.parse(a.body).path === '/echo' && a.body === a.body,
     'JSON.stringify gives every field': plain.status === 200 && plain.body === a.body && plain.headers['x-multi'] === 'p, q' && plain.endpoint === 'GET /echo' && plain.error === null && plain.timings.durationMs === a.timings.durationMs,
     'timings': a.timings.durationMs >= a.timings.serviceMs && a.timings.serviceMs > 0,
+    'console.log shows the body': inspect(a).includes('"path":"/echo"'),
     'endpoints': a.endpoint === 'GET /echo' && b.endpoint === 'named echo' && c.endpoint === 'GET /echo',
   };
   for (const [k, ok] of Object.entries(want)) if (!ok) throw new Error(k);

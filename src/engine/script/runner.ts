@@ -78,7 +78,7 @@ const EMPTY_BODY = Buffer.alloc(0);
 /**
  * A completed request as the script sees it. `headers`, `body` and `timings` are built from the kept
  * bytes and instants on first read (most scripts read none of them on most requests), then cached.
- * `toJSON` gives all the fields, so that logging a response shows what a plain object would.
+ * `toJSON` (and util.inspect) give all the fields, so that logging a response shows what a plain object would.
  */
 export class ScriptResponse implements VuResponse {
   readonly status: number;
@@ -143,6 +143,11 @@ export class ScriptResponse implements VuResponse {
 
   toJSON(): Omit<VuResponse, 'json'> {
     return { status: this.status, headers: this.headers, body: this.body, timings: this.timings, error: this.error, endpoint: this.endpoint };
+  }
+
+  /** console.log(res) shows every field too (getters are not shown by default) */
+  [Symbol.for('nodejs.util.inspect.custom')](): Omit<VuResponse, 'json'> {
+    return this.toJSON();
   }
 
   /** The endpoint index `value` was recorded under, when it is a response; else `other`. */
