@@ -22,11 +22,11 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { requestStepsOf, type Plan } from '../plan/schema.js';
 import { resolveLoad } from '../plan/patterns.js';
-import { startRun, type RunHandle, type StopRequest } from '../engine/runner.js';
+import { DEFAULT_MAX_IN_FLIGHT, startRun, type RunHandle, type StopRequest } from '../engine/runner.js';
 import { logHeaderOf, logEndOf, resultOf } from '../engine/result.js';
 import { logLine, type LogHeader } from '../metrics/log.js';
 import type { SecondRecord } from '../metrics/timeline.js';
-import { decodeHistogram, percentileMs } from '../metrics/histogram.js';
+import { decodeHistogram, percentileMs, withStalled } from '../metrics/histogram.js';
 import { AbortGuard, type GuardSecond } from '../engine/guard.js';
 import { SecretRegistry, isSecretHeader } from '../engine/redact.js';
 import type { Result } from '../result/types.js';
@@ -36,6 +36,7 @@ import type { AnalyzeOptions } from '../analysis/analyze.js';
 import { Progress, type ProgressSnapshot } from './progress.js';
 import { finishResult, type FinishHooks } from './finish.js';
 import { prepareOutDir } from './out-path.js';
+import { ensureFdLimit, fdLimitMessage } from './fd-limit.js';
 import { resultsDir } from './results-dir.js';
 import type { Io } from './io.js';
 import type { LiveFeed } from '../live/feed.js';
@@ -132,7 +133,7 @@ function guardSecondOf(r: SecondRecord, endpoints: LogHeader['endpoints']): Guar
     t: r.t,
     requests,
     errors,
-    hdr: r.hdr,
+    hdr: r.outstandingHdr ? withStalled(r.hdr !== null ? decodeHistogram(r.hdr) : null, decodeHistogram(r.outstandingHdr)) : r.hdr,
     checksPasses: passes,
     checksFails: fails,
     dropped: r.dropped,
@@ -201,6 +202,16 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   // a results folder that cannot be written is exit 2 here, before the watchers and the load start
   const dir = prepareOutDir(resultsDir(plan.name, o.out), o.out !== undefined ? '--out' : 'the results folder');
   const logPath = join(dir, 'run.ndjson');
+  // every connection is a file descriptor: raise the open-files limit now, or say it is too low
+  {
+    const closed = load.model === 'closed';
+    const connections = closed
+      ? Math.max(0, ...load.stages.map((s) => s.target))
+      : Math.min(plan.load?.connections ?? plan.load?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, plan.load?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+    const explicit = closed || plan.load?.connections !== undefined || plan.load?.maxInFlight !== undefined;
+    const line = fdLimitMessage(ensureFdLimit(connections), connections, explicit);
+    if (line) io.err(line);
+  }
   // Watchers start first (a bad watch item is a plan error, exit 2, before any load is sent) and
   // take their priming reads; their series are put on the run's time axis when they stop.
   // a distributed run watches its target once: segment 0 runs the plan's watchers, the others none

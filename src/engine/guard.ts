@@ -54,7 +54,12 @@ export interface GuardSecond {
   t: number;
   requests: number;
   errors: number;
-  /** that second's latencies (µs), a histogram or its base64 encoding */
+  /**
+   * that second's latencies (µs), a histogram or its base64 encoding. The CLI gives the second as
+   * the timeline shows it, with the requests still outstanding that had waited longer than any that
+   * ended (withStalled): so a target that stops answering trips a latency rule while it hangs,
+   * instead of leaving the guard seconds with nothing to read.
+   */
   hdr: Histogram | string | null;
   checksPasses: number;
   checksFails: number;
@@ -152,7 +157,10 @@ export class AbortGuard {
       const window = this.held.filter((h) => h.s.t > second.t - rule.windowSec);
       const data = this.aggregate(rule, window);
       if (!data) continue;
-      const samples = rule.mk.metric === 'checks' ? (data.checks ? data.checks.passes + data.checks.fails : 0) : data.requests;
+      // a latency rule counts the latencies it reads: with the stalled requests the seconds carry
+      // (see GuardSecond.hdr), a hung target has samples although nothing ended
+      const samples =
+        rule.mk.metric === 'checks' ? (data.checks ? data.checks.passes + data.checks.fails : 0) : rule.needsHistogram && data.hdr ? data.hdr.totalCount : data.requests;
       if (samples < rule.minSamples) continue;
       const o = observe(rule.mk.metric, rule.expr.aggregation, data);
       if (o.observed === null || !compare(o.observed, rule.expr.op, rule.expr.value)) continue;

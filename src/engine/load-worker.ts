@@ -104,6 +104,8 @@ export class LoadWorker {
   private onIterationFailed(message: string, atUs: number): void {
     const f = this.failures;
     f.total++;
+    // per second too, so that the timeline shows when they failed (not only the run's total)
+    this.recorder?.recordIterationFailed(atUs);
     const text = this.secrets.scrub(message.length > 500 ? `${message.slice(0, 497)}...` : message);
     const i = this.failureIndex.get(text);
     if (i !== undefined) f.messages[i]!.count++;

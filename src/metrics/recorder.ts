@@ -64,7 +64,10 @@ export interface SecondSnapshot {
   outstanding: SparseCounts | null;
   /** arrivals not sent because maxInFlight was reached (open model) */
   dropped: number;
+  /** iterations completed */
   iterations: number;
+  /** iterations that failed (a script threw, a data table ran out): not counted in `iterations` */
+  failedIterations?: number;
   /** iterations (open) or requests (closed) in flight at the end of the second */
   inFlight: number;
   /** active VUs at the end of the second (closed model) */
@@ -145,6 +148,7 @@ export class Recorder {
   private readonly outstanding = new LatencyCounts();
   private dropped = 0;
   private iterations = 0;
+  private failedIterations = 0;
   /** the second being filled */
   private sec = 0;
 
@@ -217,6 +221,12 @@ export class Recorder {
     this.iterations++;
   }
 
+  /** An iteration that failed at `nowUs` (a script threw, a data table ran out). */
+  recordIterationFailed(nowUs: number): void {
+    this.roll(nowUs);
+    this.failedIterations++;
+  }
+
   /** Emits every finished second up to (not including) the one `nowUs` falls in. */
   tick(nowUs: number): void {
     this.roll(nowUs);
@@ -260,6 +270,7 @@ export class Recorder {
       outstanding: this.outstanding.take(),
       dropped: this.dropped,
       iterations: this.iterations,
+      failedIterations: this.failedIterations,
       inFlight: this.gauges.inFlight(),
       vus: this.gauges.vus(),
       busy: load.busy,
@@ -271,6 +282,7 @@ export class Recorder {
     }
     this.dropped = 0;
     this.iterations = 0;
+    this.failedIterations = 0;
     this.emit(snap);
   }
 }

@@ -212,3 +212,43 @@ test('totals folded from live records (histograms built once) equal totals folde
   assert.equal(live.summary(3, 'intended').requests, 3000);
   assert.equal(live.endpointResults().length, 2);
 });
+
+test('failed iterations are counted in the second they failed in, merged across workers, and survive the log', () => {
+  const byWorker: SecondSnapshot[][] = [[], []];
+  const recs = [0, 1].map((w) => new Recorder(1, w, gauges, (s) => byWorker[w]!.push(s)));
+  // worker 0: 10 iterations in second 0 (2 failed), 5 in second 1 (none failed); worker 1: 3 failed in second 1
+  for (let i = 0; i < 10; i++) {
+    recs[0]!.record(0, i * 90_000, i * 90_000, i * 90_000 + 1_000, 200, 0, 10, 10);
+    if (i % 5 === 4) recs[0]!.recordIterationFailed(i * 90_000 + 1_000);
+    else recs[0]!.recordIteration(i * 90_000 + 1_000);
+  }
+  for (let i = 0; i < 5; i++) recs[0]!.recordIteration(1_100_000 + i * 1_000);
+  for (let i = 0; i < 3; i++) recs[1]!.recordIterationFailed(1_500_000 + i * 1_000);
+  recs[0]!.flushAll(2_000_000);
+  recs[1]!.flushAll(2_000_000);
+  const records: ReturnType<typeof mergeSecond>[] = [];
+  const col = new SecondCollector(2, (_sec, snaps, durationSec) => records.push(mergeSecond(snaps, { stage: 0, offeredRps: null, durationSec, generator: gen, reportVus: false })));
+  for (const list of byWorker) for (const s of list) col.add(s);
+  const live = new RunTotals([{ name: 'GET /', method: 'GET' }]);
+  const replayed = new RunTotals([{ name: 'GET /', method: 'GET' }]);
+  for (const r of records) {
+    live.add(r);
+    replayed.add(JSON.parse(JSON.stringify(r)) as typeof r);
+  }
+  assert.deepEqual(
+    live.timeline.slice(0, 2).map((p) => [p.t, p.iterations, p.failedIterations]),
+    [
+      [0, 8, 2],
+      [1, 5, 3],
+    ],
+  );
+  assert.deepEqual(live.timeline, replayed.timeline);
+  const s = live.summary(2, 'actual');
+  assert.equal(s.iterations, 13);
+  assert.equal(s.failedIterations, 5);
+  // a run without failures has no failedIterations field at all
+  const quiet = new RunTotals([{ name: 'GET /', method: 'GET' }]);
+  quiet.add(mergeSecond([{ ...byWorker[0]![1]!, failedIterations: 0 }], { stage: 0, offeredRps: null, durationSec: 1, generator: gen, reportVus: false }));
+  assert.equal(quiet.timeline[0]!.failedIterations, undefined);
+  assert.equal(quiet.summary(1, 'actual').failedIterations, undefined);
+});

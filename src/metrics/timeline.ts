@@ -53,6 +53,8 @@ export interface SecondRecord {
   inFlight: number;
   dropped: number;
   iterations: number;
+  /** iterations that failed (absent in older logs) */
+  failedIterations?: number;
   /** all endpoints' latency, merged */
   hdr: string | null;
   /** ages of the requests outstanding at the second's end (absent in older logs) */
@@ -161,6 +163,7 @@ export function mergeSecond(snaps: SecondSnapshot[], ctx: SecondContext): Second
     inFlight: snaps.reduce((a, s) => a + s.inFlight, 0),
     dropped: snaps.reduce((a, s) => a + s.dropped, 0),
     iterations: snaps.reduce((a, s) => a + s.iterations, 0),
+    failedIterations: snaps.reduce((a, s) => a + (s.failedIterations ?? 0), 0),
     hdr: allHdr,
     outstandingHdr: outstanding === null ? null : encodeHistogram(outstanding),
     serviceHdr: service === null ? null : encodeHistogram(service),
@@ -239,7 +242,7 @@ export class SecondCollector {
       this.next++;
       // a sliver of a last second with nothing in it (the workers stopped just past a boundary) is
       // not a second of the run: as a timeline point it would read as a collapse to 0 req/s
-      const empty = list.every((x) => x.endpoints.length === 0 && x.dropped === 0 && x.iterations === 0);
+      const empty = list.every((x) => x.endpoints.length === 0 && x.dropped === 0 && x.iterations === 0 && !x.failedIterations);
       if (last && empty && durationSec < 0.5) continue;
       this.onSecond(s, list, durationSec);
     }
@@ -269,6 +272,7 @@ export class RunTotals {
   private errors = 0;
   private dropped = 0;
   private iterations = 0;
+  private failedIterations = 0;
   private bytesIn = 0;
   private bytesOut = 0;
   private checksPasses = 0;
@@ -334,6 +338,7 @@ export class RunTotals {
     this.errors += errors;
     this.dropped += r.dropped;
     this.iterations += r.iterations;
+    this.failedIterations += r.failedIterations ?? 0;
     this.checksPasses += passes;
     this.checksFails += fails;
     addCounts(this.statusCodes, statusCodes);
@@ -356,8 +361,10 @@ export class RunTotals {
       statusCodes,
       errorKinds: errorKinds as Partial<Record<ErrorKind, number>>,
       checks: { passes, fails },
+      iterations: r.iterations,
       hdr: r.hdr ?? undefined,
     };
+    if (r.failedIterations) point.failedIterations = r.failedIterations;
     if (sendLagP99Ms !== undefined) point.sendLagP99Ms = sendLagP99Ms;
     if (outHist !== null && outHist.totalCount > 0) {
       point.outstandingHdr = r.outstandingHdr!;
@@ -393,6 +400,7 @@ export class RunTotals {
       hdr: encodeHistogram(this.all),
       lowerBoundRequests: this.errorKinds.timeout ?? 0,
     };
+    if (this.failedIterations > 0) s.failedIterations = this.failedIterations;
     if (this.ok.totalCount > 0) {
       s.okLatencyMs = summarizeMs(this.ok);
       s.okHdr = encodeHistogram(this.ok);

@@ -117,9 +117,17 @@ export function buildCharts(result: Result): ChartSection {
     });
 
     const errorRate = tl.map((p) => (p.rps > 0 ? p.errors / p.rps : p.errors > 0 ? 1 : null));
-    run.push(
-      chart('errors', 'Error rate over time', 'time', 'ratio', [{ label: 'error rate', color: P99, x: xs, y: errorRate }], bands, vMarkers, errorMarkers(result)),
-    );
+    const errorSeries: ChartSeries[] = [{ label: 'error rate', color: P99, x: xs, y: errorRate }];
+    if (tl.some((p) => (p.failedIterations ?? 0) > 0)) {
+      // failed iterations (a script threw, a data table ran out) as a share of the iterations that ended that second
+      const failedShare = tl.map((p) => {
+        const failed = p.failedIterations ?? 0;
+        const ended = failed + (p.iterations ?? 0);
+        return ended > 0 ? failed / ended : null;
+      });
+      errorSeries.push({ label: 'failed iterations', color: P50, x: xs, y: failedShare });
+    }
+    run.push(chart('errors', errorSeries.length > 1 ? 'Error rate and failed iterations over time' : 'Error rate over time', 'time', 'ratio', errorSeries, bands, vMarkers, errorMarkers(result)));
   }
 
   const load: ChartSpec[] = [];

@@ -69,7 +69,10 @@ export interface Summary {
   bytesReceived?: number;
   bytesSent?: number;
   checks?: { passes: number; fails: number; rate: number };
+  /** iterations completed */
   iterations?: number;
+  /** iterations that failed (a script threw, a data table ran out); absent when none */
+  failedIterations?: number;
   /** base64 HdrHistogram (µs) of all latencies, for exact re-analysis */
   hdr?: string;
   /**
@@ -136,6 +139,10 @@ export interface TimelinePoint {
   errorKinds?: Partial<Record<ErrorKind, number>>;
   sendLagP99Ms?: number;
   checks?: { passes: number; fails: number };
+  /** iterations completed in this interval */
+  iterations?: number;
+  /** iterations that failed in this interval (a script threw, a data table ran out); absent when none */
+  failedIterations?: number;
   /** base64 HdrHistogram (µs) of the latencies of the requests that ended in this interval: lets steps merge histograms exactly */
   hdr?: string;
   /**

@@ -10,6 +10,9 @@
  *             criterion: every request answers 401 fast. The run is invalid (exit 4), and the
  *             headline names the 401s and the capture that was never set.
  *   control   the same plan with the right password passes (exit 0): the rule is not over-eager.
+ *   abort     the service stops answering 2 s in, the request timeout is longer than the run: an
+ *             abort rule on latency trips while nothing completes (the guard reads the stalled
+ *             requests' ages), well before the planned end.
  *
  * Every run is bounded (≤ 12 s of load) and the service is stopped by PID.
  */
@@ -76,6 +79,44 @@ test('hang: requests a service never answers count in the latency at their outst
     assert.match(md, /p95 latency, successful requests only/);
     // the plan has no error-rate criterion: the error budget the analysis assumed is stated
     assert.ok(r.analysis!.validity.some((v) => v.id === 'error-budget' && /50%/.test(v.message)), JSON.stringify(r.analysis!.validity));
+  } finally {
+    await svc.stop();
+    w.remove();
+  }
+});
+
+test('abort: a latency abort rule trips while a hung service answers nothing, not only when requests time out', { timeout: RUN_TIMEOUT_MS }, async () => {
+  const svc = await startServiceChild(targetScript('hang-service'), ['--hang-after', '2', '--hold', '5']);
+  const w = workdir('hang-abort');
+  try {
+    const plan = writePlan(w.dir, {
+      name: 'items that stop answering, guarded',
+      hypothesis: 'The items API answers 20 req/s at p95 < 100 ms.',
+      target: svc.url,
+      load: {
+        model: 'open',
+        gracefulStop: '1s',
+        stages: [
+          { duration: '100ms', target: 20 },
+          { duration: '20s', target: 20 },
+        ],
+      },
+      thresholds: { http_req_duration: ['p(95)<100'] },
+      abort: { http_req_duration: 'p(95)>1000 for 2s' },
+      // longer than the run: without the stalled ages the guard would have no latency to read
+      defaults: { timeout: '60s' },
+      scenarios: [{ name: 'items', flow: [{ get: '/items' }] }],
+    });
+    const out = join(w.dir, 'out');
+    const run = await runPlan(plan, out);
+    assert.equal(run.code, 3, `the incident guard stops the run (exit 3), got ${run.code}\n${run.stderr.slice(-1500)}`);
+    const r = readResult(out);
+    const stop = r.stop;
+    console.log(`e2e hang-abort: stop ${JSON.stringify(stop)}; ${r.summary.requests} requests, p95 ${r.summary.latencyMs.p95} ms`);
+    assert.equal(stop?.reason, 'aborted');
+    // hang at ~2 s; the window's p95 passes 1 s once the oldest requests are ~1 s old and stays
+    // there: tripped within a few seconds of the hang, far before the 20 s end
+    assert.ok(stop?.atSec !== undefined && stop.atSec >= 3 && stop.atSec <= 9, `tripped at ${stop?.atSec} s`);
   } finally {
     await svc.stop();
     w.remove();

@@ -144,6 +144,21 @@ test('a script that throws every tenth iteration: those iterations fail with the
     const me = app.counts.get('GET /me')!;
     // the run went on after each failure; at the end each of the 2 VUs may be cut short mid-iteration
     assert.ok(me >= started && me <= started + 2, `/me ${me}, iterations ${started}`);
+    // the failures are in the per-second timeline too, in the seconds they happened: over any run of
+    // consecutive iterations a VU fails ⌊n/10⌋ or ⌈n/10⌉ of them, so each second of 2 VUs is within 2
+    // of a tenth of the iterations that ended in it
+    assert.equal(s.failedIterations, o.failures.total);
+    const tl = o.totals.timeline;
+    assert.equal(tl.reduce((a, p) => a + (p.failedIterations ?? 0), 0), o.failures.total, 'every failure is in some second');
+    assert.equal(tl.reduce((a, p) => a + (p.iterations ?? 0), 0), s.iterations, 'every completed iteration is in some second');
+    const full = tl.filter((p) => (p.durationSec ?? 1) >= 1);
+    assert.ok(full.length >= 1, `${tl.length} seconds`);
+    for (const p of full) {
+      const failed = p.failedIterations ?? 0;
+      const ended = failed + p.iterations!;
+      assert.ok(ended >= 10, `second ${p.t}: ${ended} iterations`);
+      assert.ok(Math.abs(failed - ended / 10) <= 2, `second ${p.t}: ${failed} failed of ${ended}`);
+    }
   } finally {
     dir.remove();
     await app.close();
@@ -191,5 +206,65 @@ scenarios: [{ name: s, script: leak.ts }]
   } finally {
     dir.remove();
     await app.close();
+  }
+});
+
+test('a response reads as a plain one (headers, body, json, timings, JSON.stringify); requests sent again from the cache carry the cookies set meanwhile', { timeout: 30_000 }, async () => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url!, 'http://x').pathname;
+    if (path === '/set') res.setHeader('set-cookie', 'c=1; Path=/');
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('x-multi', ['p', 'q']);
+    res.end(JSON.stringify({ path, cookie: req.headers.cookie ?? null, xa: req.headers['x-a'] ?? null }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const dir = tempDir();
+  try {
+    dir.file('flow.ts', `import { inspect } from 'node:util';
+export default async (vu: any) => {
+  const a = await vu.get('/echo');
+  const b = await vu.get('/echo', { name: 'named echo' });
+  await vu.get('/set');
+  const c = await vu.get('/echo');
+  const h = await vu.get('/echo', { headers: { 'x-a': '1' } });
+  const plain = JSON.parse(JSON.stringify(a));
+  const want: Record<string, boolean> = {
+    'no cookie before /set': vu.iteration > 0 || a.json().cookie === null,
+    'the cached request carries the cookie': c.json().cookie === 'c=1',
+    'per-call header sent': h.json().xa === '1' && h.json().cookie === 'c=1',
+    'headers': a.headers['content-type'] === 'application/json' && a.headers['x-multi'] === 'p, q',
+    'body': JSON.parse(a.body).path === '/echo' && a.body === a.body,
+    'JSON.stringify gives every field': plain.status === 200 && plain.body === a.body && plain.headers['x-multi'] === 'p, q' && plain.endpoint === 'GET /echo' && plain.error === null && plain.timings.durationMs === a.timings.durationMs,
+    'timings': a.timings.durationMs >= a.timings.serviceMs && a.timings.serviceMs > 0,
+    'console.log shows the body': inspect(a).includes('"path":"/echo"'),
+    'endpoints': a.endpoint === 'GET /echo' && b.endpoint === 'named echo' && c.endpoint === 'GET /echo',
+  };
+  for (const [k, ok] of Object.entries(want)) if (!ok) throw new Error(k);
+  vu.check(b, { 'named': (r: any) => r.status === 200 });
+};
+`);
+    const { port } = server.address() as AddressInfo;
+    const planFile = dir.file('plan.yaml', `
+name: response
+target: http://127.0.0.1:${port}
+load: { model: closed, stages: [{ duration: 0s, target: 1 }, { duration: 1s, target: 1 }] }
+scenarios: [{ name: s, script: flow.ts }]
+`);
+    const o = await startRun({ plan: loadPlan(planFile) }).done;
+    assert.equal(o.failures.total, 0, JSON.stringify(o.failures.messages));
+    const s = o.totals.summary(o.durationSec, 'actual');
+    assert.ok(s.iterations! >= 2, `iterations ${s.iterations}`);
+    const results = o.totals.endpointResults();
+    const named = results.find((e) => e.name === 'named echo')!;
+    // the same path under another name is its own endpoint, and vu.check counts there
+    assert.ok(named.requests >= s.iterations! && named.requests <= s.iterations! + 1, `named ${named.requests}`);
+    assert.equal(named.checks!.passes, s.iterations);
+    assert.ok(results.find((e) => e.name === 'GET /echo')!.requests >= 3 * s.iterations!);
+  } finally {
+    dir.remove();
+    await new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   }
 });

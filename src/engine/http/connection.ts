@@ -16,7 +16,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Clock } from '../clock.js';
-import { DONE, ERROR, ResponseParser } from './response-parser.js';
+import { DONE, ERROR, ResponseParser, type KeepHeaders } from './response-parser.js';
 import { KIND, NO_ERROR, classifySocketError, type KindCode } from './error-kind.js';
 
 /** Where connections go. */
@@ -81,7 +81,7 @@ export class Connection {
   private bytes: Buffer | null = null;
   private isHead = false;
   private keepBody = false;
-  private keepHeaders = false;
+  private keepHeaders: KeepHeaders = false;
   private retried = false;
   private reused = false;
   /** µs deadline of the current exchange; Infinity when idle */
@@ -119,7 +119,7 @@ export class Connection {
    * Sends a request and calls `sink.onExchangeEnd(this)` once, on the response or on a failure.
    * Opens the socket first when it is closed. `timeoutMs` bounds the exchange from now.
    */
-  send(bytes: Buffer, isHead: boolean, keepBody: boolean, keepHeaders: boolean, timeoutMs: number, sink: ExchangeSink): void {
+  send(bytes: Buffer, isHead: boolean, keepBody: boolean, keepHeaders: KeepHeaders, timeoutMs: number, sink: ExchangeSink): void {
     const now = this.host.clock.nowUs();
     this.busy = true;
     this.sink = sink;

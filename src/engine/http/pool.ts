@@ -10,13 +10,15 @@
  */
 import type { Connection, ExchangeSink } from './connection.js';
 import type { HttpClient } from './client.js';
+import type { KeepHeaders } from './response-parser.js';
 
 /** One request handed to the pool. */
 export interface PoolRequest {
   bytes: Buffer;
   isHead: boolean;
   keepBody: boolean;
-  keepHeaders: boolean;
+  /** true: parsed into an object; 'raw': the head's bytes kept (response-parser.ts) */
+  keepHeaders: KeepHeaders;
   timeoutMs: number;
   /** called with the connection when the exchange ends; read the outcome from it */
   sink: ExchangeSink;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DONE, ERROR, NEED_MORE, ResponseParser } from './response-parser.js';
+import { DONE, ERROR, NEED_MORE, ResponseParser, parseHeaderBlock, type KeepHeaders } from './response-parser.js';
 
 /** Feeds `text` in pieces of the given sizes (cycled) and returns the parser and last result. */
-function feed(text: string, sizes: number[] = [1 << 20], opts: { head?: boolean; body?: boolean; headers?: boolean } = {}) {
+function feed(text: string, sizes: number[] = [1 << 20], opts: { head?: boolean; body?: boolean; headers?: KeepHeaders } = {}) {
   const p = new ResponseParser();
   p.begin(opts.head ?? false, opts.body ?? false, opts.headers ?? false);
   const buf = Buffer.from(text, 'latin1');
@@ -184,4 +184,29 @@ test('Set-Cookie values are picked out whole (dates keep their commas), with or 
   const plain = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nServer: set-cookie-less\r\n\r\n';
   p.feed(Buffer.from(plain), 0, plain.length);
   assert.equal(p.setCookies, null);
+});
+
+test("headers kept raw: one copy of the head, parsed on demand into what keepHeaders gives; in any split, after a 1xx", () => {
+  const res =
+    'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n' +
+    'HTTP/1.1 200 OK\r\nContent-Type:  application/json \r\nX-Multi: p\r\nSet-Cookie: a=1; Path=/\r\nx-multi: q\r\nContent-Length: 2\r\n\r\nok';
+  const eager = feed(res, [1 << 20], { headers: true, body: true }).p.headers!;
+  assert.deepEqual(eager, { 'content-type': 'application/json', 'x-multi': 'p, q', 'set-cookie': 'a=1; Path=/', 'content-length': '2' });
+  for (const s of SPLITS) {
+    const { p, r } = feed(res, s, { headers: 'raw', body: true });
+    assert.equal(r, DONE, `split ${s}`);
+    assert.equal(p.headers, null, 'no header object built while parsing');
+    assert.deepEqual(parseHeaderBlock(p.rawHead!), eager, `split ${s}`);
+    assert.deepEqual(p.setCookies, ['a=1; Path=/']);
+    assert.equal(p.body().toString(), 'ok');
+  }
+  // the raw head is a copy: the read buffer's next bytes do not change it
+  const p = new ResponseParser();
+  p.begin(false, false, 'raw');
+  const buf = Buffer.from('HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n', 'latin1');
+  assert.equal(p.feed(buf, 0, buf.length), DONE);
+  buf.fill(0x41);
+  assert.deepEqual(parseHeaderBlock(p.rawHead!), { 'x-a': '1' });
+  // not asked: nothing kept
+  assert.equal(feed(res, [1 << 20], { headers: false }).p.rawHead, null);
 });

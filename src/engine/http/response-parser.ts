@@ -20,6 +20,11 @@
  * is their syntax checked, a line without a colon being an error): on a typical response that
  * halves the work of the head.
  *
+ * Headers can also be kept raw (`keepHeaders: 'raw'`, for scripts, which may or may not read them):
+ * the head is scanned the fast way above and its bytes are copied once (one allocation); the
+ * header object is built only if `parseHeaderBlock` is called on them. A line without a colon is then
+ * skipped rather than failing the response.
+ *
  * Usage: `begin(isHead, keepBody, keepHeaders)` before each response, then `feed(buf, start, end)`
  * for each chunk read; it returns `NEED_MORE`, `DONE` (with `consumed` bytes used) or `ERROR`
  * (with `error` set). At EOF call `finishOnEof()`: true when the response was close-delimited and is
@@ -33,6 +38,8 @@ export const DONE = 1;
 /** feed(): the bytes are not a valid HTTP/1.x response; `error` says why. */
 export const ERROR = 2;
 export type FeedResult = typeof NEED_MORE | typeof DONE | typeof ERROR;
+/** Which response headers to keep: none, parsed into `headers`, or the head's bytes in `rawHead`. */
+export type KeepHeaders = boolean | 'raw';
 
 const enum S {
   Head,
@@ -78,6 +85,11 @@ export class ResponseParser {
   headers: Record<string, string> | null = null;
   /** `Set-Cookie` values of the last response, each whole (never joined: dates hold commas); null when none */
   setCookies: string[] | null = null;
+  /**
+   * With keepHeaders 'raw': the final response's head (status line and header lines, without the
+   * blank line), copied out of the read buffer; `parseHeaderBlock` turns it into `headers`' shape.
+   */
+  rawHead: Buffer | null = null;
   /** the body, only when asked (copied out of the reused read buffer) */
   private bodyParts: Buffer[] | null = null;
   private bodyLength = 0;
@@ -85,7 +97,7 @@ export class ResponseParser {
   private state: S = S.Done;
   private isHead = false;
   private keepBody = false;
-  private keepHeaders = false;
+  private keepHeaders: KeepHeaders = false;
   /** bytes of a head split across reads */
   private headPartial: Buffer | null = null;
   /** where each line of the head being read ends (index of its CRLF); reused, grown when needed */
@@ -100,13 +112,14 @@ export class ResponseParser {
   private sawChunkDigit = false;
 
   /** Prepares for the next response on the connection. */
-  begin(isHead: boolean, keepBody: boolean, keepHeaders: boolean): void {
+  begin(isHead: boolean, keepBody: boolean, keepHeaders: KeepHeaders): void {
     this.statusCode = 0;
     this.bytes = 0;
     this.keepAlive = true;
     this.consumed = 0;
     this.error = '';
     this.headers = null;
+    this.rawHead = null;
     this.setCookies = null;
     this.bodyParts = keepBody ? [] : null;
     this.bodyLength = 0;
@@ -417,7 +430,7 @@ export class ResponseParser {
     let contentLength = -1;
     let chunked = false;
     let connClose = minor === 0;
-    const headers: Record<string, string> | null = this.keepHeaders && status >= 200 ? {} : null;
+    const headers: Record<string, string> | null = this.keepHeaders === true && status >= 200 ? {} : null;
 
     // header lines: line L runs from the end of line L−1 (+2) to ends[L]; the last one's CRLF is
     // the first half of the head's CRLFCRLF, at `to`
@@ -491,6 +504,8 @@ export class ResponseParser {
     }
     this.statusCode = status;
     this.headers = headers;
+    // a copy: the read buffer is reused by the next read
+    if (this.keepHeaders === 'raw') this.rawHead = Buffer.from(buf.subarray(from, to));
     this.keepAlive = !connClose;
     if (this.isHead || status === 204 || status === 304) {
       this.state = S.Done;
@@ -510,6 +525,30 @@ export class ResponseParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * The header object of a head kept raw (`rawHead`): names lower-cased, repeated headers joined with
+ * ", " (as `headers` in keepHeaders mode), values without surrounding whitespace. The status line
+ * is skipped, and so is a line without a colon.
+ */
+export function parseHeaderBlock(head: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  const text = head.toString('latin1');
+  let at = text.indexOf('\r\n');
+  while (at >= 0) {
+    const start = at + 2;
+    const end = text.indexOf('\r\n', start);
+    const line = end < 0 ? text.slice(start) : text.slice(start, end);
+    at = end;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).toLowerCase();
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    const prev = out[name];
+    out[name] = prev === undefined ? value : `${prev}, ${value}`;
+  }
+  return out;
+}
 
 /** The header fields that frame a body (RFC 9112 §6.3), as parseHead tells them apart. */
 const F_NONE = 0;

@@ -44,7 +44,7 @@ export interface VuResponse {
   status: number;
   /** response headers, lower-case names; repeated headers joined with ", " */
   headers: Record<string, string>;
-  /** the body as UTF-8 text */
+  /** the body as UTF-8 text (decoded when first read; `headers` and `timings` too are built on first read) */
   body: string;
   /** the body parsed as JSON (throws when it is not JSON) */
   json<T = unknown>(): T;
