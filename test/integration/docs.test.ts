@@ -17,8 +17,9 @@
  *      (so pipes and quotes mean what they mean to a user), with `npx loadproof` / `loadproof`
  *      being bin/loadproof.js, each in a fresh temporary directory. `init` runs in an empty one (it
  *      writes the plan it is given); the others in a copy of a workspace holding the files the docs
- *      name: `examples/` (the repository's), `plan.yaml` (examples/plan-example.yaml),
- *      `k6-summary.json` (the k6 fixture) and `results/result.json` (imported from it).
+ *      name: `examples/` (the repository's), `plan.yaml` (examples/plan-example.yaml), the interop
+ *      fixtures of src/formats/<tool>/fixtures under the names the docs use (WORKSPACE_FILES) and
+ *      `results/result.json` (imported from the k6 summary).
  *      A run fails the test when it exits 2 (usage or bad input), 5 (internal error) or is
  *      killed by the timeout; verdict codes (0, 1, 3, 4) are outcomes, not doc errors.
  *    - SKIPPED below lists the subcommands that are never run, with the reason (they send load or
@@ -44,6 +45,21 @@ const SKIPPED: Record<string, string> = {
 };
 
 const RUN_TIMEOUT_MS = 30_000;
+
+/** Files of the workspace the runnable commands see: name in the docs → repository file. */
+const WORKSPACE_FILES: Record<string, string> = {
+  'plan.yaml': 'examples/plan-example.yaml',
+  'k6-summary.json': 'src/formats/k6/fixtures/k6-summary.json',
+  'ab.txt': 'src/formats/ab/fixtures/ab.txt',
+  'ab-gnuplot.tsv': 'src/formats/ab/fixtures/ab-gnuplot.tsv',
+  'ab-percentiles.csv': 'src/formats/ab/fixtures/ab-percentiles.csv',
+  'run_stats.csv': 'src/formats/locust/fixtures/run_stats.csv',
+  'run_stats_history.csv': 'src/formats/locust/fixtures/run_stats_history.csv',
+  'run_failures.csv': 'src/formats/locust/fixtures/run_failures.csv',
+  'run_exceptions.csv': 'src/formats/locust/fixtures/run_exceptions.csv',
+  'simulation.log': 'src/formats/gatling/fixtures/simulation.log',
+  'artillery.yml': 'src/formats/artillery/fixtures/script.yml',
+};
 
 /** The documentation checked: README.md, every docs/*.md, bench/README.md. */
 function docFiles(): string[] {
@@ -331,6 +347,14 @@ test('docs/diagnoses.md has a section for every diagnosis rule, with the handoff
   }
 });
 
+test('README.md links every page of docs/', () => {
+  const readme = readFileSync(resolve(REPO_ROOT, 'README.md'), 'utf8');
+  const orphans = docFiles()
+    .filter((f) => f.startsWith('docs/'))
+    .filter((f) => !readme.includes(`](${f})`) && !readme.includes(`](${f}#`));
+  assert.deepEqual(orphans, []);
+});
+
 test('every relative link in README.md, docs/ and bench/README.md resolves', () => {
   const files = docFiles();
   assert.ok(files.length >= 10, `expected the docs/ pages, found ${files.join(', ')}`);
@@ -386,8 +410,7 @@ test('every loadproof command shown in the docs has real flags, and the offline 
     const ws = join(root, 'workspace');
     mkdirSync(ws);
     cpSync(resolve(REPO_ROOT, 'examples'), join(ws, 'examples'), { recursive: true });
-    cpSync(resolve(REPO_ROOT, 'examples/plan-example.yaml'), join(ws, 'plan.yaml'));
-    cpSync(resolve(REPO_ROOT, 'src/formats/k6/fixtures/k6-summary.json'), join(ws, 'k6-summary.json'));
+    for (const [name, from] of Object.entries(WORKSPACE_FILES)) cpSync(resolve(REPO_ROOT, from), join(ws, name));
     const imported = await runCli(['import', 'k6-summary.json', '--out', 'results', '--no-history'], { cwd: ws, timeoutMs: RUN_TIMEOUT_MS });
     assert.ok(existsSync(join(ws, 'results/result.json')), `import for the workspace failed: ${imported.stderr}`);
 
