@@ -217,3 +217,44 @@ test('mergeShards refuses shards of different runs or the same segment twice (ex
   const d = { file: 'd.ndjson', log: parseLog(shardText([header(1, 3, start), END])) };
   fails(() => mergeShards([a, d]), 'd.ndjson', /does not belong/);
 });
+
+test('mergeShards: the whole run’s histograms (summary, endpoints, each second) are exactly those of the samples recorded in one place', () => {
+  const start = '2026-01-01T00:00:00.000Z';
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 5 }).chain((N) => fc.tuple(fc.constant(N), fc.array(sampleArb(N, 3), { minLength: 1, maxLength: 300 }))),
+      ([N, samples]) => {
+        const T = 3;
+        const shards = Array.from({ length: N }, (_, s) => ({
+          file: `shard-${s}.ndjson`,
+          log: parseLog(shardText([header(s, N, start), ...Array.from({ length: T }, (_, t) => recordOf(t, samples.filter((x) => x.shard === s && x.t === t), false)), END])),
+        }));
+        const r = mergeShards(shards);
+        const one = createHistogram();
+        const lag = createHistogram();
+        for (const x of samples) {
+          recordUs(one, x.latencyUs);
+          recordUs(lag, x.lagUs);
+        }
+        assert.equal(r.summary.requests, samples.length);
+        assert.deepEqual(counts(decodeHistogram(r.summary.hdr!)), counts(one));
+        assert.deepEqual(r.summary.latencyMs, summarizeMs(decodeHistogram(encodeHistogram(one))));
+        assert.deepEqual(r.summary.sendLagMs, summarizeMs(decodeHistogram(encodeHistogram(lag))));
+        for (const ep of r.endpoints) {
+          const e = Number(ep.name.slice(-1).charCodeAt(0) - 'a'.charCodeAt(0));
+          const h = createHistogram();
+          for (const x of samples.filter((s) => s.e === e)) recordUs(h, x.latencyUs);
+          assert.deepEqual(counts(decodeHistogram(ep.hdr!)), counts(h), ep.name);
+          assert.equal(ep.requests, h.totalCount);
+        }
+        for (const p of r.timeline) {
+          const h = createHistogram();
+          for (const x of samples.filter((s) => s.t === p.t)) recordUs(h, x.latencyUs);
+          if (h.totalCount === 0) assert.equal(p.hdr, undefined);
+          else assert.deepEqual(counts(decodeHistogram(p.hdr!)), counts(h), `t=${p.t}`);
+        }
+      },
+    ),
+    { numRuns: 40 },
+  );
+});

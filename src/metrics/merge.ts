@@ -22,10 +22,10 @@
  * those zeros coincide to within the hosts' clock offsets and the start skews (validity rule
  * `start-skew`).
  */
-import { inflateSync } from 'node:zlib';
-import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, percentileMs, type Histogram } from './histogram.js';
-import { COUNTS_LENGTH, type SparseCounts } from './latency-counts.js';
-import { RunTotals, type SecondRecord } from './timeline.js';
+import { histogramFromCounts, percentileMs } from './histogram.js';
+import type { SparseCounts } from './latency-counts.js';
+import { CountsSum, countsOf, encodeSparse, sumSparse } from './hdr-codec.js';
+import { RunTotals, attachCounts, type SecondRecord } from './timeline.js';
 import { assembleResult, killedMessage, type LogHeader, type ParsedLog } from './log.js';
 import type { DistributedInfo, GeneratorShard, Result, ValidityNote } from '../result/types.js';
 import { badFile } from '../errors.js';
@@ -37,95 +37,91 @@ const isHdrKey = (k: string): boolean => k === 'hdr' || k.endsWith('Hdr');
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-/** HdrHistogram V2 cookies (the low nibble carries the word size). */
-const V2_COOKIE = 0x1c849303;
-const V2_COMPRESSED_COOKIE = 0x1c849304;
+/** Sparse counts of the histograms merged at one level of a record, by key. */
+type CountsSink = Map<string, SparseCounts>;
 
-/**
- * The bucket counts of an encoded histogram as sparse (index, count) pairs, read straight from its
- * V2 encoding — base64, then [cookie, length, deflated [cookie, payload length, normalising offset,
- * significant digits, lowest, highest (int64), conversion ratio (8 bytes)], payload], the payload a
- * run of ZigZag LEB128 words: a count for the next index, or −n for n empty indexes — without
- * allocating a histogram per part (hdr-histogram-js's decode allocates and clears a 23,552-slot
- * counts array for each, which made merging an hour of 4 shards take minutes: bench/merge.mjs).
- * Null when the encoding is not one of loadproof's own (3 significant digits, lowest value 1): the
- * caller then decodes with the library.
- */
-export function sparseCountsOf(b64: string): SparseCounts | null {
-  const bytes = Buffer.from(b64, 'base64');
-  if (bytes.length < 8 || (bytes.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED_COOKIE) return null;
-  const raw = inflateSync(bytes.subarray(8, 8 + bytes.readInt32BE(4)));
-  if (raw.length < 40 || (raw.readInt32BE(0) & ~0xf0) !== V2_COOKIE) return null;
-  if (raw.readInt32BE(8) !== 0 || raw.readInt32BE(12) !== 3 || raw.readInt32BE(16) !== 0 || raw.readInt32BE(20) !== 1) return null;
-  const end = 40 + raw.readInt32BE(4);
-  const out: SparseCounts = [];
-  let pos = 40;
-  let index = 0;
-  while (pos < end) {
-    // LEB128, 7 bits a byte, at most 9 bytes (as hdr-histogram-js's ZigZagEncoding reads it)
-    let b = raw[pos++]!;
-    let v = b & 0x7f;
-    let scale = 128;
-    for (let k = 1; k < 9 && b & 0x80; k++) {
-      b = raw[pos++]!;
-      v += (b & 0x7f) * scale;
-      scale *= 128;
-    }
-    const n = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-    if (n < 0) index -= n;
-    else {
-      if (n > 0) out.push(index, n);
-      index++;
-    }
-    if (index > COUNTS_LENGTH) return null;
-  }
-  return out;
+/** How one second is merged: how encodings are read, and where the sums' counts go. */
+interface MergeContext {
+  /** the counts of an encoded histogram (hdr-codec.ts `countsOf`, or a cache in front of it) */
+  decode: (b64: string) => SparseCounts;
+  /** the sums of this level's histograms, by key (for RunTotals) */
+  sink?: CountsSink;
+  /** the endpoints' sums, by endpoint index */
+  endpointSinks?: Map<number, CountsSink>;
 }
 
-/** Adds encoded histograms: null when every part is null. */
-function addHistograms(parts: Array<string | null | undefined>): string | null {
-  const present = parts.filter((p): p is string => typeof p === 'string');
-  if (present.length === 0) return null;
-  // one shard's histogram is already the sum: keep its encoding as it is
-  if (present.length === 1) return present[0]!;
-  const sparse = present.map(sparseCountsOf);
-  let h: Histogram;
-  if (sparse.every((x) => x !== null)) h = histogramFromCounts(sparse);
-  else {
-    h = decodeHistogram(present[0]!);
-    for (const p of present.slice(1)) h.add(decodeHistogram(p));
-  }
-  return encodeHistogram(h);
+/** A sum of histograms whose encoding is written only if it is read (see mergeObjects). */
+class PendingEncoding {
+  constructor(readonly counts: SparseCounts) {}
+}
+
+/**
+ * Adds encoded histograms: null when every part is null. Their bucket counts are read straight
+ * from the encodings (hdr-codec.ts; a histogram of another layout is moved into loadproof's by
+ * value, as hdr-histogram-js's `add` does), added, and the sum's counts go to the context's sink
+ * for RunTotals, so the sum is never decoded again. One part is already the sum and keeps its
+ * encoding; a sum of several is encoded when read.
+ */
+function addHistograms(key: string, present: string[], ctx: MergeContext): string | PendingEncoding {
+  const sum = sumSparse(present.map(ctx.decode));
+  ctx.sink?.set(key, sum);
+  return present.length === 1 ? present[0]! : new PendingEncoding(sum);
 }
 
 /** Merges values found under the same key in several records (see the module comment). */
-function mergeValues(key: string, values: Json[]): Json {
+function mergeValues(key: string, values: Json[], ctx: MergeContext): Json | PendingEncoding {
   const present = values.filter((v) => v !== null && v !== undefined);
   if (present.length === 0) return null;
-  if (isHdrKey(key)) return addHistograms(present as string[]);
+  if (isHdrKey(key)) return addHistograms(key, present as string[], ctx);
   const first = present[0]!;
   if (typeof first === 'number') {
     if (key === 'durationSec') return Math.max(...(present as number[]));
     if (COORDINATES.has(key)) return first;
     return (present as number[]).reduce((a, b) => a + b, 0);
   }
-  if (key === 'endpoints' && Array.isArray(first)) return mergeByIndex(present as Json[][]);
+  if (key === 'endpoints' && Array.isArray(first)) return mergeByIndex(present as Json[][], ctx);
   if (key === 'generator' && typeof first === 'object' && !Array.isArray(first)) return worstOf(present as Array<Record<string, Json>>);
   if (Array.isArray(first)) return first; // no other arrays in a second
-  if (typeof first === 'object') return mergeObjects(present as Array<Record<string, Json>>);
+  if (typeof first === 'object') return mergeObjects(present as Array<Record<string, Json>>, { decode: ctx.decode });
   return first; // strings (type) and booleans are the same in every shard
 }
 
-function mergeObjects(objs: Array<Record<string, Json>>): Record<string, Json> {
+/**
+ * Merges objects key by key. A sum of histograms becomes an enumerable property that encodes the
+ * sum the first time it is read, then holds the string: the merge folds only two of a second's
+ * histograms into the result (its latency and outstanding ages, for the timeline), so deflating
+ * the others (per endpoint, service time, send lag) would be work nobody reads. Anything that
+ * reads the record — JSON.stringify, a spread, a property access — gets the same string as an
+ * eager encoding.
+ */
+function mergeObjects(objs: Array<Record<string, Json>>, ctx: MergeContext): Record<string, Json> {
   const keys = new Set<string>();
   for (const o of objs) for (const k of Object.keys(o)) keys.add(k);
   const out: Record<string, Json> = {};
-  for (const k of keys) out[k] = mergeValues(k, objs.map((o) => (k in o ? o[k]! : null)));
+  for (const k of keys) {
+    const v = mergeValues(k, objs.map((o) => (k in o ? o[k]! : null)), ctx);
+    if (!(v instanceof PendingEncoding)) {
+      out[k] = v;
+      continue;
+    }
+    Object.defineProperty(out, k, {
+      enumerable: true,
+      configurable: true,
+      get(): string {
+        const encoded = encodeSparse(v.counts);
+        Object.defineProperty(out, k, { value: encoded, enumerable: true, configurable: true, writable: true });
+        return encoded;
+      },
+      set(value: Json): void {
+        Object.defineProperty(out, k, { value, enumerable: true, configurable: true, writable: true });
+      },
+    });
+  }
   return out;
 }
 
-/** Endpoint entries matched by `e`, in index order. */
-function mergeByIndex(lists: Json[][]): Json[] {
+/** Endpoint entries matched by `e`, in index order (each entry's sums to the context's endpoint sinks). */
+function mergeByIndex(lists: Json[][], ctx: MergeContext): Json[] {
   const by = new Map<number, Array<Record<string, Json>>>();
   for (const list of lists) {
     for (const item of list as Array<Record<string, Json>>) {
@@ -135,7 +131,13 @@ function mergeByIndex(lists: Json[][]): Json[] {
       else by.set(e, [item]);
     }
   }
-  return [...by].sort((a, b) => a[0] - b[0]).map(([, items]) => mergeObjects(items));
+  return [...by]
+    .sort((a, b) => a[0] - b[0])
+    .map(([e, items]) => {
+      const sink: CountsSink = new Map();
+      ctx.endpointSinks?.set(e, sink);
+      return mergeObjects(items, { decode: ctx.decode, sink });
+    });
 }
 
 /** The worst generator's figure of each field (a maximum: CPU, delay, memory, busy share). */
@@ -154,10 +156,34 @@ function worstOf(objs: Array<Record<string, Json>>): Record<string, Json> {
   return out;
 }
 
-/** Merges the shards' records of one second (all with the same `t`). */
-export function mergeSecondRecords(records: SecondRecord[]): SecondRecord {
+/**
+ * Merges the shards' records of one second (all with the same `t`). `decode` reads an encoded
+ * histogram's counts (mergeShards passes one that remembers the second's decodings, which judging
+ * each generator reads again).
+ */
+export function mergeSecondRecords(records: SecondRecord[], decode: (b64: string) => SparseCounts = countsOf): SecondRecord {
   if (records.length === 1) return records[0]!;
-  return mergeObjects(records as unknown as Array<Record<string, Json>>) as unknown as SecondRecord;
+  const top: CountsSink = new Map();
+  const endpoints = new Map<number, CountsSink>();
+  const merged = mergeObjects(records as unknown as Array<Record<string, Json>>, { decode, sink: top, endpointSinks: endpoints }) as unknown as SecondRecord;
+  // the sums' counts ride beside the record, so RunTotals adds them without decoding the sums
+  const byEndpoint = (key: string): Map<number, SparseCounts> => {
+    const out = new Map<number, SparseCounts>();
+    for (const [e, sink] of endpoints) {
+      const c = sink.get(key);
+      if (c !== undefined) out.set(e, c);
+    }
+    return out;
+  };
+  attachCounts(merged, {
+    endpoints: byEndpoint('hdr'),
+    ok: byEndpoint('okHdr'),
+    all: top.get('hdr') ?? null,
+    outstanding: top.get('outstandingHdr') ?? null,
+    service: top.get('serviceHdr') ?? null,
+    sendLag: top.get('sendLagHdr') ?? null,
+  });
+  return merged;
 }
 
 /** A shard to merge: its parsed log and the file it came from. */
@@ -189,13 +215,12 @@ function checkSameRun(shards: Shard[]): number {
 /** Judges one generator's own result (the CLI passes the generator-saturation rule). */
 export type GeneratorJudge = (own: Result) => ValidityNote | null;
 
-/** The sum of encoded histograms as one histogram (sparse counts when possible: no allocation per part). */
-function sumHistograms(parts: string[]): Histogram {
-  const sparse = parts.map(sparseCountsOf);
-  if (sparse.every((x) => x !== null)) return histogramFromCounts(sparse);
-  const h = createHistogram();
-  for (const p of parts) h.add(decodeHistogram(p));
-  return h;
+/** A generator's own latency and send-lag totals, summed while its seconds are merged. */
+interface OwnTotals {
+  latency: CountsSum;
+  sendLag: CountsSum;
+  /** some second logged a send-lag histogram (the model paces) */
+  paced: boolean;
 }
 
 /**
@@ -203,25 +228,21 @@ function sumHistograms(parts: string[]): Histogram {
  * send-lag percentiles, CPU, the busy share per second), read from its shard alone in one light
  * pass: a full `resultFromParsedLog` per shard cost as much as the merge itself (bench/merge.mjs).
  */
-function ownResult(log: ParsedLog): Result {
+function ownResult(log: ParsedLog, totals: OwnTotals): Result {
   const h = log.header;
   let requests = 0;
   let dropped = 0;
-  const lat: string[] = [];
-  const lag: string[] = [];
   const cpu: number[] = [];
   const busy: Array<[number, number | null]> = [];
   for (const s of log.seconds) {
     for (const e of s.endpoints) requests += e.requests;
     dropped += s.dropped;
-    if (s.hdr !== null) lat.push(s.hdr);
-    if (s.sendLagHdr !== null) lag.push(s.sendLagHdr);
     if (s.generator.cpuPct !== null) cpu.push(s.generator.cpuPct);
     busy.push([s.t, s.generator.workerBusyPct]);
   }
   const last = log.seconds.at(-1);
   const durationSec = log.end?.durationSec ?? (last ? last.t + last.durationSec : 0);
-  const latency = sumHistograms(lat);
+  const latency = histogramFromCounts([totals.latency.sparse()]);
   const generator: NonNullable<Result['generator']> = { workers: h.workers, cores: h.cores };
   if (cpu.length) generator.cpuPct = { mean: round2(cpu.reduce((a, b) => a + b, 0) / cpu.length), max: round2(Math.max(...cpu)) };
   const summary = {
@@ -229,8 +250,8 @@ function ownResult(log: ParsedLog): Result {
     dropped,
     latencyMs: { p99: latency.totalCount ? percentileMs(latency, 99) : null },
   } as unknown as Result['summary'];
-  if (lag.length) {
-    const l = sumHistograms(lag);
+  if (totals.paced) {
+    const l = histogramFromCounts([totals.sendLag.sparse()]);
     generator.sendLagP99Ms = percentileMs(l, 99);
     summary.sendLagMs = { p90: percentileMs(l, 90), p99: generator.sendLagP99Ms } as NonNullable<Result['summary']['sendLagMs']>;
   }
@@ -248,9 +269,9 @@ function round2(n: number): number {
 }
 
 /** One generator's own figures, read from its shard alone. */
-function generatorOf(s: Shard, judge: GeneratorJudge): GeneratorShard {
+function generatorOf(s: Shard, judge: GeneratorJudge, totals: OwnTotals): GeneratorShard {
   const h = s.log.header;
-  const own = ownResult(s.log);
+  const own = ownResult(s.log, totals);
   const end = s.log.end;
   const g: GeneratorShard = {
     segment: h.segment?.index ?? 0,
@@ -281,23 +302,45 @@ export function mergeShards(shards: Shard[], judge: GeneratorJudge = () => null)
   const first = sorted[0]!.log.header;
 
   // second t of every shard, merged
-  const bySecond = new Map<number, SecondRecord[]>();
-  for (const s of sorted) {
+  const bySecond = new Map<number, Array<{ shard: number; r: SecondRecord }>>();
+  sorted.forEach((s, shard) => {
     for (const r of s.log.seconds) {
       const l = bySecond.get(r.t);
-      if (l) l.push(r);
-      else bySecond.set(r.t, [r]);
+      if (l) l.push({ shard, r });
+      else bySecond.set(r.t, [{ shard, r }]);
     }
-  }
+  });
   const header: LogHeader = { ...first, workers: first.workers, pid: first.pid };
   delete header.segment;
   delete header.localAddress;
   delete header.startSkewMs;
   delete header.host;
   const totals = new RunTotals(header.endpoints);
-  for (const t of [...bySecond.keys()].sort((a, b) => a - b)) totals.add(mergeSecondRecords(bySecond.get(t)!));
+  const own: OwnTotals[] = sorted.map(() => ({ latency: new CountsSum(), sendLag: new CountsSum(), paced: false }));
+  for (const t of [...bySecond.keys()].sort((a, b) => a - b)) {
+    const entries = bySecond.get(t)!;
+    // each encoding of the second is decoded once: the generator's own totals read its latency and
+    // send lag, the merge reads them again
+    const decoded = new Map<string, SparseCounts>();
+    const decode = (b64: string): SparseCounts => {
+      let c = decoded.get(b64);
+      if (c === undefined) {
+        c = countsOf(b64);
+        decoded.set(b64, c);
+      }
+      return c;
+    };
+    for (const { shard, r } of entries) {
+      if (r.hdr !== null) own[shard]!.latency.add(decode(r.hdr));
+      if (r.sendLagHdr !== null) {
+        own[shard]!.sendLag.add(decode(r.sendLagHdr));
+        own[shard]!.paced = true;
+      }
+    }
+    totals.add(mergeSecondRecords(entries.map((e) => e.r), decode));
+  }
 
-  const generators = sorted.map((s) => generatorOf(s, judge));
+  const generators = sorted.map((s, i) => generatorOf(s, judge, own[i]!));
   const warnings: Array<{ source: string; message: string }> = [];
   for (const s of sorted) {
     const seg = s.log.header.segment?.index ?? 0;

@@ -7,9 +7,10 @@
  * feeding the same records to the same `RunTotals` (log.ts), so the live and the recovered result
  * cannot disagree.
  */
-import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, percentileMs, pointMs, summarizeMs, withStalled, type Histogram } from './histogram.js';
+import { createHistogram, encodeHistogram, histogramFromCounts, percentileMs, pointMs, summarizeMs, withStalled, type Histogram } from './histogram.js';
 import type { EndpointSnapshot, EndpointTallies, SecondSnapshot } from './recorder.js';
 import type { SparseCounts } from './latency-counts.js';
+import { CountsSum, countsOf, sumSparse } from './hdr-codec.js';
 import type { EndpointResult, ErrorKind, LatencyPointMs, LatencySummaryMs, SeriesInfo, Summary, TimelinePoint } from '../result/types.js';
 
 /** An endpoint of the run: a request of the plan, by name. */
@@ -126,6 +127,32 @@ interface SecondHistograms {
 }
 const builtHistograms = new WeakMap<SecondRecord, SecondHistograms>();
 
+/**
+ * A record's histograms as sparse counts (latency-counts.ts), kept beside it like
+ * SecondHistograms: what RunTotals adds into the run's totals. mergeSecond (the live run) and the
+ * shard merge (merge.ts) attach them; records read back from a log have none and are decoded.
+ */
+export interface SecondCounts {
+  endpoints: Map<number, SparseCounts>;
+  ok: Map<number, SparseCounts>;
+  all: SparseCounts | null;
+  outstanding: SparseCounts | null;
+  service: SparseCounts | null;
+  sendLag: SparseCounts | null;
+}
+const secondCounts = new WeakMap<SecondRecord, SecondCounts>();
+
+/** Keeps a record's histograms, as sparse counts, beside it (see SecondCounts). */
+export function attachCounts(r: SecondRecord, counts: SecondCounts): void {
+  secondCounts.set(r, counts);
+}
+
+/** The sum of a second's parts (one per worker) as sparse counts; null when none. */
+function sumOf(parts: Array<SparseCounts | null>): SparseCounts | null {
+  const present = parts.filter((p): p is SparseCounts => p !== null);
+  return present.length === 0 ? null : sumSparse(present);
+}
+
 /** Context the main thread adds to each merged second. */
 export interface SecondContext {
   stage: number;
@@ -171,6 +198,22 @@ export function mergeSecond(snaps: SecondSnapshot[], ctx: SecondContext): Second
     endpoints: merged.map((m) => m.second),
     generator: ctx.generator,
   };
+  const byEndpoint = (pick: (e: EndpointSnapshot) => SparseCounts | null): Map<number, SparseCounts> => {
+    const out = new Map<number, SparseCounts>();
+    for (const m of merged) {
+      const c = sumOf(snaps.flatMap((s) => s.endpoints.filter((e) => e.e === m.second.e).map(pick)));
+      if (c !== null) out.set(m.second.e, c);
+    }
+    return out;
+  };
+  attachCounts(record, {
+    endpoints: byEndpoint((e) => e.latency),
+    ok: byEndpoint((e) => e.ok),
+    all: sumOf(snaps.flatMap((s) => s.endpoints.map((e) => e.latency))),
+    outstanding: sumOf(snaps.map((s) => s.outstanding)),
+    service: sumOf(snaps.map((s) => s.service)),
+    sendLag: sumOf(snaps.map((s) => s.sendLag)),
+  });
   builtHistograms.set(record, {
     endpoints: new Map(timed.map((m) => [m.second.e, m.hist!])),
     ok: new Map(merged.filter((m) => m.ok !== null).map((m) => [m.second.e, m.ok!])),
@@ -249,9 +292,51 @@ export class SecondCollector {
   }
 }
 
+/**
+ * One series' total over the run: the seconds' sparse counts added into a dense counts array
+ * (each add costs the buckets the second filled, where hdr-histogram-js's `add` walks all 23,552),
+ * turned into a histogram when read. The same counts as adding the seconds' histograms, so the
+ * same histogram (histogramFromCounts derives min, max and total from the counts as decoding does).
+ */
+class SeriesTotal {
+  private readonly sum = new CountsSum();
+  private built: Histogram | null = null;
+  private builtVersion = -1;
+
+  add(p: SparseCounts): void {
+    this.sum.add(p);
+  }
+
+  histogram(): Histogram {
+    if (this.built === null || this.builtVersion !== this.sum.version) {
+      this.built = histogramFromCounts([this.sum.sparse()]);
+      this.builtVersion = this.sum.version;
+    }
+    return this.built;
+  }
+
+  get totalCount(): number {
+    return this.histogram().totalCount;
+  }
+}
+
+/** The counts of an encoded histogram field; null when the field is null, absent or empty text. */
+function countsOfField(b64: string | null | undefined): SparseCounts | null {
+  return b64 ? countsOf(b64) : null;
+}
+
+/** A histogram reused for each second's figures (refilled from sparse counts, never kept). */
+class Scratch {
+  private readonly h = createHistogram();
+
+  of(counts: SparseCounts): Histogram {
+    return histogramFromCounts([counts], this.h);
+  }
+}
+
 class EndpointTotals {
-  readonly hist: Histogram = createHistogram();
-  readonly ok: Histogram = createHistogram();
+  readonly hist = new SeriesTotal();
+  readonly ok = new SeriesTotal();
   requests = 0;
   errors = 0;
   statusCodes: Record<string, number> = {};
@@ -263,10 +348,13 @@ class EndpointTotals {
 /** The run's totals, folded from its seconds. */
 export class RunTotals {
   private readonly endpointTotals: EndpointTotals[];
-  private readonly all = createHistogram();
-  private readonly ok = createHistogram();
-  private readonly service = createHistogram();
-  private readonly sendLag = createHistogram();
+  private readonly all = new SeriesTotal();
+  private readonly ok = new SeriesTotal();
+  private readonly service = new SeriesTotal();
+  private readonly sendLag = new SeriesTotal();
+  private readonly secondAll = new Scratch();
+  private readonly secondOutstanding = new Scratch();
+  private readonly secondSendLag = new Scratch();
   readonly timeline: TimelinePoint[] = [];
   private requests = 0;
   private errors = 0;
@@ -293,6 +381,7 @@ export class RunTotals {
 
   add(r: SecondRecord): void {
     const built = builtHistograms.get(r);
+    const counts = secondCounts.get(r);
     let requests = 0;
     let errors = 0;
     let passes = 0;
@@ -308,9 +397,10 @@ export class RunTotals {
       addCounts(t.errorKinds, e.errorKinds as Record<string, number>);
       t.checksPasses += e.checksPasses;
       t.checksFails += e.checksFails;
-      if (e.hdr !== null) t.hist.add(built?.endpoints.get(e.e) ?? decodeHistogram(e.hdr));
-      if (e.okHdr) {
-        const ok = built?.ok.get(e.e) ?? decodeHistogram(e.okHdr);
+      const hist = counts?.endpoints.get(e.e) ?? countsOfField(e.hdr);
+      if (hist !== null) t.hist.add(hist);
+      const ok = counts?.ok.get(e.e) ?? countsOfField(e.okHdr);
+      if (ok !== null) {
         t.ok.add(ok);
         this.ok.add(ok);
       }
@@ -324,15 +414,25 @@ export class RunTotals {
       addCounts(errorKinds, e.errorKinds as Record<string, number>);
     }
     if (r.dropped > 0) errorKinds.dropped = (errorKinds.dropped ?? 0) + r.dropped;
-    const secHist = r.hdr !== null ? (built?.all ?? decodeHistogram(r.hdr)) : null;
-    if (secHist !== null) this.all.add(secHist);
-    const outHist = r.outstandingHdr ? (built?.outstanding ?? decodeHistogram(r.outstandingHdr)) : null;
-    if (r.serviceHdr !== null) this.service.add(built?.service ?? decodeHistogram(r.serviceHdr));
+    // the second's own figures come from its histograms (built beside a live record, otherwise
+    // refilled from its counts into a reused one); the totals add its counts
+    // (a record with counts beside it is read for them first: a merged record encodes a sum only
+    // when its field is read, merge.ts)
+    let secHist: Histogram | null = null;
+    const allCounts = counts?.all ?? countsOfField(r.hdr);
+    if (allCounts !== null) {
+      this.all.add(allCounts);
+      secHist = built?.all ?? this.secondAll.of(allCounts);
+    }
+    const outCounts = counts?.outstanding ?? countsOfField(r.outstandingHdr);
+    const outHist = outCounts === null ? null : (built?.outstanding ?? this.secondOutstanding.of(outCounts));
+    const serviceCounts = counts?.service ?? countsOfField(r.serviceHdr);
+    if (serviceCounts !== null) this.service.add(serviceCounts);
     let sendLagP99Ms: number | undefined;
-    if (r.sendLagHdr !== null) {
-      const lag = built?.sendLag ?? decodeHistogram(r.sendLagHdr);
-      this.sendLag.add(lag);
-      sendLagP99Ms = percentileMs(lag, 99);
+    const lagCounts = counts?.sendLag ?? countsOfField(r.sendLagHdr);
+    if (lagCounts !== null) {
+      this.sendLag.add(lagCounts);
+      sendLagP99Ms = percentileMs(built?.sendLag ?? this.secondSendLag.of(lagCounts), 99);
     }
     this.requests += requests;
     this.errors += errors;
@@ -388,7 +488,7 @@ export class RunTotals {
       errorRate: this.requests > 0 ? round6(this.errors / this.requests) : 0,
       throughputRps: durationSec > 0 ? round2(this.requests / durationSec) : 0,
       peakRps: round2(this.peakRps),
-      latencyMs: summarizeMs(this.all),
+      latencyMs: summarizeMs(this.all.histogram()),
       latencyBasis,
       statusCodes: { ...this.statusCodes },
       errorKinds: { ...this.errorKinds } as Partial<Record<ErrorKind, number>>,
@@ -397,19 +497,19 @@ export class RunTotals {
       bytesSent: this.bytesOut,
       checks: { passes: this.checksPasses, fails: this.checksFails, rate: checked > 0 ? round6(this.checksPasses / checked) : 1 },
       iterations: this.iterations,
-      hdr: encodeHistogram(this.all),
+      hdr: encodeHistogram(this.all.histogram()),
       lowerBoundRequests: this.errorKinds.timeout ?? 0,
     };
     if (this.failedIterations > 0) s.failedIterations = this.failedIterations;
     if (this.ok.totalCount > 0) {
-      s.okLatencyMs = summarizeMs(this.ok);
-      s.okHdr = encodeHistogram(this.ok);
+      s.okLatencyMs = summarizeMs(this.ok.histogram());
+      s.okHdr = encodeHistogram(this.ok.histogram());
     }
     if (latencyBasis === 'intended') {
-      s.serviceTimeMs = summarizeMs(this.service);
-      s.sendLagMs = summarizeMs(this.sendLag);
+      s.serviceTimeMs = summarizeMs(this.service.histogram());
+      s.sendLagMs = summarizeMs(this.sendLag.histogram());
     } else if (this.sendLag.totalCount > 0) {
-      s.sendLagMs = summarizeMs(this.sendLag);
+      s.sendLagMs = summarizeMs(this.sendLag.histogram());
     }
     return s;
   }
@@ -428,13 +528,13 @@ export class RunTotals {
         errorRate: t.requests > 0 ? round6(t.errors / t.requests) : 0,
         statusCodes: { ...t.statusCodes },
         errorKinds: { ...t.errorKinds } as Partial<Record<ErrorKind, number>>,
-        latencyMs: summarizeMs(t.hist),
+        latencyMs: summarizeMs(t.hist.histogram()),
         checks: { passes: t.checksPasses, fails: t.checksFails },
-        hdr: encodeHistogram(t.hist),
+        hdr: encodeHistogram(t.hist.histogram()),
       };
       if (t.ok.totalCount > 0) {
-        r.okLatencyMs = summarizeMs(t.ok);
-        r.okHdr = encodeHistogram(t.ok);
+        r.okLatencyMs = summarizeMs(t.ok.histogram());
+        r.okHdr = encodeHistogram(t.ok.histogram());
       }
       if (info.path !== undefined) r.path = info.path;
       if (info.scenario !== undefined) r.scenario = info.scenario;
@@ -445,11 +545,11 @@ export class RunTotals {
 
   /** send lag p99 over the run, ms (null when the model does not pace) */
   sendLagP99Ms(): number | null {
-    return this.sendLag.totalCount > 0 ? percentileMs(this.sendLag, 99) : null;
+    return this.sendLag.totalCount > 0 ? percentileMs(this.sendLag.histogram(), 99) : null;
   }
 
   sendLagSummary(): LatencySummaryMs | null {
-    return this.sendLag.totalCount > 0 ? summarizeMs(this.sendLag) : null;
+    return this.sendLag.totalCount > 0 ? summarizeMs(this.sendLag.histogram()) : null;
   }
 
   /** mean and max of the generator's per-second CPU (% of one core) */

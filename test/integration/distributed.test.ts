@@ -1,20 +1,28 @@
 /**
  * A distributed run on this machine: the same plan run once by one process and once by N = 4
  * segment processes (`run --segment i/4 --start-at … --local-address 127.0.0.(2+i)`), each from
- * its own loopback source address, against one target with a known latency distribution (a fixed
- * sleep: 80% of the iterations 20 ms, 20% 60 ms), then `loadproof merge`.
+ * its own loopback source address, against one target with a known latency distribution built in
+ * (test/targets/fixed-sleep.ts `/mix`: of every 100 requests the target receives, 90 sleep 100 ms,
+ * 7 sleep 300 ms, 3 sleep 800 ms — fixed by the target's own count, not by the generators' random
+ * draws, so 400 requests hold exactly 360 / 28 / 12 of them however the run is split), then
+ * `loadproof merge`.
  *
  * What is asserted:
  *   - the target saw four clients, 127.0.0.2 … 127.0.0.5;
  *   - the merged request count equals the single run's within 0.5% (the open-model schedule fixes
- *     it: 200/s × 4 s = 800 in both);
- *   - merged p50/p95/p99 agree (asserted when the load average was at most 2 per core at the start) with the single run's within the run-to-run noise measured here: a
- *     second single run gives |A − B| per percentile, and the merged figure must lie within
- *     max(3·|A − B|, 15% of A, 3 ms) of A — the floor because two runs can agree by luck on a
- *     machine whose noise is larger (this 2-core machine is shared; the figures measured are
- *     printed with the test and quoted in docs/distributed.md);
- *   - thresholds are judged on the merged figures: `http_reqs count>=350` passes on the merged 800
- *     while every segment's own 200 fails it; `p(95)<45` fails on the merged p95 (≈ 60 ms);
+ *     it: 100/s × 4 s = 400 in both);
+ *   - merged p50/p95/p99 agree with the single run's (run A before the segments, run B after)
+ *     within a tolerance measured here. The designed sleep D of each percentile (100 / 300 /
+ *     800 ms) is its floor; everything above it is this machine's overhead. The merged figure
+ *     must lie within max(3·|A − B|, 2·(max(A, B) − D), 10% of D) + max(0, L_m − L_A) of A: the
+ *     run-to-run spread, the overhead the single runs themselves showed, a floor for two runs
+ *     that agree by luck, plus how much later the merged run's generators sent than run A's (L:
+ *     send lag p99, measured by each run; a request's latency counts from its intended start, and
+ *     four generators sharing two busy cores start later than one — that is the machine, not the
+ *     merge, whose exactness src/metrics/merge.test.ts proves). Always asserted; the figures are
+ *     printed as test diagnostics;
+ *   - thresholds are judged on the merged figures: `http_reqs count>=350` passes on the merged 400
+ *     while every segment's own 100 fails it; `p(95)<250` fails on the merged p95 (≥ 300 ms);
  *   - a segment killed mid-run (SIGKILL after 2 logged seconds) gives a merged result marked
  *     invalid (exit 4) whose `generator-failed` note names it.
  */
@@ -22,7 +30,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { runCli, REPO_ROOT } from '../helpers/cli.js';
 import { readResult, tempDir, whenLogHas } from '../helpers/engine.js';
 import type { Result } from '../../src/result/types.js';
@@ -55,17 +63,15 @@ load:
     - { duration: 4s, target: 100 }
 thresholds:
   http_reqs: ["count>=350"]
-  http_req_duration: ["p(95)<45"]
+  http_req_duration: ["p(95)<250"]
 scenarios:
-  - name: fast
-    weight: 4
+  - name: mix
     flow:
-      - get: /sleep?ms=20
-  - name: slow
-    weight: 1
-    flow:
-      - get: /sleep?ms=60
+      - get: /mix
 `;
+
+/** The designed sleep (ms) each percentile falls on (see the module comment). */
+const DESIGNED_MS = { p50: 100, p95: 300, p99: 800 } as const;
 
 /** Starts the N segments at one instant, from 127.0.0.2…; returns their children and out dirs. */
 function startSegments(planFile: string, base: string, leadMs: number): Array<{ out: string; done: ReturnType<typeof runCli>; pid: () => number }> {
@@ -83,20 +89,24 @@ function startSegments(planFile: string, base: string, leadMs: number): Array<{ 
 
 const pct = (r: Result, p: 'p50' | 'p95' | 'p99'): number => r.summary.latencyMs[p]!;
 
-test('4 segments from 4 source addresses merge into the single run: counts, percentiles, thresholds; a killed segment is named', async () => {
+test('4 segments from 4 source addresses merge into the single run: counts, percentiles, thresholds; a killed segment is named', async (t) => {
   const loadAtStart = loadavg()[0]!;
   const target = await startTarget();
   const dir = tempDir('lp-dist-');
+  // each run starts the target's cycle of 100 afresh, so each holds the same designed mix
+  const resetMix = async (): Promise<void> => void (await fetch(`${target.url}/reset`, { method: 'POST' })).text();
   try {
     const planFile = dir.file('plan.yaml', plan(target.url));
     const single = async (name: string): Promise<Result> => {
       const out = join(dir.path, name);
+      await resetMix();
       await runCli(['run', planFile, '--out', out, '--seed', '7'], { timeoutMs: 60_000 });
       return readResult(out);
     };
 
     const a = await single('single-a');
     // the segments start together 10 s ahead (four node start-ups at once on a busy machine take seconds)
+    await resetMix();
     const segs = startSegments(planFile, dir.path, 10_000);
     const codes = (await Promise.all(segs.map((s) => s.done))).map((r) => r.code);
     assert.deepEqual(codes, [0, 0, 0, 0], 'a segment exits 0 once its shard is complete');
@@ -114,26 +124,25 @@ test('4 segments from 4 source addresses merge into the single run: counts, perc
     assert.deepEqual(m.distributed!.generators.map((g) => g.requests), [100, 100, 100, 100]);
     assert.deepEqual(m.distributed!.generators.map((g) => g.localAddress), ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']);
 
-    // percentiles: within the run-to-run noise measured between the two single runs
-    const figures: string[] = [];
+    // percentiles: within the noise measured here (see the module comment)
     const lag = (r: Result): string => `send lag p99 ${r.summary.sendLagMs?.p99} ms, service p95 ${r.summary.serviceTimeMs?.p95} ms`;
-    console.log(`single a: ${lag(a)}; single b: ${lag(b)}; merged: ${lag(m)}; spread ${m.distributed!.startSpreadMs} ms; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-    // Five node processes (plus the target) on two cores that other work already saturates
-    // measure the machine's run queue, not the merge: the comparison is asserted only when the
-    // machine had room when the test began (load average at most 2 per core); otherwise the
-    // figures are printed and the merge's exactness rests on src/metrics/merge.test.ts.
-    const assertPercentiles = loadAtStart <= 2 * cpus().length;
+    t.diagnostic(`single a: ${lag(a)}; single b: ${lag(b)}; merged: ${lag(m)}; start spread ${m.distributed!.startSpreadMs} ms`);
+    t.diagnostic(`load average ${loadAtStart.toFixed(1)} at the start, ${loadavg().map((x) => x.toFixed(1)).join(' ')} now`);
+    const lagP99 = (r: Result): number => r.summary.sendLagMs?.p99 ?? 0;
+    const laterMs = Math.max(0, lagP99(m) - lagP99(a));
     for (const p of ['p50', 'p95', 'p99'] as const) {
-      const noise = Math.abs(pct(a, p) - pct(b, p));
-      const tol = Math.max(3 * noise, 0.25 * pct(a, p), 3);
+      const d = DESIGNED_MS[p];
+      const spread = Math.abs(pct(a, p) - pct(b, p));
+      const overhead = Math.max(pct(a, p), pct(b, p)) - d;
+      const tol = Math.max(3 * spread, 2 * overhead, 0.1 * d) + laterMs;
       const diff = Math.abs(pct(m, p) - pct(a, p));
-      figures.push(`${p}: single ${pct(a, p)} / ${pct(b, p)} ms, merged ${pct(m, p)} ms, |merged − single| ${diff.toFixed(2)} ms, tolerance ${tol.toFixed(2)} ms`);
-      if (assertPercentiles) assert.ok(diff <= tol, figures.at(-1));
+      const figure = `${p} (designed ${d} ms): single A ${pct(a, p)} / B ${pct(b, p)} ms, merged ${pct(m, p)} ms; |merged − A| ${diff.toFixed(1)} ms, tolerance ${tol.toFixed(1)} ms (max(3·|A − B| ${(3 * spread).toFixed(1)}, 2·overhead ${(2 * overhead).toFixed(1)}, 10% of D ${(0.1 * d).toFixed(1)}) + merged generators later by ${laterMs.toFixed(1)})`;
+      t.diagnostic(figure);
+      // the known distribution: nothing answers faster than its sleep (−1 ms: a timer may fire
+      // that much early on Node, and a bucket's value is kept to 0.1%)
+      for (const [name, r] of [['A', a], ['B', b], ['merged', m]] as const) assert.ok(pct(r, p) >= d - 1, `${name} ${figure}`);
+      assert.ok(diff <= tol, figure);
     }
-    if (!assertPercentiles) console.log(`percentiles NOT asserted: load average ${loadAtStart.toFixed(1)} at the start on ${cpus().length} cores`);
-    // the known distribution: nothing answers faster than its sleep
-    assert.ok(pct(m, 'p50') >= 20 && pct(m, 'p99') >= 60, figures.join('; '));
-    console.log(`distributed vs single (start spread ${m.distributed!.startSpreadMs} ms): ${figures.join('; ')}`);
 
     // thresholds on the merged figures
     const count = m.criteria.find((c) => c.metric === 'http_reqs')!;
@@ -150,6 +159,7 @@ test('4 segments from 4 source addresses merge into the single run: counts, perc
     assert.equal(merge.code, m.verdict === 'fail' ? 1 : 4);
 
     // a segment killed mid-run
+    await resetMix();
     const killed = startSegments(planFile, join(dir.path, 'killed'), 10_000);
     await whenLogHas(killed[2]!.out, 2);
     process.kill(killed[2]!.pid(), 'SIGKILL');
