@@ -22,6 +22,7 @@ import { loadDataSets } from './data.js';
 import { compileScript, type CompiledScript } from './script/compile.js';
 import { LoadproofError, type ErrorCode } from '../errors.js';
 import type { Result } from '../result/types.js';
+import { retargetStages } from './schedule/retarget.js';
 import { WHOLE, stripeOf, stripeShare, type SegmentSpec } from './schedule/segment.js';
 
 /** Default open-model cap on iterations in flight. */
@@ -107,6 +108,8 @@ export interface RunOutcome {
   /** iterations that failed (a script threw, a data table ran out), with the first messages */
   failures: IterationFailures;
   segment: SegmentSpec;
+  /** the stages as run: the planned ones, or those a retarget (adaptive refinement) made of them */
+  stages: Stage[];
 }
 
 /** A running experiment. */
@@ -117,6 +120,14 @@ export interface RunHandle {
   stop(req: StopRequest): void;
   /** ends now: whatever is in flight is abandoned */
   cut(): void;
+  /**
+   * Open model: from `atSec` (s since the start) on, the schedule follows `stages` instead of the
+   * rest of the plan's, ending in an open hold at their last target when `open` (schedule/
+   * retarget.ts). Every worker gets the same change, so their round-robin split stays exact.
+   * Returns false (and changes nothing) when the run is stopping or its schedule ends before
+   * `atSec`, or in the closed model.
+   */
+  retarget(atSec: number, stages: Stage[], open: boolean): boolean;
 }
 
 /** The default number of load workers for this machine (see the module comment). */
@@ -149,6 +160,7 @@ export function startRun(opts: RunOptions): RunHandle {
   const compiled = compilePlan(plan, { target: new URL(target), encode: false, data, scripts: new Map(scripts) });
   const endpoints = compiled.endpoints;
   const curve = new RateCurve(stages);
+  let runStages: Stage[] = stages.map((s) => ({ ...s }));
   const maxRequestTimeoutMs = Math.max(
     plan.defaults?.timeoutMs ?? 10_000,
     ...compiled.scenarios.flatMap((s) => [...s.setup, ...s.flow]).map((x) => (x.kind === 'request' ? x.req.timeoutMs : 0)),
@@ -286,7 +298,17 @@ export function startRun(opts: RunOptions): RunHandle {
       captured: [...new Set(dones.flatMap((d) => d.captured))],
       failures: mergeFailures(dones.map((d) => d.failures)),
       segment,
+      stages: runStages,
     });
+  };
+
+  const retarget = (atSec: number, next: Stage[], open: boolean): boolean => {
+    if (model !== 'open' || settled || stopInfo !== null || startHr === 0n) return false;
+    if (!(atSec * 1e6 > nowUs() && atSec < curve.durationSec)) return false;
+    curve.retarget(atSec, next, open);
+    runStages = retargetStages(runStages, atSec, next, open);
+    post({ type: 'retarget', atSec, stages: next, open });
+    return true;
   };
 
   let ready = 0;
@@ -365,7 +387,7 @@ export function startRun(opts: RunOptions): RunHandle {
     t.postMessage({ type: 'init', config } satisfies ToWorker);
   }
 
-  return { done, stop, cut };
+  return { done, stop, cut, retarget };
 }
 
 /** The workers' failed iterations together: totals summed, messages merged by text (earliest first). */
