@@ -31,6 +31,8 @@ export const DEFAULT_MAX_IN_FLIGHT = 10_000;
 export const DEFAULT_SPIN_US = 0;
 /** How far ahead of the 'start' message the run's clock starts, ms. */
 const START_LEAD_MS = 50;
+/** A retarget reaches the workers this far ahead of its instant at least, s. */
+const RETARGET_MARGIN_SEC = 0.05;
 /** Grace for in-flight requests when the run is stopped early (abort, Ctrl-C), ms. */
 export const STOP_GRACE_MS = 5_000;
 
@@ -124,10 +126,11 @@ export interface RunHandle {
    * Open model: from `atSec` (s since the start) on, the schedule follows `stages` instead of the
    * rest of the plan's, ending in an open hold at their last target when `open` (schedule/
    * retarget.ts). Every worker gets the same change, so their round-robin split stays exact.
-   * Returns false (and changes nothing) when the run is stopping or its schedule ends before
-   * `atSec`, or in the closed model.
+   * An instant already past (or too close to reach the workers) becomes the next whole second
+   * that is not. Returns the instant applied; null (and nothing changes) when the run is stopping
+   * or its schedule ends before that instant, or in the closed model.
    */
-  retarget(atSec: number, stages: Stage[], open: boolean): boolean;
+  retarget(atSec: number, stages: Stage[], open: boolean): number | null;
 }
 
 /** The default number of load workers for this machine (see the module comment). */
@@ -302,13 +305,16 @@ export function startRun(opts: RunOptions): RunHandle {
     });
   };
 
-  const retarget = (atSec: number, next: Stage[], open: boolean): boolean => {
-    if (model !== 'open' || settled || stopInfo !== null || startHr === 0n) return false;
-    if (!(atSec * 1e6 > nowUs() && atSec < curve.durationSec)) return false;
+  const retarget = (askedSec: number, next: Stage[], open: boolean): number | null => {
+    if (model !== 'open' || settled || stopInfo !== null || startHr === 0n) return null;
+    // a change asked for an instant already past (a late verdict) takes effect at the next whole
+    // second still ahead, with a margin for the message to reach the workers
+    const atSec = Math.max(askedSec, Math.ceil(nowUs() / 1e6 + RETARGET_MARGIN_SEC));
+    if (!(atSec < curve.durationSec)) return null;
     curve.retarget(atSec, next, open);
     runStages = retargetStages(runStages, atSec, next, open);
     post({ type: 'retarget', atSec, stages: next, open });
-    return true;
+    return atSec;
   };
 
   let ready = 0;
