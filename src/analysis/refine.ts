@@ -30,6 +30,7 @@
 import { decodeHistogram, mergeHistograms, percentileMs, withStalled } from '../metrics/histogram.js';
 import type { RefinePlan } from '../plan/patterns.js';
 import type { Stage } from '../plan/schema.js';
+import type { Refinement } from '../result/types.js';
 import { judgeSlo, type Slo } from './slo.js';
 import { settleSecFor } from './steps.js';
 
@@ -72,36 +73,12 @@ export interface RefineSecond {
 }
 
 /** A judged step, coarse or refinement. */
-export interface RefineStep {
-  phase: 'coarse' | 'refine';
-  offeredRps: number;
-  /** the judged window (after the settle time), s from the start */
-  fromSec: number;
-  toSec: number;
-  met: boolean;
-  requests: number;
-  errorRate: number;
-  p95Ms: number | null;
-  /** why it failed, in the SLO's words */
-  failures: string[];
-}
+export type RefineStep = Refinement['steps'][number];
 
-export type RefineStop = 'precision' | 'max-duration' | 'not-reached' | 'below-first-step' | 'unjudged' | 'schedule-ended' | 'stop-rule';
+export type RefineStop = NonNullable<Refinement['stoppedBy']>;
 
-/** What the refinement did, for the result. */
-export interface RefineReport {
-  /** requested precision, percent */
-  precisionPct: number;
-  steps: RefineStep[];
-  /** null until a step failed after one met */
-  bracket: Bracket | null;
-  /** width of the final bracket relative to its lower end, percent */
-  achievedPct: number | null;
-  stoppedBy: RefineStop | null;
-  /** bisection steps run, and the seconds they added (from the first retarget to the schedule's end) */
-  refineSteps: number;
-  addedSec: number;
-}
+/** What the refinement did, for the result (`result.refinement`). */
+export type RefineReport = Refinement;
 
 /** A schedule change for the engine (RunHandle.retarget). */
 export interface RefineAction {
