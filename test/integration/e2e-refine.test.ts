@@ -60,7 +60,9 @@ test('breakpoint precision 10% against a designed limit of 240 req/s (steps of 5
     const started = Date.now();
     const run = await runCli(['run', writePlan(w.dir, planFor(url, '10%')), '--out', out], { timeoutMs: 100_000 });
     const wallSec = (Date.now() - started) / 1000;
-    assert.ok(run.code === 0 || run.code === 1, `exit ${run.code}\n${run.stderr.slice(-2000)}`);
+    // exit 4 (invalid) when this machine was too busy for the generator to keep its schedule: the
+    // refinement is still judged below, the report then states no capacity
+    assert.ok(run.code === 0 || run.code === 1 || run.code === 4, `exit ${run.code}\n${run.stderr.slice(-2000)}`);
     const r = readResult(out);
     const ref = r.refinement!;
     const detail = JSON.stringify({ refinement: ref, capacity: r.analysis?.capacity, steps: r.steps.map((s) => [s.offeredRps, s.rps, s.errorRate]) });
@@ -77,11 +79,40 @@ test('breakpoint precision 10% against a designed limit of 240 req/s (steps of 5
     assert.ok(b.precisionPct <= 10 && b.requestedPct === 10, detail);
     // each refinement step is a ramp and a hold like the coarse ones (6 s) plus the wait for its verdict
     assert.ok(ref.addedSec >= 6 * ref.refineSteps && ref.addedSec <= 9 * ref.refineSteps + 2, detail);
+    if (r.verdict === 'invalid') {
+      console.log(`e2e refine: invalid on this machine (${r.analysis?.validity.map((v) => v.message).join('; ')}): report rows not checked`);
+      return;
+    }
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     assert.match(md, /Capacity bracket \(measured\):\*\* between 2\d\d(\.\d+)? req\/s offered \(met the SLO\) and 2\d\d(\.\d+)? req\/s \(failed\)/);
     assert.match(md, /Refinement \(bisection\):\*\* \d steps? after the coarse ramp/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     assert.match(html, /Capacity bracket \(measured\)/);
+  } finally {
+    server.close();
+    server.closeAllConnections();
+    w.remove();
+  }
+});
+
+test('--workers 2: the main thread judges the merged seconds and retargets both workers (precision 20%: one step, 225)', { timeout: 120_000 }, async () => {
+  const { server, url } = await startBucket();
+  const w = workdir('refine-w2');
+  try {
+    const out = join(w.dir, 'out');
+    const run = await runCli(['run', writePlan(w.dir, planFor(url, '20%')), '--workers', '2', '--out', out], { timeoutMs: 100_000 });
+    assert.ok(run.code === 0 || run.code === 1 || run.code === 4, `exit ${run.code}\n${run.stderr.slice(-2000)}`);
+    const r = readResult(out);
+    const ref = r.refinement!;
+    const detail = JSON.stringify({ refinement: ref, generator: r.generator });
+    console.log(`e2e refine --workers 2: bracket ${JSON.stringify(ref.bracket)} (${ref.achievedPct}%), ${ref.refineSteps} steps adding ${ref.addedSec} s`);
+    assert.equal(r.generator?.workers, 2, detail);
+    assert.equal(ref.stoppedBy, 'precision', detail);
+    assert.deepEqual(ref.bracket, { metRps: 225, failedRps: 250 }, detail);
+    assert.equal(ref.refineSteps, 1, detail);
+    // the refinement hold ran at 225 on both workers together: its achieved rate is the whole 225
+    const hold = r.steps.find((s) => s.offeredRps !== null && Math.abs(s.offeredRps - 225) < 1);
+    assert.ok(hold && Math.abs(hold.rps - 225) < 225 * 0.05, JSON.stringify(r.steps.map((s) => [s.offeredRps, s.rps])));
   } finally {
     server.close();
     server.closeAllConnections();
