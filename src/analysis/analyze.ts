@@ -113,6 +113,8 @@ export function analyze(result: Result, opts: AnalyzeOptions = {}): Result {
   const { curve } = ev;
   const phases = ev.phases;
   const capacity = estimateCapacity(curve, slo, headroom);
+  // a refined breakpoint: the precision asked for beside the one measured
+  if (capacity.bracket && out.refinement) capacity.bracket.requestedPct = out.refinement.precisionPct;
   const saturation = saturationOrder(ev);
   const diagnoses = rankBySaturation(diagnose(ev), saturation);
   const validity = checkValidity(out, ev, opts.validityChecks ?? VALIDITY_CHECKS);

@@ -6,6 +6,8 @@
  *                      (a pass above a failure is luck, not capacity)
  *   breakingPointRps   the first level whose error rate exceeded 5% (its offered rate when known)
  *   recommendedMaxRps  maxSustainableRps × (1 − headroom), headroom 0.4 by default
+ *   bracket            offered rates [last level that met, first that failed] and its width in %
+ *                      of the lower end: the measured interval the limit lies in (open model)
  *
  * When the SLO held at every level, the capacity was not reached: `notReached`, and the highest
  * load tried is reported as a lower bound ("above N req/s, not reached") — never extrapolated.
@@ -112,15 +114,25 @@ export function estimateCapacity(curve: LoadCurve, slo: Slo, headroom = DEFAULT_
   }
   const ok = levels[firstFail - 1]!;
   const max = round(ok.rps);
+  // the measured bracket: the limit lies between the last offered rate that met the SLO and the
+  // first that did not (a breakpoint's refinement narrows it; analysis/refine.ts)
+  const bracket =
+    ok.offeredRps !== null && fail.offeredRps !== null && ok.offeredRps > 0
+      ? { metRps: round(ok.offeredRps), failedRps: round(fail.offeredRps), precisionPct: round(((fail.offeredRps - ok.offeredRps) / ok.offeredRps) * 100) }
+      : null;
+  const bracketText = bracket
+    ? ` Measured bracket: the capacity lies between ${w.rps(bracket.metRps)} offered (met) and ${w.rps(bracket.failedRps)} (failed), a width of ${bracket.precisionPct}% of its lower end.`
+    : '';
   return {
     ...base,
     maxSustainableRps: max,
     breakingPointRps,
     recommendedMaxRps: round(max * (1 - headroom)),
+    ...(bracket ? { bracket } : {}),
     statement:
       `Max sustainable: ${w.rps(ok.rps)} within the SLO (${slo.text}); at ${
         curve.kind === 'vus' ? `${w.load(fail.load, 'VUs')} (${w.rps(fail.rps)})` : `${w.rps(fail.offeredRps ?? fail.rps)}${fail.offeredRps !== null ? ' offered' : ''}`
       } it failed (${why}). ` +
-      `Recommended max with ${headroomText}: ${w.rps(ok.rps * (1 - headroom))}.${breakingText}`,
+      `Recommended max with ${headroomText}: ${w.rps(ok.rps * (1 - headroom))}.${bracketText}${breakingText}`,
   };
 }

@@ -41,6 +41,7 @@ import { resultsDir } from './results-dir.js';
 import type { Io } from './io.js';
 import type { LiveFeed } from '../live/feed.js';
 import type { SegmentSpec } from '../engine/schedule/segment.js';
+import { RefineSession } from './refine-session.js';
 
 export interface SessionOptions {
   plan: Plan;
@@ -198,6 +199,8 @@ function headlineOf(session: WatchSession | null): string | undefined {
 export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   const { plan, io } = o;
   const load = resolveLoad(plan);
+  // a breakpoint refines its capacity while it runs (exit 2 here for precision with --segment)
+  const refine = RefineSession.of(load, plan, { segment: o.segment, slo: o.analyze?.slo });
   const reg = secretsOf(plan, o.secrets);
   // a results folder that cannot be written is exit 2 here, before the watchers and the load start
   const dir = prepareOutDir(resultsDir(plan.name, o.out), o.out !== undefined ? '--out' : 'the results folder');
@@ -310,19 +313,24 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
         const snap = progressOf(record, { stages: stagesCount, totalSec, model: load.model, vuTarget });
         snap.watch = headlineOf(session) ?? snap.watch;
         progress.update(snap);
-        if (guard === null || header === null) return null;
-        const trip = guard.push(guardSecondOf(record, header.endpoints));
-        if (trip === null) return null;
+        const trip = guard === null || header === null ? null : guard.push(guardSecondOf(record, header.endpoints));
+        if (trip === null) {
+          refine?.onSecond(record, handle);
+          return null;
+        }
         return { reason: 'aborted', rule: `${trip.metric} ${trip.rule}`, message: trip.message };
       },
     });
     const outcome = await handle.done;
     if (header === null) throw new Error('the run never started');
     const segmented = (o.segment?.count ?? 1) > 1;
+    const refined = refine?.finish(outcome);
     // a plain run's log ends as soon as the load does; a segment's end line waits for the
     // watchers, so that segment 0's shard carries the watched series to the merge
-    if (!segmented) writeLine(logEndOf(plan, outcome));
+    if (!segmented) writeLine({ ...logEndOf(plan, outcome), ...refined });
     const raw = resultOf(plan, header, outcome);
+    if (refined?.stages) raw.plan = { ...raw.plan, stages: refined.stages };
+    if (refined) raw.refinement = refined.refinement;
     const watched = await session.stop(originEpochMs);
     sessionStopped = true;
     if (segmented) {

@@ -20,6 +20,7 @@ import { LoadproofError } from '../errors.js';
 import { SecretRegistry } from './redact.js';
 import { FlowRunner, type FlowHost, type HostData, type VuRunner } from './flow.js';
 import type { EngineScenario } from './compile.js';
+import type { Stage } from '../plan/schema.js';
 import { loadScriptModule, ScriptRunner, type ScriptFn } from './script/runner.js';
 import { stripeOf } from './schedule/segment.js';
 
@@ -33,6 +34,9 @@ export class LoadWorker {
   private secondTimer: NodeJS.Timeout | null = null;
   private cutTimer: NodeJS.Timeout | null = null;
   private cutAtUs = Infinity;
+  /** the cut the schedule itself set (its end + grace); a stop sets an earlier one */
+  private plannedCutUs = Infinity;
+  private gracefulStopMs = 0;
   private finished = false;
   /** a stop or cut that arrived before 'start': applied as soon as the run starts */
   private early: ToWorker | null = null;
@@ -66,6 +70,9 @@ export class LoadWorker {
           break;
         case 'cut':
           this.cut();
+          break;
+        case 'retarget':
+          this.retarget(m.atSec, m.stages, m.open);
           break;
       }
     } catch (err) {
@@ -203,7 +210,9 @@ export class LoadWorker {
     const totalUs = cfg.stages.reduce((a, s) => a + s.durationMs, 0) * 1000;
     this.elu = performance.eventLoopUtilization();
     this.lastLoadUs = clock.nowUs();
+    this.gracefulStopMs = cfg.gracefulStopMs;
     this.armCut(totalUs + cfg.gracefulStopMs * 1000);
+    this.plannedCutUs = this.cutAtUs;
     this.armSecond();
     this.model.start();
     if (this.early !== null) this.handle(this.early);
@@ -218,6 +227,22 @@ export class LoadWorker {
     }
     this.armCut(this.clock!.nowUs() + graceMs * 1000);
     this.model.stop();
+  }
+
+  /** Changes the open model's schedule from `atSec` on; the cut moves to the new end + grace. */
+  private retarget(atSec: number, stages: Stage[], open: boolean): void {
+    if (this.finished || this.cutAtUs !== this.plannedCutUs) return; // stopped: the grace rules
+    if (!(this.model instanceof OpenModel)) throw new Error('retarget: only the open model can be retargeted');
+    this.model.retarget(atSec, stages, open);
+    const endUs = this.model.scheduleEndUs;
+    if (this.cutTimer !== null) clearTimeout(this.cutTimer);
+    this.cutTimer = null;
+    this.cutAtUs = Infinity;
+    this.plannedCutUs = Infinity;
+    if (endUs !== Infinity) {
+      this.armCut(endUs + this.gracefulStopMs * 1000);
+      this.plannedCutUs = this.cutAtUs;
+    }
   }
 
   /** The grace is over: abandon what is still out and finish. */

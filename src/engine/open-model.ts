@@ -115,6 +115,24 @@ export class OpenModel implements FlowHost {
     this.checkIdle();
   }
 
+  /**
+   * Changes the schedule from `atSec` on (ArrivalSchedule.retarget): the arrival waiting to be
+   * sent moves to its instant on the new curve, and the pacer re-arms. After a stop it does nothing.
+   */
+  retarget(atSec: number, stages: ReadonlyArray<{ durationMs: number; target: number }>, openEnd: boolean): void {
+    if (this.stopped) return;
+    const moved = this.o.schedule.retarget(atSec, stages, openEnd);
+    if (this.scheduleDone) return;
+    this.nextUs = moved;
+    this.disarm();
+    this.onTick();
+  }
+
+  /** The schedule's end, µs (Infinity while it ends in an open hold). */
+  get scheduleEndUs(): number {
+    return this.o.schedule.curve.durationSec * 1e6;
+  }
+
   /** Ends every running iteration's pending think (the grace is over). */
   cancelAll(): void {
     for (const r of this.all) r.cancel();

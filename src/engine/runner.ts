@@ -22,6 +22,7 @@ import { loadDataSets } from './data.js';
 import { compileScript, type CompiledScript } from './script/compile.js';
 import { LoadproofError, type ErrorCode } from '../errors.js';
 import type { Result } from '../result/types.js';
+import { retargetStages } from './schedule/retarget.js';
 import { WHOLE, stripeOf, stripeShare, type SegmentSpec } from './schedule/segment.js';
 
 /** Default open-model cap on iterations in flight. */
@@ -30,6 +31,8 @@ export const DEFAULT_MAX_IN_FLIGHT = 10_000;
 export const DEFAULT_SPIN_US = 0;
 /** How far ahead of the 'start' message the run's clock starts, ms. */
 const START_LEAD_MS = 50;
+/** A retarget reaches the workers this far ahead of its instant at least, s. */
+const RETARGET_MARGIN_SEC = 0.05;
 /** Grace for in-flight requests when the run is stopped early (abort, Ctrl-C), ms. */
 export const STOP_GRACE_MS = 5_000;
 
@@ -107,6 +110,8 @@ export interface RunOutcome {
   /** iterations that failed (a script threw, a data table ran out), with the first messages */
   failures: IterationFailures;
   segment: SegmentSpec;
+  /** the stages as run: the planned ones, or those a retarget (adaptive refinement) made of them */
+  stages: Stage[];
 }
 
 /** A running experiment. */
@@ -117,6 +122,15 @@ export interface RunHandle {
   stop(req: StopRequest): void;
   /** ends now: whatever is in flight is abandoned */
   cut(): void;
+  /**
+   * Open model: from `atSec` (s since the start) on, the schedule follows `stages` instead of the
+   * rest of the plan's, ending in an open hold at their last target when `open` (schedule/
+   * retarget.ts). Every worker gets the same change, so their round-robin split stays exact.
+   * An instant already past (or too close to reach the workers) becomes the next whole second
+   * that is not. Returns the instant applied; null (and nothing changes) when the run is stopping
+   * or its schedule ends before that instant, or in the closed model.
+   */
+  retarget(atSec: number, stages: Stage[], open: boolean): number | null;
 }
 
 /** The default number of load workers for this machine (see the module comment). */
@@ -149,6 +163,7 @@ export function startRun(opts: RunOptions): RunHandle {
   const compiled = compilePlan(plan, { target: new URL(target), encode: false, data, scripts: new Map(scripts) });
   const endpoints = compiled.endpoints;
   const curve = new RateCurve(stages);
+  let runStages: Stage[] = stages.map((s) => ({ ...s }));
   const maxRequestTimeoutMs = Math.max(
     plan.defaults?.timeoutMs ?? 10_000,
     ...compiled.scenarios.flatMap((s) => [...s.setup, ...s.flow]).map((x) => (x.kind === 'request' ? x.req.timeoutMs : 0)),
@@ -286,7 +301,20 @@ export function startRun(opts: RunOptions): RunHandle {
       captured: [...new Set(dones.flatMap((d) => d.captured))],
       failures: mergeFailures(dones.map((d) => d.failures)),
       segment,
+      stages: runStages,
     });
+  };
+
+  const retarget = (askedSec: number, next: Stage[], open: boolean): number | null => {
+    if (model !== 'open' || settled || stopInfo !== null || startHr === 0n) return null;
+    // a change asked for an instant already past (a late verdict) takes effect at the next whole
+    // second still ahead, with a margin for the message to reach the workers
+    const atSec = Math.max(askedSec, Math.ceil(nowUs() / 1e6 + RETARGET_MARGIN_SEC));
+    if (!(atSec < curve.durationSec)) return null;
+    curve.retarget(atSec, next, open);
+    runStages = retargetStages(runStages, atSec, next, open);
+    post({ type: 'retarget', atSec, stages: next, open });
+    return atSec;
   };
 
   let ready = 0;
@@ -365,7 +393,7 @@ export function startRun(opts: RunOptions): RunHandle {
     t.postMessage({ type: 'init', config } satisfies ToWorker);
   }
 
-  return { done, stop, cut };
+  return { done, stop, cut, retarget };
 }
 
 /** The workers' failed iterations together: totals summed, messages merged by text (earliest first). */

@@ -1,7 +1,7 @@
 /**
  * Messages between the runner (main thread) and its load workers (worker_threads).
  *
- *   main → worker   init (config) · start (the run's clock origin) · stop (grace) · cut
+ *   main → worker   init (config) · start (the run's clock origin) · stop (grace) · cut · retarget
  *   worker → main   ready · second (a SecondSnapshot per second, in order) · done · failed
  *
  * A worker emits every second from 0 to its last, in order, even empty ones, and marks its last
@@ -62,7 +62,9 @@ export type ToWorker =
   | { type: 'init'; config: WorkerConfig }
   | { type: 'start'; originHrNs: bigint }
   | { type: 'stop'; graceMs: number }
-  | { type: 'cut' };
+  | { type: 'cut' }
+  /** open model: cut the schedule at `atSec` and continue with `stages` (optionally ending in an open hold) */
+  | { type: 'retarget'; atSec: number; stages: Stage[]; open: boolean };
 
 export interface WorkerDone {
   type: 'done';

@@ -10,7 +10,7 @@
  * recovered result equals the live one; without an end line (the run was killed) it says so in
  * `stop` and `warnings`. A torn last line (killed mid-write) is ignored.
  */
-import { RESULT_SCHEMA, type Result, type ResultPlanInfo, type SeriesInfo, type TestHealth } from '../result/types.js';
+import { RESULT_SCHEMA, type Refinement, type Result, type ResultPlanInfo, type SeriesInfo, type TestHealth } from '../result/types.js';
 import { verdictOf } from '../result/verdict.js';
 import { parseThreshold, type ThresholdExpr } from '../plan/thresholds.js';
 import { evaluateThresholds } from './thresholds.js';
@@ -55,6 +55,9 @@ export interface LogEnd {
   /** segment 0 of a distributed run: the plan's watched series (the merge puts them in the run) */
   watch?: Record<string, SeriesInfo>;
   watchInfo?: Record<string, unknown>;
+  /** a refined breakpoint: the stages as run (the header has the planned ones), and the refinement */
+  stages?: Array<{ durationSec: number; target: number }>;
+  refinement?: Refinement;
 }
 
 export type LogLine = LogHeader | SecondRecord | LogEnd;
@@ -208,6 +211,8 @@ export function resultFromParsedLog(log: ParsedLog): Result {
   const result = assembleResult({ header, totals, endedAt, durationSec, stop, warnings, testHealth: end?.testHealth });
   if (end?.watch) result.watch = { ...result.watch, ...end.watch };
   if (end?.watchInfo) result.watchInfo = { ...(result.watchInfo ?? {}), ...end.watchInfo };
+  if (end?.stages) result.plan = { ...result.plan, stages: end.stages };
+  if (end?.refinement) result.refinement = end.refinement;
   return result;
 }
 

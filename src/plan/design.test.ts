@@ -99,14 +99,27 @@ test('How to interpret: each criterion as a rule in words, phases, and the sympt
   assert.deepEqual(d.interpret.phases.map((p) => p.name), ['linear region', 'knee', 'collapse']);
 
   const ids = (pattern: string): string[] => buildDesign(parsePlan(plan(pattern))).interpret.symptoms.map((s) => s.id);
-  assert.deepEqual(ids('{ type: soak, peak: 10 }'), ['memory-leak', 'connection-leak', 'missing-index']);
-  assert.deepEqual(ids('{ type: spike, peak: 10 }'), ['pool-exhaustion', 'timeout-cascade', 'cold-start', 'downstream-rate-limit']);
+  assert.deepEqual(ids('{ type: soak, peak: 10 }'), ['memory-leak', 'connection-leak', 'missing-index', 'gc-pressure', 'thundering-herd', 'lock-contention', 'fd-exhaustion']);
+  assert.deepEqual(ids('{ type: spike, peak: 10 }'), [
+    'pool-exhaustion',
+    'timeout-cascade',
+    'cold-start',
+    'downstream-rate-limit',
+    'thundering-herd',
+    'listen-backlog',
+    'fd-exhaustion',
+  ]);
   for (const type of ['stress', 'breakpoint']) {
     const list = ids(`{ type: ${type}, peak: 10 }`);
     for (const id of ['pool-exhaustion', 'cpu-bound', 'timeout-cascade']) assert.ok(list.includes(id), `${type} reveals ${id}`);
     assert.ok(!list.includes('memory-leak'));
   }
   assert.deepEqual(ids('{ type: smoke, peak: 10 }'), []);
+  // the five later causes: a breakpoint climbs into GC, lock and backlog limits, a herd needs a jump or time
+  const bp = ids('{ type: breakpoint, peak: 10 }');
+  for (const id of ['gc-pressure', 'lock-contention', 'listen-backlog', 'fd-exhaustion']) assert.ok(bp.includes(id), `breakpoint reveals ${id}`);
+  assert.ok(!bp.includes('thundering-herd'));
+  assert.ok(!ids('{ type: soak, peak: 10 }').includes('listen-backlog'));
 
   const throughput = buildDesign(parsePlan(plan('{ type: load, peak: 10 }', 'abort: { "http_req_duration{name:GET /items}": "p(99)>=1s for 10s" }').replace(
     'http_req_failed: ["rate<0.02"]',
@@ -142,4 +155,34 @@ test('closed model: stage targets are virtual users', () => {
 test('URLs lose their password', () => {
   assert.equal(redactUrl('postgres://u:pw@127.0.0.1:5432/db'), 'postgres://u:***@127.0.0.1:5432/db');
   assert.equal(redactUrl('http://127.0.0.1:3000'), 'http://127.0.0.1:3000');
+});
+
+test('the five later causes: per pattern, what each needs watched, and whether the plan watches it', () => {
+  const sym = (pattern: string, extra = ''): Map<string, { evidence: string; evidenceWatched: boolean }> =>
+    new Map(buildDesign(parsePlan(plan(pattern, extra))).interpret.symptoms.map((s) => [s.id, s]));
+  const spike = sym('{ type: spike, peak: 10 }');
+  // a herd needs the backing store watched; a full accept queue shows in the client's own figures
+  assert.equal(spike.get('thundering-herd')!.evidenceWatched, false);
+  assert.match(spike.get('thundering-herd')!.evidence, /postgres watch \(scans, commits, connections\)/);
+  assert.equal(spike.get('listen-backlog')!.evidenceWatched, true);
+  assert.match(spike.get('listen-backlog')!.evidence, /refused, reset.*near 1 s and 3 s/);
+  assert.equal(spike.get('fd-exhaustion')!.evidenceWatched, false);
+  const watched = sym('{ type: spike, peak: 10 }', 'watch: [ { postgres: { url: "postgres://u:p@127.0.0.1:5432/shop" } }, { process: { port: 4000 } } ]');
+  assert.equal(watched.get('thundering-herd')!.evidenceWatched, true);
+  assert.equal(watched.get('fd-exhaustion')!.evidenceWatched, true);
+  assert.match(watched.get('fd-exhaustion')!.evidence, /\/proc\/PID\/limits/);
+
+  const soak = sym('{ type: soak, peak: 10 }');
+  assert.match(soak.get('gc-pressure')!.evidence, /nodejs_gc_duration_seconds.*nodejs_heap_size_used_bytes.*nodejs_heap_size_total_bytes/);
+  assert.equal(soak.get('gc-pressure')!.evidenceWatched, false);
+  assert.equal(sym('{ type: soak, peak: 10 }', 'watch: [ { prometheus: { url: http://127.0.0.1:4000/metrics } } ]').get('gc-pressure')!.evidenceWatched, true);
+  assert.equal(sym('{ type: load, peak: 10 }', 'watch: [ { eventLoop: { url: http://127.0.0.1:4000/m } } ]').get('gc-pressure')!.evidenceWatched, true);
+  const lock = sym('{ type: breakpoint, peak: 10 }').get('lock-contention')!;
+  assert.equal(lock.evidenceWatched, false);
+  assert.match(lock.evidence, /waiting on a lock \(postgres watch/);
+
+  // the text names each with its id and says when its evidence is not watched
+  const text = renderDesign(buildDesign(parsePlan(plan('{ type: spike, peak: 10 }'))), { width: 400 });
+  assert.match(text, /→ synchronized misses without request coalescing \[thundering-herd\]; evidence: .*postgres watch/);
+  assert.match(text, /→ accept queue overflow \[listen-backlog\]/);
 });

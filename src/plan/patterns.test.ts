@@ -110,3 +110,22 @@ test('resolveLoad: a soak under 30 minutes is exploratory', () => {
   assert.equal(resolveLoad(parsePlan(plan('{ type: soak, peak: 50, duration: 30m }'))).exploratory, false);
   assert.equal(resolveLoad(parsePlan(plan('{ type: load, peak: 50 }'))).exploratory, false);
 });
+
+test('pattern.precision: a percentage or a fraction, breakpoint only; 5% by default for a breakpoint', () => {
+  const refine = (p: string): ReturnType<typeof resolveLoad>['refine'] => resolveLoad(parsePlan(plan(p))).refine;
+  assert.equal(refine('{ type: breakpoint, peak: 100, precision: 2.5% }')!.precision, 0.025);
+  assert.equal(refine('{ type: breakpoint, peak: 100, precision: 0.1 }')!.precision, 0.1);
+  assert.deepEqual(refine('{ type: breakpoint, peak: 100 }'), { precision: 0.05, rampMs: 3000, holdMs: 27000, explicit: false });
+  assert.equal(refine('{ type: load, peak: 100 }'), null);
+  const err = (p: string): string => {
+    try {
+      parsePlan(plan(p));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  assert.match(err('{ type: breakpoint, peak: 100, precision: 5 }'), /pattern\.precision: precision 5 is outside 0\.1%\.\.50%/);
+  assert.match(err('{ type: breakpoint, peak: 100, precision: "5 percent" }'), /pattern\.precision/);
+  assert.match(err('{ type: spike, peak: 100, precision: 5% }'), /precision refines a breakpoint's capacity; a spike pattern has none/);
+});

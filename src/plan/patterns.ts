@@ -28,7 +28,33 @@ export interface ResolvedLoad {
   notes: string[];
   /** a soak shorter than 30 minutes: results are exploratory */
   exploratory: boolean;
+  /** breakpoint: the adaptive refinement of the capacity (analysis/refine.ts), null when off */
+  refine: RefinePlan | null;
 }
+
+/** How a breakpoint refines its capacity once its coarse steps bracket the knee. */
+export interface RefinePlan {
+  /** stop when (failed − met) ≤ precision × met; a fraction (0.05 = 5%) */
+  precision: number;
+  /** the coarse steps' ramp and hold, reused by every refinement step, ms */
+  rampMs: number;
+  holdMs: number;
+  /** the plan wrote `precision` (a run that cannot refine then refuses, exit 2) */
+  explicit: boolean;
+}
+
+/** Default precision of a breakpoint's capacity: 5%. */
+export const DEFAULT_PRECISION = 0.05;
+
+/** A breakpoint's step: its length and its ramp, ms (the hold is the rest). */
+export function breakpointStepMs(pattern: Pick<Pattern, 'durationMs'>): { stepMs: number; rampMs: number } {
+  const D = pattern.durationMs;
+  const stepMs = D === undefined ? 30 * S : Math.max(2 * S, Math.floor(D / BREAKPOINT_STEPS / 1000) * 1000);
+  const rampMs = Math.max(1000, Math.round(stepMs / 10 / 1000) * 1000);
+  return { stepMs, rampMs };
+}
+
+const BREAKPOINT_STEPS = 16;
 
 const S = 1000;
 const M = 60 * S;
@@ -97,9 +123,8 @@ export function expandPattern(pattern: Pattern): Stage[] {
       ];
     case 'breakpoint': {
       // 16 steps of P/4 each, up to 4P: the run is expected to stop early on an abort rule.
-      const steps = 16;
-      const stepMs = D === undefined ? 30 * S : Math.max(2 * S, Math.floor(D / steps / 1000) * 1000);
-      const rampMs = Math.max(1000, Math.round(stepMs / 10 / 1000) * 1000);
+      const steps = BREAKPOINT_STEPS;
+      const { stepMs, rampMs } = breakpointStepMs(pattern);
       const shape: Stage[] = [];
       for (let i = 1; i <= steps; i++) {
         const level = round((P / 4) * i);
@@ -160,6 +185,23 @@ export function resolveLoad(plan: Plan): ResolvedLoad {
       notes.push(`the soak holds its peak for under 30 minutes: leaks and slow degradation may not show; results are exploratory`);
     }
   }
+  let refine: RefinePlan | null = null;
+  if (plan.pattern?.type === 'breakpoint') {
+    const explicit = plan.pattern.precision !== undefined;
+    const precision = plan.pattern.precision ?? DEFAULT_PRECISION;
+    const pct = `${Math.round(precision * 1000) / 10}%`;
+    if (plan.load?.stages) {
+      if (explicit) notes.push(`precision ${pct} is not applied: explicit load.stages are run as written`);
+    } else if (model === 'closed') {
+      if (explicit) notes.push(`precision ${pct} is not applied: the closed model's load is VUs, and the refinement bisects an offered rate (open model)`);
+    } else {
+      const { stepMs, rampMs } = breakpointStepMs(plan.pattern);
+      refine = { precision, rampMs, holdMs: stepMs - rampMs, explicit };
+      notes.push(
+        `once a step fails the SLO, the capacity is refined by bisection between the last step that met it and that one, until the bracket is within ${pct} of its lower end (holds of ${stepMs - rampMs} ms after ${rampMs} ms ramps)`,
+      );
+    }
+  }
   const totalMs = stages.reduce((a, s) => a + s.durationMs, 0);
-  return { model, source, stages, totalMs, abort, notes, exploratory };
+  return { model, source, stages, totalMs, abort, notes, exploratory, refine };
 }

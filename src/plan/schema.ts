@@ -66,6 +66,21 @@ export const DurationRange = z
  */
 const ALWAYS = { when: () => true };
 
+/**
+ * A relative precision: `5%` or the fraction 0.05, between 0.1% and 50%; parsed to the fraction.
+ */
+const Precision = z
+  .union([z.string().regex(/^\s*\d+(?:\.\d+)?\s*%\s*$/, { message: 'a precision is a percentage, e.g. 5%' }), z.number()])
+  .transform((v, ctx) => {
+    const f = typeof v === 'number' ? v : Number(v.trim().replace(/\s*%$/, '')) / 100;
+    if (!(f >= 0.001 && f <= 0.5)) {
+      ctx.addIssue({ code: 'custom', message: `precision ${typeof v === 'number' ? v : v.trim()} is outside 0.1%..50% (a number is a fraction: 0.05 is 5%)`, params: { hint: 'write e.g. precision: 5%' } });
+      return z.NEVER;
+    }
+    return f;
+  })
+  .meta({ anyOf: [{ type: 'string', pattern: '^\\s*\\d+(?:\\.\\d+)?\\s*%\\s*$' }, { type: 'number', minimum: 0.001, maximum: 0.5 }] });
+
 export const PATTERN_TYPES = ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint'] as const;
 export type PatternType = (typeof PATTERN_TYPES)[number];
 
@@ -74,7 +89,15 @@ export const PatternSchema = z.strictObject({
   peak: z.number().positive().describe('expected peak: requests per second (open model) or virtual users (closed); the pattern\'s stages are scaled from it'),
   duration: Duration.optional().describe('total duration to scale the pattern to (soak: the hold)'),
   peakSource: z.string().optional().describe('where the expected peak comes from (analytics, last incident, ...): shown by design and in reports'),
-}).transform(({ duration, ...rest }) => ({ ...rest, durationMs: duration }));
+  precision: Precision.optional().describe(
+    'breakpoint: refine the capacity until the bracket [last rate that met the SLO, first that did not] is at most this wide, relative to its lower end (default 5%)',
+  ),
+}).transform(({ duration, precision, ...rest }, ctx) => {
+  if (precision !== undefined && rest.type !== 'breakpoint') {
+    ctx.addIssue({ code: 'custom', path: ['precision'], message: `precision refines a breakpoint's capacity; a ${rest.type} pattern has none to refine`, params: { hint: 'remove precision, or use type: breakpoint' } });
+  }
+  return { ...rest, durationMs: duration, precision };
+});
 
 export const StageSchema = z.strictObject({
   duration: Duration.describe('how long the stage lasts; the target is reached linearly over it'),

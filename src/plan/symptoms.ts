@@ -1,5 +1,6 @@
 /**
- * The symptom → cause table of CONTRACT.md (ids fixed), and which patterns can reveal each row.
+ * The symptom → cause table of CONTRACT.md (ids fixed, the first eight and the five added with
+ * the saturation order), and which patterns can reveal each row.
  *
  * `design` uses it to say, before a run, which diagnoses this experiment could support and which
  * watched series each one needs as evidence; the analysis names the same ids after the run.
@@ -87,6 +88,49 @@ export const SYMPTOMS: readonly SymptomRow[] = [
     patterns: ['load', 'stress', 'breakpoint', 'spike'],
     evidence: ['dependency', 'prometheus'],
     evidenceNote: "a dependency's latency and share of 429/503 answers",
+  },
+  {
+    id: 'gc-pressure',
+    symptom: 'a core busy mostly with garbage collection, tail latency degrading, heap near its limit but not growing without bound',
+    cause: 'too much live heap or allocation churn',
+    patterns: ['load', 'stress', 'breakpoint', 'soak'],
+    evidence: ['eventLoop', 'prometheus'],
+    evidenceNote:
+      "GC pause time per second and heap used against heap allocated: the eventLoop probe, or a prometheus watch on prom-client's default metrics (nodejs_gc_duration_seconds, nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes; jvm_gc_pause_seconds, go_gc_duration_seconds); a process watch adds the core's CPU",
+  },
+  {
+    id: 'thundering-herd',
+    symptom: "latency and backing-store load spike together at cache expiries or a spike's first seconds, then settle",
+    cause: 'synchronized misses without request coalescing',
+    patterns: ['spike', 'load', 'soak'],
+    evidence: ['postgres', 'dependency', 'process'],
+    evidenceNote:
+      'the backing store\'s load second by second, to see it jump with the latency peaks: the postgres watch (scans, commits, connections), a dependency watch (its latency), or a process watch on the database (its CPU)',
+  },
+  {
+    id: 'lock-contention',
+    symptom: 'database lock waits rise with load while database CPU stays low',
+    cause: 'a hot row or table lock serialising requests',
+    patterns: ['load', 'stress', 'breakpoint', 'soak'],
+    evidence: ['postgres'],
+    evidenceNote: 'backends waiting on a lock (postgres watch, from pg_stat_activity); a process watch on the database and the app shows their CPU stays low',
+  },
+  {
+    id: 'listen-backlog',
+    symptom: 'connection refusals/resets or latency modes near 1 s and 3 s (SYN retries) at high connection rates, app CPU not saturated',
+    cause: 'accept queue overflow',
+    patterns: ['spike', 'stress', 'breakpoint'],
+    evidence: [],
+    evidenceNote:
+      "client error kinds (refused, reset) and the latency histogram's modes near 1 s and 3 s (always recorded); a process watch on the app shows its CPU is not saturated and its descriptors are not at their limit",
+  },
+  {
+    id: 'fd-exhaustion',
+    symptom: "EMFILE or connection errors while the process's open descriptors sit at their limit",
+    cause: 'descriptor limit too low, or descriptors held too long',
+    patterns: ['load', 'stress', 'spike', 'breakpoint', 'soak'],
+    evidence: ['process'],
+    evidenceNote: "the process's open descriptors against its limit (process watch: fds, and the limit from /proc/PID/limits) with the client's error kinds (resets, refusals, 5xx)",
   },
 ];
 

@@ -553,6 +553,32 @@ function capacityModel(result: Result): CapacityModel {
             ? `not reached (highest load tried: ${formatRps(highest)})`
             : 'not reached',
   });
+  if (cap.bracket) {
+    const b = cap.bracket;
+    const asked = b.requestedPct !== undefined ? ` (precision asked: ${b.requestedPct}%${b.precisionPct <= b.requestedPct ? ', reached' : ', not reached'})` : '';
+    rows.push({
+      label: 'Capacity bracket (measured)',
+      value: `between ${formatRps(b.metRps)} offered (met the SLO) and ${formatRps(b.failedRps)} (failed): within ${b.precisionPct}% of its lower end${asked}`,
+    });
+    if (headline !== null && !cap.notReached) headline += `; measured bracket ${formatRps(b.metRps)}–${formatRps(b.failedRps)} offered`;
+  }
+  const ref = result.refinement;
+  if (ref && (ref.refineSteps > 0 || ref.bracket)) {
+    const why: Record<string, string> = {
+      precision: 'the bracket reached the precision asked',
+      'max-duration': "the next step would have run past the pattern's duration",
+      'stop-rule': 'a stop rule ended the run',
+      'schedule-ended': 'the schedule ended before the next step',
+      unjudged: 'a step could not be judged',
+      'not-reached': 'no step failed',
+      'below-first-step': 'the first step failed',
+    };
+    const steps = ref.steps.filter((x) => x.phase === 'refine').map((x) => `${formatRps(x.offeredRps)} ${x.met ? 'met' : 'failed'}`);
+    rows.push({
+      label: 'Refinement (bisection)',
+      value: `${ref.refineSteps} step${ref.refineSteps === 1 ? '' : 's'} after the coarse ramp${steps.length ? ` (${steps.join(', ')})` : ''}, adding ${ref.addedSec} s; stopped because ${why[ref.stoppedBy ?? ''] ?? 'the run ended'}`,
+    });
+  }
   if (cap.recommendedMaxRps !== null) {
     rows.push({
       label: 'Recommended headroom',
@@ -591,7 +617,9 @@ function uslText(result: Result): string {
           ? ' Neither contention nor coherency is significant.'
           : '';
   const peak = u.peakConcurrency === null ? 'no peak within reach (κ ≈ 0)' : `throughput peaks near concurrency ${formatNumber(u.peakConcurrency)}`;
-  return `σ = ${formatNumber(u.sigma)} (contention), κ = ${formatNumber(u.kappa)} (coherency), λ = ${formatNumber(u.lambda)} req/s per unit of concurrency; ${peak}; r² = ${formatNumber(u.r2)}.${dominant}`;
+  // the fit's peak throughput is a model figure: never given as measured capacity
+  const model = typeof u.peakThroughput === 'number' ? ` The model's peak throughput, ${formatRps(u.peakThroughput)}, is a model figure, not a measured capacity.` : '';
+  return `σ = ${formatNumber(u.sigma)} (contention), κ = ${formatNumber(u.kappa)} (coherency), λ = ${formatNumber(u.lambda)} req/s per unit of concurrency; ${peak}; r² = ${formatNumber(u.r2)}.${dominant}${model}`;
 }
 
 // ---------------------------------------------------------------------------------------------

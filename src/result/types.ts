@@ -276,6 +276,11 @@ export interface Analysis {
     recommendedMaxRps: number | null;
     /** true when the SLO held at the highest load tried: capacity is "above N req/s, not reached" */
     notReached?: boolean;
+    /**
+     * the measured bracket of the capacity (offered rates): the highest level that met the SLO
+     * with all below it, and the first that failed; precisionPct = (failed − met) / met × 100
+     */
+    bracket?: { metRps: number; failedRps: number; precisionPct: number; requestedPct?: number };
     /** one sentence for humans */
     statement?: string;
   };
@@ -324,6 +329,32 @@ export interface TestHealth {
   unsetCaptures: Array<{ name: string; uses: number; step?: string }>;
 }
 
+/** A breakpoint's refinement: the steps the engine judged live, and the bracket they left. */
+export interface Refinement {
+  /** requested precision, percent */
+  precisionPct: number;
+  steps: Array<{
+    phase: 'coarse' | 'refine';
+    offeredRps: number;
+    /** the judged window, s from the start */
+    fromSec: number;
+    toSec: number;
+    met: boolean;
+    requests: number;
+    errorRate: number;
+    p95Ms: number | null;
+    failures: string[];
+  }>;
+  /** null until a step failed after one met */
+  bracket: { metRps: number; failedRps: number } | null;
+  /** the final bracket's width relative to its lower end, percent */
+  achievedPct: number | null;
+  stoppedBy: 'precision' | 'max-duration' | 'not-reached' | 'below-first-step' | 'unjudged' | 'schedule-ended' | 'stop-rule' | null;
+  /** bisection steps run, and the seconds they added */
+  refineSteps: number;
+  addedSec: number;
+}
+
 export interface Result {
   schema: typeof RESULT_SCHEMA;
   source: ResultSource;
@@ -340,6 +371,8 @@ export interface Result {
   steps: StepResult[];
   watch: Record<string, SeriesInfo>;
   analysis: Analysis | null;
+  /** breakpoint: the adaptive refinement of the capacity, step by step (analysis/refine.ts) */
+  refinement?: Refinement;
   /** how the run ended */
   stop?: {
     reason: 'completed' | 'aborted' | 'interrupted' | 'imported';

@@ -61,7 +61,9 @@ export function applyOverrides(plan: Plan, flags: Pick<RunFlags, 'pattern' | 'pe
   }
   if (type === undefined) throw badFlag('--peak needs a pattern: the plan has none', 'add --pattern load (or another pattern)', '--peak');
   if (peak === undefined) throw badFlag(`--pattern ${type} needs a peak: the plan has none`, 'add --peak N (requests per second)', '--pattern');
-  const out: Plan = { ...plan, pattern: { durationMs: undefined, ...(plan.pattern ?? {}), type, peak } };
+  const out: Plan = { ...plan, pattern: { durationMs: undefined, precision: undefined, ...(plan.pattern ?? {}), type, peak } };
+  // a precision refines a breakpoint only
+  if (type !== 'breakpoint') out.pattern!.precision = undefined;
   // the pattern asked for on the command line wins over explicit stages
   if (plan.load?.stages) out.load = { ...plan.load, stages: undefined };
   return out;

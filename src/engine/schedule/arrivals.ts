@@ -42,6 +42,8 @@ export class ArrivalSchedule {
   stage = 0;
   /** global index of the arrival last returned by `next()` */
   index = -1;
+  /** expected-count position (n, or S_n for Poisson) of the arrival last returned */
+  private lastM = -1;
 
   constructor(stages: ReadonlyArray<Pick<Stage, 'durationMs' | 'target'>>, opts: ArrivalOptions = {}) {
     this.curve = new RateCurve(stages);
@@ -74,6 +76,23 @@ export class ArrivalSchedule {
     this.n += this.step;
     this.stage = this.out.stage;
     this.index = n;
+    this.lastM = m;
+    return Math.round(this.out.tSec * 1e6);
+  }
+
+  /**
+   * Retargets the curve (RateCurve.retarget) and returns the new intended start (µs) of the
+   * arrival last returned by `next()` (Infinity when the new curve ends before it, or when none
+   * was returned yet): the pacer holds that arrival unsent and must wait for its new instant.
+   * Every worker applies the same retarget, so the round-robin split stays exact.
+   */
+  retarget(atSec: number, stages: ReadonlyArray<Pick<Stage, 'durationMs' | 'target'>>, openEnd: boolean): number {
+    this.curve.retarget(atSec, stages, openEnd);
+    this.stage = 0;
+    if (this.lastM < 0) return Infinity;
+    this.curve.inverseInto(this.lastM, 0, this.out);
+    if (this.out.tSec === Infinity) return Infinity;
+    this.stage = this.out.stage;
     return Math.round(this.out.tSec * 1e6);
   }
 }

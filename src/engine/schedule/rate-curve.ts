@@ -22,6 +22,12 @@
  * when k < 0 (a ramp down). A zero-length stage is a jump: no arrivals, the rate steps to its target.
  * The run's arrivals are those with t_n < T_end, i.e. n < A(T_end): their count is ⌈A(T_end)⌉.
  *
+ * Retargeting (`retarget`, the breakpoint's adaptive refinement): the curve is cut at an instant
+ * T* not yet reached and continues with new stages from the rate it had there, r(T*); A(t) for
+ * t ≤ T* is unchanged, so every arrival intended before T* keeps its instant. The new stages may
+ * end in an open hold (a last segment of infinite length at the last target): the load stays there
+ * until the next retarget.
+ *
  * Poisson arrivals use the same inverse: with unit-mean exponential gaps E_k, the instants
  * A⁻¹(E_1 + … + E_n) form a Poisson process whose intensity follows r(t) (the time-change theorem),
  * so ramps keep their shape.
@@ -45,10 +51,10 @@ interface Segment {
 
 export class RateCurve {
   private readonly segs: Segment[];
-  /** total length, seconds */
-  readonly durationSec: number;
-  /** A(end): the expected number of arrivals in the whole run */
-  readonly totalExpected: number;
+  /** total length, seconds (Infinity with an open hold) */
+  durationSec: number;
+  /** A(end): the expected number of arrivals in the whole run (Infinity with an open hold) */
+  totalExpected: number;
 
   constructor(stages: ReadonlyArray<Pick<Stage, 'durationMs' | 'target'>>) {
     this.segs = [];
@@ -63,6 +69,50 @@ export class RateCurve {
       t += dur;
       a += add;
       prev = s.target;
+    }
+    this.durationSec = t;
+    this.totalExpected = a;
+  }
+
+  /**
+   * Cuts the curve at `atSec` (which must lie within it) and continues with `stages`, the first
+   * ramping from r(atSec); with `openEnd` the last target is then held without end. Arrivals
+   * intended before `atSec` keep their instants (A is unchanged up to it).
+   */
+  retarget(atSec: number, stages: ReadonlyArray<Pick<Stage, 'durationMs' | 'target'>>, openEnd: boolean): void {
+    if (!(atSec >= 0 && atSec <= this.durationSec)) throw new RangeError(`retarget at ${atSec}s: the curve ends at ${this.durationSec}s`);
+    let keep = 0;
+    let rate = 0;
+    let a = 0;
+    for (; keep < this.segs.length; keep++) {
+      const s = this.segs[keep]!;
+      if (atSec < s.t0 + s.dur || keep === this.segs.length - 1) {
+        // cut this segment at atSec
+        const tau = Math.max(0, Math.min(s.dur, atSec - s.t0));
+        rate = s.r0 + s.k * tau;
+        a = s.a0 + s.r0 * tau + (s.k * tau * tau) / 2;
+        s.dur = tau;
+        s.a1 = a;
+        keep++;
+        break;
+      }
+    }
+    this.segs.length = keep;
+    let t = atSec;
+    let prev = rate;
+    for (const st of stages) {
+      const dur = st.durationMs / 1000;
+      const k = dur > 0 ? (st.target - prev) / dur : 0;
+      const add = dur > 0 ? ((prev + st.target) / 2) * dur : 0;
+      this.segs.push({ t0: t, dur, r0: prev, k, a0: a, a1: a + add });
+      t += dur;
+      a += add;
+      prev = st.target;
+    }
+    if (openEnd && prev > 0) {
+      this.segs.push({ t0: t, dur: Infinity, r0: prev, k: 0, a0: a, a1: Infinity });
+      t = Infinity;
+      a = Infinity;
     }
     this.durationSec = t;
     this.totalExpected = a;
