@@ -7,7 +7,7 @@
  * (closed model), else only the achieved rate is known: then the levels stay in time order,
  * one per step, because sorting by what the target achieved would put a collapse at "low load".
  */
-import { mergeHistograms, percentileMs, type Histogram } from '../metrics/histogram.js';
+import { mergeHistograms, pointMs, type Histogram } from '../metrics/histogram.js';
 import type { LatencyPointMs } from '../result/types.js';
 import type { AnalysisStep } from './steps.js';
 
@@ -76,9 +76,12 @@ function levelOf(steps: AnalysisStep[], load: number): Omit<Level, 'index'> {
   let maxMs: number | null = null;
   if (withLat.length && withLat.every((s) => s.histogram)) {
     histogram = mergeHistograms(withLat.map((s) => s.histogram));
-    meanMs = Math.round(histogram.mean) / 1000;
-    maxMs = Math.round(histogram.maxValue) / 1000;
-    latencyMs = { p50: percentileMs(histogram, 50), p95: percentileMs(histogram, 95), p99: percentileMs(histogram, 99), mean: meanMs, max: maxMs };
+    // the same figures as hdr's mean getter and getValueAtPercentile, in one walk over the counts
+    // (histogram.ts): the library's iterator took most of `analyze` on a long run's merged steps
+    const pt = pointMs(histogram) ?? { p50: 0, p95: 0, p99: 0, mean: 0, max: 0 };
+    meanMs = pt.mean!;
+    maxMs = pt.max!;
+    latencyMs = pt;
   } else if (withLat.length) {
     const mx = (f: (l: LatencyPointMs) => number): number => Math.max(...withLat.map((s) => f(s.latencyMs!)));
     latencyMs = { p50: mx((l) => l.p50), p95: mx((l) => l.p95), p99: mx((l) => l.p99) };

@@ -20,7 +20,7 @@
  * Concurrency: the mean VUs for a closed model; otherwise Little's law, L = λW (achieved rate ×
  * mean latency in seconds); the measured mean in-flight count when no mean latency is known.
  */
-import { decodeHistogram, mergeHistograms, percentileMs, withStalled, type Histogram } from '../metrics/histogram.js';
+import { decodeHistogram, mergeHistograms, pointMs, withStalled, type Histogram } from '../metrics/histogram.js';
 import type { LatencyPointMs, Result, StepResult, TimelinePoint } from '../result/types.js';
 
 /** Window length along ramps and for runs without a known load shape, seconds. */
@@ -209,9 +209,12 @@ function summarizeStep(
     histogram = withStalled(ended, lastOutstanding !== undefined ? decodeHistogram(lastOutstanding) : null) ?? mergeHistograms([]);
     if (histogram.totalCount > 0) {
       percentileSource = 'hdr-merge';
-      meanMs = Math.round(histogram.mean) / 1000;
-      maxMs = Math.round(histogram.maxValue) / 1000;
-      latencyMs = { p50: percentileMs(histogram, 50), p95: percentileMs(histogram, 95), p99: percentileMs(histogram, 99), mean: meanMs, max: maxMs };
+      // the same figures as hdr's mean getter and getValueAtPercentile, in one walk over the counts
+      // (histogram.ts): the library's iterator took most of `analyze` on a long run's merged steps
+      const pt = pointMs(histogram)!;
+      meanMs = pt.mean!;
+      maxMs = pt.max!;
+      latencyMs = pt;
     } else {
       histogram = null;
     }

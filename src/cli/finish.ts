@@ -5,7 +5,8 @@
  */
 import { analyze, type AnalyzeOptions } from '../analysis/analyze.js';
 import { renderSummary } from '../report/markdown.js';
-import { writeReports, type WrittenReports } from '../report/write.js';
+import { WriteFailure, writeReports, type WrittenReports } from '../report/write.js';
+import { resultsWriteError } from './out-path.js';
 import type { Result } from '../result/types.js';
 
 export interface Finished {
@@ -27,7 +28,14 @@ export interface FinishHooks {
 export async function finishResult(result: Result, dir: string, opts: AnalyzeOptions = {}, extraFiles: string[] = [], hooks: FinishHooks = {}): Promise<Finished> {
   let analysed = analyze(result, opts);
   if (hooks.beforeWrite) analysed = await hooks.beforeWrite(analysed, dir);
-  const files = await writeReports(analysed, dir);
+  let files: WrittenReports;
+  try {
+    files = await writeReports(analysed, dir);
+  } catch (err) {
+    // a full disk or a read-only file system: exit 2 naming the file; the write left no torn file
+    if (err instanceof WriteFailure) throw resultsWriteError(err.file, err);
+    throw err;
+  }
   const after = hooks.afterWrite ? await hooks.afterWrite(analysed, files) : [];
   const where = [files.md, files.html, files.json, ...extraFiles].map((f) => `  ${f}`).join('\n');
   const summary = `\n${renderSummary(analysed)}\nReports:\n${where}\n${after.map((l) => `${l}\n`).join('')}`;

@@ -62,7 +62,7 @@ export function makeDirs(abs: string): void {
 }
 
 /** Why a write failed, in a few words, from its errno code. */
-function why(err: unknown): string {
+export function why(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   switch (code) {
     case 'EACCES':
@@ -72,6 +72,8 @@ function why(err: unknown): string {
       return 'read-only file system (EROFS)';
     case 'ENOSPC':
       return 'no space left on the device (ENOSPC)';
+    case 'EDQUOT':
+      return 'disk quota exceeded (EDQUOT)';
     case 'ENOENT':
       return 'the file system does not allow new files there (ENOENT)';
     default:
@@ -117,6 +119,18 @@ export function checkOutFile(file: string, flag: string): void {
   const k = kindOf(abs);
   if (k === 'dir') throw badFile(file, `${flag} is a folder, not a file`, `give ${flag} a file name, e.g. ${flag} ${join(file, 'out')}`);
   if (k === null) checkAncestors(abs, file, flag, `${flag} ./${file.replace(/^.*\//, '') || 'out'}`);
+}
+
+/**
+ * The exit-2 error for a results file that could not be written during or after a run (a full
+ * disk, a file system turned read-only): one line naming the file and the errno, and a hint. Not an
+ * internal error: the environment, not loadproof, refused the write (CONTRACT.md: 2 is bad input,
+ * "plan, flags, file").
+ */
+export function resultsWriteError(file: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const hint = code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space on that file system, or choose a folder on another one with --out' : 'choose a folder you can write to with --out';
+  return badFile(file, `cannot write the results: ${why(err)}`, hint);
 }
 
 /** The exit-2 error for a failed write of an output file. */

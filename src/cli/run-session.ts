@@ -35,7 +35,7 @@ import { startWatch, type WatchSession } from '../watch/session.js';
 import type { AnalyzeOptions } from '../analysis/analyze.js';
 import { Progress, type ProgressSnapshot } from './progress.js';
 import { finishResult, type FinishHooks } from './finish.js';
-import { prepareOutDir } from './out-path.js';
+import { prepareOutDir, resultsWriteError, why } from './out-path.js';
 import { ensureFdLimit, fdLimitMessage } from './fd-limit.js';
 import { resultsDir } from './results-dir.js';
 import type { Io } from './io.js';
@@ -228,11 +228,25 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   let sessionStopped = false;
   let originEpochMs = Date.now();
   const logFd = openSync(logPath, 'w');
+  // The first failed append to the log (a full disk, a file system gone read-only): the log stops
+  // there (its last line may be torn, which a reader drops), the run is stopped at the next second
+  // — a run that cannot be recorded should not go on loading the target — and the command ends
+  // with exit 2 naming the log, after writing what it still can.
+  let logFailure: unknown = null;
   // scrub each line's strings but keep its histograms intact, then serialise
   const writeLine = (line: Parameters<typeof logLine>[0]): void => {
     const text = logLine(scrubJson(reg, line) as Parameters<typeof logLine>[0]);
-    writeSync(logFd, text);
     if (o.logToStdout) io.out(text);
+    if (logFailure !== null) return;
+    try {
+      // writeSync may write part of the buffer (the disk filled up mid-line): write the rest, which
+      // then fails with the reason
+      const buf = Buffer.from(text, 'utf8');
+      for (let off = 0; off < buf.length; ) off += writeSync(logFd, buf, off);
+    } catch (err) {
+      logFailure = err;
+      io.err(`\nloadproof: ${logPath}: cannot append to the run's log: ${why(err)}; stopping the run\n`);
+    }
   };
   // with the log on stdout, the summary and the document go to stderr
   const say = (text: string): void => (o.logToStdout ? io.err(text) : io.out(text));
@@ -309,6 +323,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
       },
       onSecond: (record, totals): StopRequest | null => {
         writeLine(record);
+        if (logFailure !== null) return { reason: 'interrupted', message: `stopped: the run's log ${logPath} could not be written (${(logFailure as NodeJS.ErrnoException).code ?? 'error'})` };
         o.live?.second(record, totals);
         const snap = progressOf(record, { stages: stagesCount, totalSec, model: load.model, vuTarget });
         snap.watch = headlineOf(session) ?? snap.watch;
@@ -352,6 +367,8 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
       say(`${JSON.stringify(result, null, 2)}\n`);
       io.err(text);
     } else say(text);
+    // the results were written, the log was not: the run's record is incomplete, say so (exit 2)
+    if (logFailure !== null) throw resultsWriteError(logPath, logFailure);
     return { result, dir, exitCode };
   } finally {
     if (!sessionStopped) await session.stop(originEpochMs).catch(() => undefined);

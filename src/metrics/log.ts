@@ -174,7 +174,14 @@ export function parseLog(text: string, file = 'run.ndjson'): ParsedLog {
       end = obj;
     }
   }
-  if (!header) throw badFile(file, 'no header line: not a loadproof run log', 'pass the run.ndjson written by `loadproof run`');
+  if (!header) {
+    // a run killed before its load started (its log is empty, or its first line was cut short)
+    // has nothing to report; say that rather than "not a log"
+    if (text.trim() === '' || (torn && seconds.length === 0 && end === null)) {
+      throw badFile(file, 'the log ends before its first line: the run was stopped before its load started, so nothing was sent and there is nothing to report', 'run the plan again');
+    }
+    throw badFile(file, 'no header line: not a loadproof run log', 'pass the run.ndjson written by `loadproof run`');
+  }
   return { header, seconds, end, torn };
 }
 

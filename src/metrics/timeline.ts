@@ -6,6 +6,20 @@
  * the result's `summary`, `endpoints` and `timeline`. A killed run is rebuilt from its log by
  * feeding the same records to the same `RunTotals` (log.ts), so the live and the recovered result
  * cannot disagree.
+ *
+ * Long runs: the timeline keeps one point per second for the first hour (COARSE_AFTER_SEC), then one
+ * point per minute (COARSE_STEP_SEC) — a new point also starts where the stage changes. A coarse
+ * point is the exact merge of its seconds: counts and status codes added, its latency histogram the
+ * sum of the seconds' histograms (so its percentiles are those of all its requests, never averaged),
+ * `rps` its requests over its length, `offeredRps` the time-weighted mean, `inFlight`, `vus` and the
+ * outstanding requests those at its end, `durationSec` its length; the generator's series keep the
+ * mean CPU and busy share, the largest event-loop delay and the last RSS of the minute. Totals
+ * (summary, endpoints, peakRps) are folded from every second and are not affected. Why: a per-second
+ * point carries its encoded histogram (~1–2.5 KB at 2,000 req/s), ~8 MB of result.json per hour;
+ * per minute past the first hour a 24-hour result stays near 14 MB and `analyze`/`report` read it
+ * in about a second (bench/long-run.mjs), and the live run's memory stops growing with the timeline.
+ * The NDJSON log keeps every second (it is the record a killed run is rebuilt from; the rebuild
+ * coarsens the same way).
  */
 import { createHistogram, encodeHistogram, histogramFromCounts, percentileMs, pointMs, summarizeMs, withStalled, type Histogram } from './histogram.js';
 import type { EndpointSnapshot, EndpointTallies, SecondSnapshot } from './recorder.js';
@@ -334,6 +348,42 @@ class Scratch {
   }
 }
 
+/** The timeline is per second up to this many seconds from the start, coarser after (see the module comment). */
+export const COARSE_AFTER_SEC = 3600;
+/** Length of a timeline point past COARSE_AFTER_SEC, s. */
+export const COARSE_STEP_SEC = 60;
+
+/** Seconds past COARSE_AFTER_SEC being merged into one timeline point. */
+interface CoarsePoint {
+  t: number;
+  stage: number;
+  durationSec: number;
+  requests: number;
+  errors: number;
+  /** Σ offeredRps·durationSec, null once a second had no offered rate */
+  offered: number | null;
+  inFlight: number;
+  vus: number | null;
+  dropped: number;
+  iterations: number;
+  failedIterations: number;
+  statusCodes: Record<string, number>;
+  errorKinds: Record<string, number>;
+  passes: number;
+  fails: number;
+  /** the seconds' latency counts (added into one histogram when the point is built) */
+  hist: SparseCounts[];
+  sendLag: SparseCounts[];
+  /** the last second's outstanding requests, encoded (the state at the point's end) */
+  outstandingHdr: string | null;
+  cpu: number[];
+  busy: number[];
+  loopDelay: number | null;
+  rss: number | null;
+}
+
+const mean = (v: number[]): number | null => (v.length ? Math.round((v.reduce((a, b) => a + b, 0) / v.length) * 10) / 10 : null);
+
 class EndpointTotals {
   readonly hist = new SeriesTotal();
   readonly ok = new SeriesTotal();
@@ -355,7 +405,9 @@ export class RunTotals {
   private readonly secondAll = new Scratch();
   private readonly secondOutstanding = new Scratch();
   private readonly secondSendLag = new Scratch();
-  readonly timeline: TimelinePoint[] = [];
+  /** finished timeline points; the one being merged (past the first hour) is `coarse` */
+  private readonly points: TimelinePoint[] = [];
+  private coarse: CoarsePoint | null = null;
   private requests = 0;
   private errors = 0;
   private dropped = 0;
@@ -470,13 +522,125 @@ export class RunTotals {
       point.outstandingHdr = r.outstandingHdr!;
       point.oldestInFlightMs = Math.round(outHist.maxValue) / 1000;
     }
-    this.timeline.push(point);
     const tEnd = r.t + r.durationSec;
     if (tEnd > this.endSec) this.endSec = tEnd;
-    this.cpu.push([r.t, r.generator.cpuPct]);
-    this.loopDelay.push([r.t, r.generator.eventLoopDelayP99Ms]);
-    this.rss.push([r.t, r.generator.rssBytes]);
-    this.busy.push([r.t, r.generator.workerBusyPct]);
+    if (r.t < COARSE_AFTER_SEC) {
+      this.points.push(point);
+      this.cpu.push([r.t, r.generator.cpuPct]);
+      this.loopDelay.push([r.t, r.generator.eventLoopDelayP99Ms]);
+      this.rss.push([r.t, r.generator.rssBytes]);
+      this.busy.push([r.t, r.generator.workerBusyPct]);
+      return;
+    }
+    // past the first hour: merged into the minute's point (a new one at a minute boundary or a new stage)
+    const bucket = (t: number): number => Math.floor((t - COARSE_AFTER_SEC) / COARSE_STEP_SEC);
+    let c = this.coarse;
+    if (c !== null && (bucket(c.t) !== bucket(r.t) || c.stage !== r.stage)) {
+      this.finishCoarse();
+      c = null;
+    }
+    if (c === null) {
+      c = this.coarse = {
+        t: r.t,
+        stage: r.stage,
+        durationSec: 0,
+        requests: 0,
+        errors: 0,
+        offered: 0,
+        inFlight: 0,
+        vus: null,
+        dropped: 0,
+        iterations: 0,
+        failedIterations: 0,
+        statusCodes: {},
+        errorKinds: {},
+        passes: 0,
+        fails: 0,
+        hist: [],
+        sendLag: [],
+        outstandingHdr: null,
+        cpu: [],
+        busy: [],
+        loopDelay: null,
+        rss: null,
+      };
+    }
+    c.durationSec += r.durationSec;
+    c.requests += requests;
+    c.errors += errors;
+    c.offered = c.offered === null || r.offeredRps === null ? null : c.offered + r.offeredRps * r.durationSec;
+    c.inFlight = r.inFlight;
+    c.vus = r.vus;
+    c.dropped += r.dropped;
+    c.iterations += r.iterations;
+    c.failedIterations += r.failedIterations ?? 0;
+    addCounts(c.statusCodes, statusCodes);
+    addCounts(c.errorKinds, errorKinds);
+    c.passes += passes;
+    c.fails += fails;
+    if (allCounts !== null) c.hist.push(allCounts);
+    if (lagCounts !== null) c.sendLag.push(lagCounts);
+    c.outstandingHdr = outHist !== null && outHist.totalCount > 0 ? r.outstandingHdr! : null;
+    const g = r.generator;
+    if (g.cpuPct !== null) c.cpu.push(g.cpuPct);
+    if (g.workerBusyPct !== null) c.busy.push(g.workerBusyPct);
+    if (g.eventLoopDelayP99Ms !== null) c.loopDelay = Math.max(c.loopDelay ?? 0, g.eventLoopDelayP99Ms);
+    if (g.rssBytes !== null) c.rss = g.rssBytes;
+  }
+
+  /** The timeline: a point per second for the first hour, per minute after (module comment). */
+  get timeline(): TimelinePoint[] {
+    return this.coarse === null ? this.points : [...this.points, this.coarsePoint(this.coarse)];
+  }
+
+  /** Ends the minute being merged: its point and its generator figures join the timeline. */
+  private finishCoarse(): void {
+    const c = this.coarse;
+    if (c === null) return;
+    this.points.push(this.coarsePoint(c));
+    this.cpu.push([c.t, mean(c.cpu)]);
+    this.loopDelay.push([c.t, c.loopDelay]);
+    this.rss.push([c.t, c.rss]);
+    this.busy.push([c.t, mean(c.busy)]);
+    this.coarse = null;
+  }
+
+  private coarsePoint(c: CoarsePoint): TimelinePoint {
+    const dur = c.durationSec > 0 ? c.durationSec : 1;
+    const hist = c.hist.length ? histogramFromCounts(c.hist) : null;
+    const outstanding = c.outstandingHdr !== null ? histogramFromCounts([countsOf(c.outstandingHdr)]) : null;
+    const point: TimelinePoint = {
+      t: c.t,
+      durationSec: Math.round(c.durationSec * 1000) / 1000,
+      offeredRps: c.offered === null ? null : round2(c.offered / dur),
+      rps: round2(c.requests / dur),
+      errors: c.errors,
+      inFlight: c.inFlight,
+      vus: c.vus,
+      latencyMs: secondLatencyMs(hist, outstanding),
+      stage: c.stage,
+      dropped: c.dropped,
+      statusCodes: { ...c.statusCodes },
+      errorKinds: { ...c.errorKinds } as Partial<Record<ErrorKind, number>>,
+      checks: { passes: c.passes, fails: c.fails },
+      iterations: c.iterations,
+      hdr: hist === null ? undefined : encodeHistogram(hist),
+    };
+    if (c.failedIterations) point.failedIterations = c.failedIterations;
+    if (c.sendLag.length) {
+      const lag = histogramFromCounts(c.sendLag);
+      if (lag.totalCount > 0) point.sendLagP99Ms = percentileMs(lag, 99);
+    }
+    if (outstanding !== null) {
+      point.outstandingHdr = c.outstandingHdr!;
+      point.oldestInFlightMs = Math.round(outstanding.maxValue) / 1000;
+    }
+    return point;
+  }
+
+  /** The generator's figures with the minute being merged (if any) as its last point. */
+  private withCoarse(list: Array<[number, number | null]>, pick: (c: CoarsePoint) => number | null): Array<[number, number | null]> {
+    return this.coarse === null ? list : [...list, [this.coarse.t, pick(this.coarse)]];
   }
 
   /** The result's summary. */
@@ -554,14 +718,14 @@ export class RunTotals {
 
   /** mean and max of the generator's per-second CPU (% of one core) */
   cpuStats(): { mean: number; max: number } | null {
-    const v = this.cpu.map((p) => p[1]).filter((x): x is number => x !== null);
+    const v = this.withCoarse(this.cpu, (c) => mean(c.cpu)).map((p) => p[1]).filter((x): x is number => x !== null);
     if (v.length === 0) return null;
     return { mean: round2(v.reduce((a, b) => a + b, 0) / v.length), max: round2(Math.max(...v)) };
   }
 
   /** p99 of the main thread's per-second event-loop delay p99s (ms) — the worst seconds show */
   eventLoopDelayP99Ms(): number | null {
-    const v = this.loopDelay.map((p) => p[1]).filter((x): x is number => x !== null).sort((a, b) => a - b);
+    const v = this.withCoarse(this.loopDelay, (c) => c.loopDelay).map((p) => p[1]).filter((x): x is number => x !== null).sort((a, b) => a - b);
     if (v.length === 0) return null;
     return v[Math.min(v.length - 1, Math.ceil(v.length * 0.99) - 1)]!;
   }
@@ -576,10 +740,10 @@ export class RunTotals {
       role: 'generator',
     });
     return {
-      'self.generator.cpuPct': s('%', this.cpu),
-      'self.generator.eventLoopDelayP99Ms': s('ms', this.loopDelay),
-      'self.generator.rssBytes': s('bytes', this.rss),
-      'self.generator.workerBusyPct': s('%', this.busy),
+      'self.generator.cpuPct': s('%', this.withCoarse(this.cpu, (c) => mean(c.cpu))),
+      'self.generator.eventLoopDelayP99Ms': s('ms', this.withCoarse(this.loopDelay, (c) => c.loopDelay)),
+      'self.generator.rssBytes': s('bytes', this.withCoarse(this.rss, (c) => c.rss)),
+      'self.generator.workerBusyPct': s('%', this.withCoarse(this.busy, (c) => mean(c.busy))),
     };
   }
 }

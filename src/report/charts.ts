@@ -102,7 +102,8 @@ export function buildCharts(result: Result): ChartSection {
     if (tl.some((p) => p.offeredRps !== null)) {
       throughput.push({ label: 'offered', color: OFFERED, x: xs, y: tl.map((p) => p.offeredRps), dash: true });
     }
-    throughput.push({ label: 'achieved', color: P95, x: xs, y: tl.map((p) => p.rps / (p.durationSec ?? 1)) });
+    // rps is already per second, whatever the point's length (a partial last second, a minute past the first hour)
+    throughput.push({ label: 'achieved', color: P95, x: xs, y: tl.map((p) => p.rps) });
     run.push(chart('throughput', 'Throughput: offered vs achieved', 'time', 'req/s', throughput, bands, vMarkers, []));
 
     const lat = (k: 'p50' | 'p95' | 'p99'): Array<number | null> => tl.map((p) => (p.latencyMs ? p.latencyMs[k] : null));
@@ -116,7 +117,8 @@ export function buildCharts(result: Result): ChartSection {
       yLog: wantsLog(latency),
     });
 
-    const errorRate = tl.map((p) => (p.rps > 0 ? p.errors / p.rps : p.errors > 0 ? 1 : null));
+    // errors are counted over the point, rps per second: the point's requests are rps·durationSec
+    const errorRate = tl.map((p) => (p.rps > 0 ? Math.min(1, p.errors / (p.rps * (p.durationSec ?? 1))) : p.errors > 0 ? 1 : null));
     const errorSeries: ChartSeries[] = [{ label: 'error rate', color: P99, x: xs, y: errorRate }];
     if (tl.some((p) => (p.failedIterations ?? 0) > 0)) {
       // failed iterations (a script threw, a data table ran out) as a share of the iterations that ended that second

@@ -1,16 +1,17 @@
 /**
- * `analyze <result.json> [--slo EXPR] [--headroom H] [--json] [-o FILE]`: re-runs the
+ * `analyze <result.json | run.ndjson> [--slo EXPR] [--headroom H] [--json] [-o FILE]`: re-runs the
  * interpretation on a stored result (loadproof's own or imported). It writes nothing unless
  * `-o/--write FILE` is given (written atomically; FILE may be the input, to update it in place); it prints a text
  * summary, or with --json the analysed result document and nothing else on stdout. The exit code
- * is the verdict's (CONTRACT.md "Exit codes").
+ * is the verdict's (CONTRACT.md "Exit codes"). A run's NDJSON log (a killed run's too) is rebuilt into a
+ * result first, as `report` does.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { analyze } from '../../analysis/analyze.js';
 import * as w from '../../analysis/wording.js';
 import { badFlag } from '../../errors.js';
-import { readResult } from '../../report/read-result.js';
+import { readResultOrLog } from '../read-input.js';
 import { renderJson, writeFileAtomic } from '../../report/write.js';
 import { checkOutFile, outFileError } from '../out-path.js';
 import type { Result } from '../../result/types.js';
@@ -28,7 +29,7 @@ interface AnalyzeFlags {
 export function register(program: Command, io: Io, setExit: SetExit): void {
   program
     .command('analyze')
-    .argument('<result>', 'result.json (own or imported)')
+    .argument('<result>', 'result.json (own or imported), or a run.ndjson log')
     .option('--slo <expr>', "override the SLO, e.g. 'p(95)<200,rate<0.01'")
     .option('--headroom <h>', 'share of the max sustainable rate kept in reserve (0..1)', '0.4')
     .option('--json', 'print the analysed result document on stdout')
@@ -41,7 +42,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
         throw badFlag(`--headroom must be a number in [0, 1), got "${flags.headroom}"`, 'e.g. --headroom 0.4 keeps 40% in reserve', '--headroom');
       }
       if (flags.write) checkOutFile(flags.write, '-o');
-      const input = await readResult(file);
+      const input = await readResultOrLog(file);
       const result = analyze(input, { slo: flags.slo, headroom });
       const doc = renderJson(result);
       if (flags.write) {

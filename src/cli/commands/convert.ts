@@ -4,7 +4,9 @@
  * translated is listed on stderr with its line, and as comments at the top of the plan.
  */
 import type { Command } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../report/write.js';
+import { outFileError } from '../out-path.js';
 import type { Io } from '../io.js';
 import type { SetExit } from './index.js';
 import { badFile, badFlag, ExitCode, LoadproofError } from '../../errors.js';
@@ -40,7 +42,11 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       if (!check.ok) throw new LoadproofError('LP_INTERNAL', `the converted plan is not valid: ${check.issues[0]!.path}: ${check.issues[0]!.message}`);
       for (const n of c.notes) io.err(`loadproof: convert: ${file}:${n.line}: not translated: ${n.message}\n`);
       if (opts.output) {
-        await writeFile(opts.output, yaml);
+        try {
+          await writeFileAtomic(opts.output, yaml);
+        } catch (err) {
+          throw outFileError(opts.output, '-o', err);
+        }
         io.err(`wrote the plan to ${opts.output}${c.notes.length ? ` (${c.notes.length} thing(s) not translated, listed above)` : ''}\n`);
       } else io.out(yaml);
       setExit(ExitCode.ok);

@@ -4,7 +4,8 @@
  * lookup rather than substituted, so the exported file reads the environment when it runs.
  */
 import type { Command } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../report/write.js';
 import type { Io } from '../io.js';
 import type { SetExit } from './index.js';
 import { badFile, badFlag, ExitCode } from '../../errors.js';
@@ -39,7 +40,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
       const out = EXPORTERS[opts.to](plan, file);
       if (opts.output) {
         try {
-          await writeFile(opts.output, out);
+          await writeFileAtomic(opts.output, out);
         } catch (err) {
           throw outFileError(opts.output, '-o', err);
         }

@@ -15,10 +15,8 @@ import { ExitCode } from '../../errors.js';
 import { renderHtml } from '../../report/html.js';
 import { renderJunit } from '../../report/junit.js';
 import { renderMarkdown } from '../../report/markdown.js';
-import { readResult } from '../../report/read-result.js';
-import { resultFromLog } from '../../metrics/log.js';
+import { readResultOrLog } from '../read-input.js';
 import { analyze } from '../../analysis/analyze.js';
-import { readFile } from 'node:fs/promises';
 import { renderJson, writeFileAtomic } from '../../report/write.js';
 import { checkOutFile, makeDirs, outFileError } from '../out-path.js';
 import type { Result } from '../../result/types.js';
@@ -52,7 +50,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .addHelpText('after', `\nExamples:\n  $ loadproof report result.json\n  $ loadproof report result.json --format html -o report.html\n  $ loadproof report result.json --format junit -o junit.xml\n  $ loadproof report loadproof-results/x/run.ndjson   # a killed run, from its log\n`)
     .action(async (file: string, opts: ReportOptions, cmd: Command) => {
       if (opts.output) checkOutFile(opts.output, '-o');
-      let result = (await looksLikeLog(file)) ? resultFromLog(await readFile(file, 'utf8'), file) : await readResult(file);
+      let result = await readResultOrLog(file);
       if (result.analysis === null) result = analyze(result);
       let format = opts.format;
       if (opts.output && cmd.getOptionValueSource('format') === 'default') {
@@ -75,13 +73,3 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     });
 }
 
-/** A run log: named *.ndjson, or its first line is the log header. */
-async function looksLikeLog(file: string): Promise<boolean> {
-  if (extname(file).toLowerCase() === '.ndjson') return true;
-  try {
-    const head = (await readFile(file, 'utf8')).slice(0, 200);
-    return /^\{"type":"header"/.test(head);
-  } catch {
-    return false; // readResult reports the unreadable file
-  }
-}
