@@ -107,6 +107,8 @@ export interface RunOutcome {
   /** iterations that failed (a script threw, a data table ran out), with the first messages */
   failures: IterationFailures;
   segment: SegmentSpec;
+  /** the protocol the workers spoke ('http/1.1', 'h2', 'h2c'; 'mixed' if they differed) */
+  protocol?: string;
 }
 
 /** A running experiment. */
@@ -286,6 +288,7 @@ export function startRun(opts: RunOptions): RunHandle {
       captured: [...new Set(dones.flatMap((d) => d.captured))],
       failures: mergeFailures(dones.map((d) => d.failures)),
       segment,
+      ...protocolOf(dones.map((d) => d.protocol)),
     });
   };
 
@@ -384,4 +387,11 @@ export function mergeFailures(list: IterationFailures[]): IterationFailures {
   }
   const messages = [...byText.values()].sort((a, b) => a.firstAtSec - b.firstAtSec).slice(0, MAX_FAILURE_MESSAGES);
   return { total, messages };
+}
+
+/** The run's protocol from the workers' (they all speak to one target): one value, or 'mixed'. */
+function protocolOf(list: Array<string | undefined>): { protocol?: string } {
+  const seen = [...new Set(list.filter((p): p is string => p !== undefined))];
+  if (seen.length === 0) return {};
+  return { protocol: seen.length === 1 ? seen[0]! : 'mixed' };
 }
