@@ -287,3 +287,81 @@ scenarios: [{ name: a, flow: [{ get: / }] }]
     cert.remove();
   }
 });
+
+/** An h2c server that stops answering for `freezeMs` starting `afterMs` after its first request (it holds the streams, then answers them all). */
+async function startFreezingH2(afterMs: number, freezeMs: number): Promise<Awaited<ReturnType<typeof startH2>>> {
+  let firstAt = -1;
+  const held: http2.ServerHttp2Stream[] = [];
+  const answer = (stream: http2.ServerHttp2Stream): void => {
+    if (stream.destroyed || stream.closed) return;
+    stream.respond({ ':status': 200 });
+    stream.end('ok');
+  };
+  return startH2({
+    tls: null,
+    handler: (stream) => {
+      const now = Date.now();
+      if (firstAt < 0) {
+        firstAt = now;
+        setTimeout(() => held.splice(0).forEach(answer), afterMs + freezeMs);
+      }
+      const t = now - firstAt;
+      if (t >= afterMs && t < afterMs + freezeMs) held.push(stream);
+      else answer(stream);
+    },
+  });
+}
+
+const h2Plan = (target: string, load: string, extra = ''): ReturnType<typeof parsePlan> =>
+  parsePlan(`name: h2 run
+target: ${target}
+http: { version: 2 }
+load: ${load}
+${extra}scenarios: [{ name: a, flow: [{ get: / }] }]
+`);
+
+test('open model on h2c: 50/s for 4 s sends exactly its 200 arrivals over one session, ~50 per second', async (t) => {
+  const srv = await startH2({ tls: null });
+  try {
+    const o = await startRun({ plan: h2Plan(srv.url, '{ model: open, stages: [{ duration: 0s, target: 50 }, { duration: 4s, target: 50 }] }') }).done;
+    const s = o.totals.summary(o.durationSec, 'intended');
+    assert.equal(o.protocol, 'h2c');
+    assert.equal(s.requests, 200);
+    assert.equal(s.errors, 0);
+    assert.equal(srv.seen.streams, 200);
+    assert.equal(srv.seen.sessions, 1);
+    // whole seconds of the schedule: 50 each, give or take an arrival fired just across a boundary
+    const full = o.totals.timeline.filter((p) => (p.durationSec ?? 1) === 1).slice(0, 4);
+    assert.ok(full.length >= 3, `timeline ${o.totals.timeline.length}`);
+    t.diagnostic(`per-second completions ${full.map((p) => p.rps).join(', ')}; send lag p99 ${o.totals.sendLagP99Ms()} ms`);
+    for (const p of full) assert.ok(Math.abs(p.rps - 50) <= 3, `second at ${p.t}: ${p.rps}/s`);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('a server that freezes 1 s on h2: the open model counts the stall in latency (from the intended start), the closed model hides it', async (t) => {
+  const openSrv = await startFreezingH2(1500, 1000);
+  const closedSrv = await startFreezingH2(1500, 1000);
+  try {
+    const open = await startRun({ plan: h2Plan(openSrv.url, '{ model: open, stages: [{ duration: 0s, target: 50 }, { duration: 4s, target: 50 }] }') }).done;
+    const closed = await startRun({
+      plan: h2Plan(closedSrv.url, '{ model: closed, stages: [{ duration: 0s, target: 2 }, { duration: 4s, target: 2 }] }', 'defaults: { think: 10ms }\n'),
+    }).done;
+    const so = open.totals.summary(open.durationSec, 'intended');
+    const sc = closed.totals.summary(closed.durationSec, 'actual');
+    t.diagnostic(`open: p50 ${so.latencyMs.p50} p90 ${so.latencyMs.p90} p99 ${so.latencyMs.p99} max ${so.latencyMs.max} ms; closed: p99 ${sc.latencyMs.p99} max ${sc.latencyMs.max} ms, ${sc.requests} requests`);
+    assert.equal(so.requests, 200);
+    assert.equal(so.errors, 0);
+    // ~50 arrivals fall in the stall; each waits for the rest of it: the oldest almost the whole second
+    assert.ok(so.latencyMs.max! >= 900 && so.latencyMs.max! < 1600, `open max ${so.latencyMs.max} ms`);
+    assert.ok(so.latencyMs.p99! >= 800, `open p99 ${so.latencyMs.p99} ms`);
+    assert.ok(so.latencyMs.p90! >= 150, `open p90 ${so.latencyMs.p90} ms: a quarter of the requests met the stall`);
+    // closed: 2 VUs wait once each; their p99 stays far below the open model's
+    assert.ok(sc.latencyMs.max! >= 500, `closed max ${sc.latencyMs.max} ms: the VUs did meet the stall`);
+    assert.ok(sc.latencyMs.p99! * 4 < so.latencyMs.p99!, `closed p99 ${sc.latencyMs.p99} ms vs open ${so.latencyMs.p99} ms`);
+  } finally {
+    await openSrv.close();
+    await closedSrv.close();
+  }
+});
