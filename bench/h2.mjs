@@ -14,7 +14,7 @@
 //     /usr/bin/time: CPU-seconds per 1,000 requests. Skips h2load when it is not installed.
 //
 // Take figures on a quiet machine only (bench/README.md "HTTP/2").
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import * as http2 from 'node:http2';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,7 +150,20 @@ async function clients() {
   }
 }
 
-/** nginx with `http2 on` over TLS, 1 worker, on CPU 1. */
+/**
+ * The listen lines for h2 over TLS: `http2 on;` from nginx 1.25.1, `listen … ssl http2` before
+ * (Debian bookworm ships 1.22).
+ */
+function http2Listen(port) {
+  // `nginx -v` prints on stderr
+  const text = spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' }).stderr ?? '';
+  const v = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(text);
+  const [maj, min, patch] = v ? v.slice(1).map(Number) : [0, 0, 0];
+  const modern = maj > 1 || (maj === 1 && (min > 25 || (min === 25 && patch >= 1)));
+  return modern ? `listen 127.0.0.1:${port} ssl;\n    http2 on;` : `listen 127.0.0.1:${port} ssl http2;`;
+}
+
+/** nginx with HTTP/2 over TLS (`http2 on`, or `listen … http2` on nginx < 1.25.1), 1 worker, on CPU 1. */
 async function startNginxH2(cert) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lp-bench-nginx-h2-'));
@@ -171,8 +184,7 @@ http {
   keepalive_requests 1000000;
   http2_max_concurrent_streams 256;
   server {
-    listen 127.0.0.1:${port} ssl;
-    http2 on;
+    ${http2Listen(port)}
     ssl_certificate ${cert.cert};
     ssl_certificate_key ${cert.key};
     location / { return 200 "ok"; }
@@ -221,15 +233,16 @@ async function peers() {
   const rows = [];
   try {
     const cli = join(here, '..', 'bin', 'loadproof.js');
-    const out = join(mkdtempSync(join(tmpdir(), 'lp-bench-h2-out-')), 'result.json');
+    const out = mkdtempSync(join(tmpdir(), 'lp-bench-h2-out-'));
     const lp = await timed(process.execPath, [
-      cli, 'quick', nginx.url, '--http2', '--insecure', '--rate', String(rate), '--duration', `${seconds}s`,
+      cli, 'quick', nginx.url, '--http2', '--insecure', '--no-history', '--rate', String(rate), '--duration', `${seconds}s`,
       '--connections', String(sessions), '--out', out,
     ]);
     let lpN = 0;
     try {
-      const res = JSON.parse(readFileSync(out, 'utf8'));
+      const res = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
       lpN = res.summary.requests;
+      console.log(`loadproof spoke ${res.endpoints.map((e) => e.protocol).join(', ')}; errors ${res.summary.errors}`);
     } catch {
       /* reported as 0 */
     }
