@@ -7,11 +7,13 @@
 //     interleaved A/B `rounds` times (a busy machine drifts; interleaving spreads the drift over
 //     both) and the medians are printed with the load average before and after.
 //
-//   node bench/h2.mjs peers [seconds] [rate]
+//   node bench/h2.mjs peers [seconds] [streams]
 //     nginx (`http2 on`, TLS, self-signed certificate made here with openssl, 1 worker) as the
-//     target; h2load (Debian nghttp2-client) and `loadproof quick --http2` each send `rate`
-//     requests/s for `seconds` over 4 h2 sessions, pinned to CPU 0 (nginx on CPU 1), under
-//     /usr/bin/time: CPU-seconds per 1,000 requests. Skips h2load when it is not installed.
+//     target; h2load (Debian nghttp2-client: `-c 1 -m streams -D seconds`) and
+//     `loadproof quick --http2 -c streams -d seconds` (closed loop: `streams` VUs multiplexed on one
+//     session) each keep `streams` requests in flight on ONE h2 session as fast as nginx answers,
+//     pinned to CPU 0 (nginx on CPU 1), under /usr/bin/time: CPU-ms per 1,000 requests (start-up
+//     included: use 10 s or more). Skips h2load when it is not installed.
 //
 // Take figures on a quiet machine only (bench/README.md "HTTP/2").
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -226,8 +228,7 @@ function hasH2load() {
 
 async function peers() {
   const seconds = Number(process.argv[3] ?? 10);
-  const rate = Number(process.argv[4] ?? 2000);
-  const sessions = 4;
+  const streams = Number(process.argv[4] ?? 64);
   const cert = makeCert();
   const nginx = await startNginxH2(cert);
   const rows = [];
@@ -235,8 +236,8 @@ async function peers() {
     const cli = join(here, '..', 'bin', 'loadproof.js');
     const out = mkdtempSync(join(tmpdir(), 'lp-bench-h2-out-'));
     const lp = await timed(process.execPath, [
-      cli, 'quick', nginx.url, '--http2', '--insecure', '--no-history', '--rate', String(rate), '--duration', `${seconds}s`,
-      '--connections', String(sessions), '--out', out,
+      cli, 'quick', nginx.url, '--http2', '--insecure', '--no-history', '--duration', `${seconds}s`,
+      '--connections', String(streams), '--out', out,
     ]);
     let lpN = 0;
     try {
@@ -248,9 +249,7 @@ async function peers() {
     }
     rows.push({ tool: 'loadproof quick --http2', requests: lpN, cpuSec: lp.cpuSec });
     if (hasH2load()) {
-      // h2load: --rate is new connections per second in its terms; use -c sessions, -m streams and a
-      // fixed request count with a duration cap instead (h2load's own fixed-rate mode is per connection).
-      const h = await timed('h2load', ['-c', String(sessions), '-m', '32', '-n', String(rate * seconds), '-D', String(seconds), nginx.url]);
+      const h = await timed('h2load', ['-c', '1', '-m', String(streams), '-D', String(seconds), nginx.url]);
       const m = /(\d+) succeeded/.exec(h.stdout);
       rows.push({ tool: 'h2load', requests: m ? Number(m[1]) : 0, cpuSec: h.cpuSec });
     } else {
@@ -260,7 +259,7 @@ async function peers() {
     await nginx.stop();
     rmSync(cert.dir, { recursive: true, force: true });
   }
-  console.log(`h2 peers against nginx (http2 on, TLS), ${seconds} s, load average ${loadAvg().join(' ')}`);
+  console.log(`h2 peers against nginx (HTTP/2, TLS), ${seconds} s, 1 session, ${streams} streams, load average ${loadAvg().join(' ')}`);
   for (const r of rows) {
     console.log(`${r.tool.padEnd(24)} requests ${r.requests}  CPU-s ${r.cpuSec.toFixed(2)}  CPU-ms/1000 req ${r.requests ? ((r.cpuSec * 1e6) / r.requests).toFixed(1) : 'n/a'}`);
   }
