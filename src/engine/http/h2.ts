@@ -16,7 +16,9 @@
  *     `h2_goaway`; the session is dropped and the next request opens a new one; requests still
  *     queued (never sent) move to that new session;
  *   - RST_STREAM: REFUSED_STREAM → `h2_refused_stream`, FLOW_CONTROL_ERROR → `h2_flow_control`,
- *     any other code → `h2_stream_reset`;
+ *     any other code → `h2_stream_reset`; a GOAWAY with FLOW_CONTROL_ERROR → `h2_flow_control`;
+ *   - a flow-control *stall* (the server never opens its window) is not told apart: the stream
+ *     times out (`timeout`), as a stalled HTTP/1.1 response does;
  *   - the socket failed or closed: the socket error's kind (`refused`, `reset`, `tls`, ...);
  *   - a deadline passed (the client's sweep): `timeout`, the stream is cancelled (RST_STREAM CANCEL).
  *
@@ -386,7 +388,9 @@ export class H2Stream extends Connection {
       if (this.req !== req) return;
       const code = req.rstCode ?? NGHTTP2_NO_ERROR;
       if (owner.goawayCode >= 0 && (code === NGHTTP2_NO_ERROR || code === NGHTTP2_REFUSED_STREAM || code === NGHTTP2_CANCEL)) {
-        this.end(KIND.h2_goaway, `GOAWAY (code ${owner.goawayCode})`);
+        // a GOAWAY for a broken flow-control window is that failure, not a plain shutdown
+        const kind = owner.goawayCode === NGHTTP2_FLOW_CONTROL_ERROR ? KIND.h2_flow_control : KIND.h2_goaway;
+        this.end(kind, `GOAWAY (code ${owner.goawayCode})`);
       } else if (code !== NGHTTP2_NO_ERROR) {
         this.end(kindOfRstCode(code), `RST_STREAM (code ${code})`);
       } else {
