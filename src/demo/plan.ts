@@ -12,12 +12,14 @@
  *                    in --quick) and after
  */
 import { PlanSchema, type Plan, type PlanInput } from '../plan/schema.js';
-import { DEMO_USER, type Bottleneck } from './service.js';
+import { DEMO_USER, type Bottleneck, type DemoProtocol } from './service.js';
 
 export interface DemoPlanOptions {
   url: string;
   bottleneck: Bottleneck;
   quick: boolean;
+  /** http1 (default) or h2: the plan speaks cleartext HTTP/2 over 4 sessions */
+  protocol?: DemoProtocol;
 }
 
 /** The demo service's child arguments for this experiment (shorter cold window in --quick). */
@@ -79,11 +81,12 @@ export function demoPlan(o: DemoPlanOptions): Plan {
       hypothesis = 'The items API sustains 400 req/s of mixed traffic at p95 < 200 ms with under 1% errors, and breaks somewhere above.';
   }
   const input: PlanInput = {
-    name: `demo items API (${o.bottleneck} bottleneck)`,
+    name: `demo items API (${o.bottleneck} bottleneck${o.protocol === 'h2' ? ', HTTP/2' : ''})`,
     hypothesis,
     target: o.url,
     pattern,
-    load: { model: 'open', stages, maxInFlight: 2000 },
+    load: { model: 'open', stages, maxInFlight: 2000, ...(o.protocol === 'h2' ? { connections: 4 } : {}) },
+    ...(o.protocol === 'h2' ? { http: { version: '2' as const } } : {}),
     thresholds: {
       http_req_duration: ['p(95)<200', 'p(99)<500'],
       http_req_failed: ['rate<0.01'],

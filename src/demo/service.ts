@@ -27,10 +27,21 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createH2Server } from 'node:http2';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { probe, type ProbeHandler } from '../watch/probe.js';
 
 export const BOTTLENECKS = ['pool', 'cpu', 'leak', 'cold', 'none'] as const;
+/**
+ * Protocols of `demo --protocol` (the option is shared: `ws` and `grpc` are other branches' work).
+ * `http1` is the default; `h2` serves cleartext HTTP/2 (h2c, prior knowledge) on the same port,
+ * next to HTTP/1.1 (the probe and any curl still reach it).
+ */
+export const DEMO_PROTOCOLS = ['http1', 'h2', 'ws', 'grpc'] as const;
+export type DemoProtocol = (typeof DEMO_PROTOCOLS)[number];
+/** Protocols this build's demo service serves. */
+export const BUILT_DEMO_PROTOCOLS: readonly DemoProtocol[] = ['http1', 'h2'];
 export type Bottleneck = (typeof BOTTLENECKS)[number];
 
 /** The credentials the demo accepts. */
@@ -59,6 +70,8 @@ export interface DemoServiceOptions {
   coldExtraMs?: number;
   /** cold: misses served at once; more are answered 503 (default 8) */
   coldConcurrency?: number;
+  /** http1 (default) or h2: h2c next to HTTP/1.1 on the same port */
+  protocol?: DemoProtocol;
 }
 
 export type ResolvedDemoOptions = Required<DemoServiceOptions>;
@@ -75,6 +88,7 @@ export const DEMO_DEFAULTS: ResolvedDemoOptions = {
   coldMs: 15_000,
   coldExtraMs: 100,
   coldConcurrency: 8,
+  protocol: 'http1',
 };
 
 export interface DemoService {
@@ -153,7 +167,7 @@ export async function startDemoService(opts: DemoServiceOptions = {}): Promise<D
   let inFlight = 0;
   const handler: ProbeHandler = probe({ gauges: { in_flight: () => inFlight, ...bottleneck.gauges } });
 
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight++;
     res.once('close', () => inFlight--);
     route(req, res).catch((err: unknown) => {
@@ -161,7 +175,29 @@ export async function startDemoService(opts: DemoServiceOptions = {}): Promise<D
       if (!res.headersSent) json(res, 500, { error: `internal error: ${(err as Error)?.message ?? String(err)}` });
       else res.destroy();
     });
-  });
+  };
+  const server: Server = createServer(onRequest);
+  // h2: the same handler through node:http2's compatibility API (req/res shaped as node:http's)
+  const h2 = o.protocol === 'h2' ? createH2Server((req, res) => onRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse)) : null;
+  const h2Sockets = new Set<Socket>();
+  // one port, both protocols: a cleartext h2 client opens with the connection preface ("PRI * HTTP/2.0")
+  const listener: Server | NetServer =
+    h2 === null
+      ? server
+      : createNetServer((socket) => {
+          socket.once('data', (first: Buffer) => {
+            socket.pause();
+            socket.unshift(first);
+            if (first.subarray(0, 3).toString('latin1') === 'PRI') {
+              h2Sockets.add(socket);
+              socket.once('close', () => h2Sockets.delete(socket));
+              h2.emit('connection', socket);
+            } else server.emit('connection', socket);
+            // resumed on the next tick: the new owner has set up its reading by then
+            process.nextTick(() => socket.resume());
+          });
+          socket.on('error', () => socket.destroy());
+        });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://demo');
@@ -207,13 +243,13 @@ export async function startDemoService(opts: DemoServiceOptions = {}): Promise<D
   }
 
   await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(o.port, o.host, () => {
+      listener.off('error', reject);
       resolveListen();
     });
   });
-  const addr = server.address() as AddressInfo;
+  const addr = listener.address() as AddressInfo;
   const hostInUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${hostInUrl}:${addr.port}`,
@@ -225,7 +261,10 @@ export async function startDemoService(opts: DemoServiceOptions = {}): Promise<D
       handler.close();
       bottleneck.close();
       await new Promise<void>((r) => {
-        server.close(() => r());
+        if (listener !== server) {
+          for (const s of h2Sockets) s.destroy();
+          listener.close(() => server.close(() => r()));
+        } else server.close(() => r());
         server.closeAllConnections();
       });
     },

@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { MonotonicClock, type Clock } from './clock.js';
 import { compilePlan } from './compile.js';
-import { HttpClient } from './http/client.js';
+import { HttpClient, connectTargetOf } from './http/client.js';
+import { negotiate, type WireProtocol } from './http/h2.js';
 import { ConnectionPool } from './http/pool.js';
 import { ArrivalSchedule } from './schedule/arrivals.js';
 import { RateCurve } from './schedule/rate-curve.js';
@@ -49,6 +50,8 @@ export class LoadWorker {
   private readonly secrets = new SecretRegistry();
   private readonly failures: IterationFailures = { total: 0, messages: [] };
   private readonly failureIndex = new Map<string, number>();
+  /** `http.version: auto` on an https target: what ALPN settled on before the run */
+  private negotiated: WireProtocol | null = null;
 
   constructor(private readonly post: (m: FromWorker) => void) {}
 
@@ -103,8 +106,17 @@ export class LoadWorker {
       data: cfg.data ?? [],
       scripts: new Map(scripts),
     });
-    if (scripts.length === 0) return null;
-    return Promise.all(scripts.map(async ([si, script]) => this.scriptFns.set(si, await loadScriptModule(script.code, script.file)))).then(() => undefined);
+    const target = new URL(cfg.target);
+    const waits: Array<Promise<unknown>> = [];
+    if (target.protocol === 'https:' && (cfg.plan.http?.version ?? 'auto') === 'auto') {
+      // one TLS handshake offering h2 and http/1.1: the run speaks what the server picks
+      const t = connectTargetOf(target, cfg.plan.defaults?.insecure);
+      if (cfg.localAddress !== undefined) t.localAddress = cfg.localAddress;
+      waits.push(negotiate(t).then((p) => (this.negotiated = p)));
+    }
+    if (scripts.length === 0 && waits.length === 0) return null;
+    waits.push(...scripts.map(async ([si, script]) => this.scriptFns.set(si, await loadScriptModule(script.code, script.file))));
+    return Promise.all(waits).then(() => undefined);
   }
 
   /** Counts a failed iteration; the first occurrences of each message are kept (scrubbed). */
@@ -135,7 +147,14 @@ export class LoadWorker {
     const clock = new MonotonicClock(originHrNs);
     this.clock = clock;
     const target = new URL(cfg.target);
-    this.client = new HttpClient(target, clock, { insecure: cfg.plan.defaults?.insecure, localAddress: cfg.localAddress });
+    this.client = new HttpClient(target, clock, {
+      insecure: cfg.plan.defaults?.insecure,
+      localAddress: cfg.localAddress,
+      http: cfg.plan.http,
+      // h2: the plan's connections are sessions (this worker's share); one when unset
+      h2Sessions: cfg.plan.load?.connections !== undefined ? cfg.maxConnections : 1,
+    });
+    if (this.negotiated !== null) this.client.protocol = this.negotiated;
     const rng = mulberry32(deriveSeed(cfg.seed, stripe));
     const pick = createPicker(
       compiled.scenarios.map((s) => s.weight),
@@ -172,7 +191,8 @@ export class LoadWorker {
       learnSecret: (value: string) => this.secrets.learn(value),
     };
     if (cfg.model === 'open') {
-      this.pool = new ConnectionPool(this.client, cfg.maxConnections);
+      // on h2 a pool "connection" is a stream slot; the sessions cap the streams (maxConcurrentStreams)
+      this.pool = new ConnectionPool(this.client, this.client.protocol === 'http/1.1' ? cfg.maxConnections : cfg.maxInFlight);
       this.model = new OpenModel({
         clock,
         recorder: this.recorder,
@@ -283,6 +303,7 @@ export class LoadWorker {
       setupOkVus: this.model?.health.setupOkVus ?? 0,
       captured: [...(this.model?.health.captured ?? [])],
       failures: this.failures,
+      protocol: this.client?.protocol ?? this.negotiated ?? undefined,
     });
   }
 

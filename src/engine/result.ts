@@ -126,6 +126,7 @@ export function logEndOf(plan: Plan, outcome: RunOutcome): LogEnd {
     stop: outcome.stop,
     warnings: runWarnings(outcome),
     testHealth: testHealthOf(plan, outcome),
+    ...(outcome.protocol !== undefined ? { protocol: outcome.protocol } : {}),
   };
 }
 
@@ -140,6 +141,7 @@ export function resultOf(plan: Plan, header: LogHeader, outcome: RunOutcome): Re
     stop: end.stop,
     warnings: end.warnings,
     testHealth: end.testHealth,
+    protocol: end.protocol,
     thresholds: plan.thresholds ?? {},
   });
 }

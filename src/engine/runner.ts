@@ -112,6 +112,8 @@ export interface RunOutcome {
   segment: SegmentSpec;
   /** the stages as run: the planned ones, or those a retarget (adaptive refinement) made of them */
   stages: Stage[];
+  /** the protocol the workers spoke ('http/1.1', 'h2', 'h2c'; 'mixed' if they differed) */
+  protocol?: string;
 }
 
 /** A running experiment. */
@@ -302,6 +304,7 @@ export function startRun(opts: RunOptions): RunHandle {
       failures: mergeFailures(dones.map((d) => d.failures)),
       segment,
       stages: runStages,
+      ...protocolOf(dones.map((d) => d.protocol)),
     });
   };
 
@@ -412,4 +415,11 @@ export function mergeFailures(list: IterationFailures[]): IterationFailures {
   }
   const messages = [...byText.values()].sort((a, b) => a.firstAtSec - b.firstAtSec).slice(0, MAX_FAILURE_MESSAGES);
   return { total, messages };
+}
+
+/** The run's protocol from the workers' (they all speak to one target): one value, or 'mixed'. */
+function protocolOf(list: Array<string | undefined>): { protocol?: string } {
+  const seen = [...new Set(list.filter((p): p is string => p !== undefined))];
+  if (seen.length === 0) return {};
+  return { protocol: seen.length === 1 ? seen[0]! : 'mixed' };
 }

@@ -81,6 +81,8 @@ export interface WorkerDone {
   /** capture names that some response set */
   captured: string[];
   failures: IterationFailures;
+  /** the protocol the worker's client spoke to the target: 'http/1.1', 'h2' (TLS) or 'h2c' */
+  protocol?: string;
 }
 
 export type FromWorker =

@@ -4,7 +4,22 @@
  */
 import type { ErrorKind } from '../result/types.js';
 
-export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'dns', 'tls', 'status', 'dropped', 'protocol', 'other'];
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  'refused',
+  'reset',
+  'timeout',
+  'dns',
+  'tls',
+  'status',
+  'dropped',
+  'protocol',
+  'other',
+  // HTTP/2 (appended: codes are positions, so earlier codes keep their values)
+  'h2_goaway',
+  'h2_stream_reset',
+  'h2_refused_stream',
+  'h2_flow_control',
+];
 /** code 0: no error */
 export const NO_ERROR = 0;
 /** kind → code (its index in ERROR_KINDS + 1) */
@@ -18,6 +33,10 @@ export const KIND = {
   dropped: 7,
   protocol: 8,
   other: 9,
+  h2_goaway: 10,
+  h2_stream_reset: 11,
+  h2_refused_stream: 12,
+  h2_flow_control: 13,
 } as const satisfies Record<ErrorKind, number>;
 export type KindCode = (typeof KIND)[ErrorKind] | typeof NO_ERROR;
 

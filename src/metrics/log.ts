@@ -52,6 +52,8 @@ export interface LogEnd {
   stop: NonNullable<Result['stop']>;
   warnings?: Array<{ source: string; message: string }>;
   testHealth?: TestHealth;
+  /** the protocol the client spoke to the target ('http/1.1', 'h2', 'h2c'; 'mixed' when workers differed) */
+  protocol?: string;
   /** segment 0 of a distributed run: the plan's watched series (the merge puts them in the run) */
   watch?: Record<string, SeriesInfo>;
   watchInfo?: Record<string, unknown>;
@@ -85,6 +87,8 @@ export interface AssembleInput {
   stop: NonNullable<Result['stop']>;
   warnings?: Array<{ source: string; message: string }>;
   testHealth?: TestHealth;
+  /** the protocol spoken (LogEnd.protocol): recorded on every endpoint (they share the target) */
+  protocol?: string;
   /** parsed thresholds (default: re-parsed from the header's plan info) */
   thresholds?: Record<string, ThresholdExpr[]>;
 }
@@ -98,6 +102,7 @@ export function assembleResult(a: AssembleInput): Result {
   const latencyBasis = header.model === 'open' ? 'intended' : 'actual';
   const summary = totals.summary(a.durationSec, latencyBasis);
   const endpoints = totals.endpointResults();
+  if (a.protocol !== undefined) for (const e of endpoints) e.protocol = a.protocol;
   const criteria = evaluateThresholds(a.thresholds ?? parseThresholdTexts(header.plan.thresholds), {
     summary,
     endpoints,
@@ -215,7 +220,7 @@ export function resultFromParsedLog(log: ParsedLog): Result {
     warnings.push({ source: 'log', message: stop.message! });
   }
   if (log.torn) warnings.push({ source: 'log', message: 'the last line of the log was cut short and was ignored' });
-  const result = assembleResult({ header, totals, endedAt, durationSec, stop, warnings, testHealth: end?.testHealth });
+  const result = assembleResult({ header, totals, endedAt, durationSec, stop, warnings, testHealth: end?.testHealth, protocol: end?.protocol });
   if (end?.watch) result.watch = { ...result.watch, ...end.watch };
   if (end?.watchInfo) result.watchInfo = { ...(result.watchInfo ?? {}), ...end.watchInfo };
   if (end?.stages) result.plan = { ...result.plan, stages: end.stages };

@@ -97,6 +97,8 @@ export interface Design {
     tool: string;
     model: 'open' | 'closed';
     modelExplained: string;
+    /** which HTTP the client speaks (plan `http`), in words */
+    protocol: string;
     /** the pattern that shaped the load, or 'custom' for explicit stages without a pattern */
     shape: PatternType | 'custom';
     /** where the stages came from */
@@ -199,6 +201,7 @@ export function buildDesign(plan: Plan, opts: BuildDesignOptions = {}): Design {
         load.model === 'open'
           ? 'open: arrivals at a set rate whatever the target does; each arrival runs one iteration of a scenario picked by weight; latency is measured from the intended send time, so a stall cannot hide (no coordinated omission)'
           : 'closed: a set number of virtual users, each looping its scenario with think time; a slow target slows the arrivals, so latencies are service times',
+      protocol: protocolExplained(plan),
       shape,
       source: load.source,
       peak: plan.pattern?.peak ?? null,
@@ -610,6 +613,7 @@ export function renderDesign(d: Design, opts: { width?: number } = {}): string {
   field('Target', d.target);
   field('Tool', d.test.tool);
   field('Model', d.test.modelExplained);
+  field('Protocol', d.test.protocol);
   if (d.test.model === 'open') {
     const extras = [d.test.arrivals === 'poisson' ? 'Poisson arrivals' : 'evenly spaced arrivals'];
     if (d.test.maxInFlight !== null) extras.push(`at most ${d.test.maxInFlight} in flight (arrivals past it are counted as dropped)`);
@@ -757,4 +761,25 @@ function fmtNum(n: number): string {
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
+}
+
+/** The plan's `http` in words: what the client offers and what it will speak. */
+export function protocolExplained(plan: Pick<Plan, 'http' | 'target'>): string {
+  const version = plan.http?.version ?? 'auto';
+  let tls = false;
+  try {
+    tls = new URL(plan.target).protocol === 'https:';
+  } catch {
+    /* an unparsable target is reported elsewhere */
+  }
+  if (version === '1.1') return 'HTTP/1.1 only (keep-alive, one request per connection at a time)';
+  if (version === '2') {
+    return tls
+      ? 'HTTP/2 over TLS (ALPN h2, required); requests multiplexed as streams on load.connections sessions (1 when unset), at most the server\'s maxConcurrentStreams each, the rest queued (the wait counts in latency)'
+      : 'cleartext HTTP/2 (h2c, prior knowledge); requests multiplexed as streams on load.connections sessions (1 when unset), at most the server\'s maxConcurrentStreams each, the rest queued (the wait counts in latency)';
+  }
+  if (tls) return 'auto: h2 and http/1.1 offered through ALPN; HTTP/2 (multiplexed streams) when the server picks h2, else HTTP/1.1 keep-alive; the result records which';
+  return plan.http?.h2c
+    ? 'cleartext HTTP/2 (h2c, prior knowledge), multiplexed streams on load.connections sessions'
+    : 'HTTP/1.1 keep-alive (an http:// target; `http: {version: 2}` or `h2c: true` for cleartext HTTP/2)';
 }

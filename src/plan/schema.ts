@@ -422,6 +422,22 @@ export const ValiditySchema = z.strictObject({
     .describe('share of failed requests (0..1) above which the run did not test the service: verdict invalid (default 0.5)'),
 });
 
+/**
+ * `http: {version, h2c}`: which HTTP the client speaks. `auto` offers h2 and http/1.1 through ALPN
+ * on https targets and uses what the server picks (http/1.1 on http targets, unless `h2c`); `2`
+ * insists on HTTP/2 (ALPN on https; cleartext h2c with prior knowledge on http); `1.1` never
+ * offers h2. YAML's `2` and `1.1` are numbers: both spellings are accepted.
+ */
+export const HttpSchema = z.strictObject({
+  version: z
+    .union([z.enum(['auto', '1.1', '2']), z.literal(1.1), z.literal(2)])
+    .default('auto')
+    .transform((v) => String(v) as 'auto' | '1.1' | '2')
+    .describe('auto (h2 through ALPN when an https server offers it), 1.1, or 2 (HTTP/2 only)'),
+  h2c: z.boolean().optional().describe('http:// targets: speak cleartext HTTP/2 with prior knowledge (implied by version 2)'),
+});
+export type HttpSettings = z.output<typeof HttpSchema>;
+
 /** `distributed: { segments: N }`: the experiment is meant to run from N generators (docs/distributed.md). */
 export const DistributedSchema = z.strictObject({
   segments: z.number().int().min(1).max(10_000).describe('number of generator processes (segments) the load is split between; run each with --segment i'),
@@ -439,6 +455,7 @@ export const PlanSchema = z
     thresholds: ThresholdsSchema.optional().describe('success criteria over the whole run, k6 syntax: metric → expression or list of expressions, e.g. http_req_duration: ["p(95)<200"]'),
     abort: AbortSchema.optional().describe('the incident guard, live over a sliding window: metric → "<expression> for <duration>", e.g. http_req_failed: "rate>0.05 for 10s"; when one trips the run stops (exit 3) and is still analysed'),
     defaults: DefaultsSchema.optional().describe('settings for every request'),
+    http: HttpSchema.optional().describe('HTTP version: auto (h2 through ALPN on https), 1.1 or 2; h2c for cleartext HTTP/2'),
     validity: ValiditySchema.optional().describe('when a run counts as having tested the service'),
     data: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), DataSourceSchema).optional().describe('test data: name → file; rows in templates as {{ name.column }}'),
     scenarios: z.array(ScenarioSchema).min(1).describe('weighted flows of requests; each iteration runs one, picked by weight'),

@@ -226,11 +226,7 @@ export function renderHtml(result: Result): string {
   body.push(
     `<section id="endpoints"><h2>Per-endpoint results</h2>${
       m.endpoints.length
-        ? table(
-            ['Endpoint', 'Method', 'Requests', 'Errors', 'p50', 'p95', 'p99', 'Max', 'Status codes'],
-            m.endpoints.map((e) => [`<code>${h(e.name)}</code>`, ...[e.method, e.requests, e.errors, e.p50, e.p95, e.p99, e.max, e.statusCodes].map(h)]),
-            [false, false, true, true, true, true, true, true, false],
-          )
+        ? endpointTable(m.endpoints)
         : '<p>No per-endpoint figures in this result.</p>'
     }</section>`,
   );
@@ -370,3 +366,16 @@ figure.chart figcaption { font-weight: 600; margin-bottom: 4px; }
   a { color: inherit; text-decoration: none; }
 }
 `;
+
+/** The per-endpoint table; a Protocol column when the result records one (older results do not). */
+function endpointTable(rows: ReportModel['endpoints']): string {
+  const proto = rows.some((e) => e.protocol !== undefined);
+  return table(
+    ['Endpoint', 'Method', ...(proto ? ['Protocol'] : []), 'Requests', 'Errors', 'p50', 'p95', 'p99', 'Max', 'Status codes'],
+    rows.map((e) => [
+      `<code>${h(e.name)}</code>`,
+      ...[e.method, ...(proto ? [e.protocol ?? ''] : []), e.requests, e.errors, e.p50, e.p95, e.p99, e.max, e.statusCodes].map(h),
+    ]),
+    [false, false, ...(proto ? [false] : []), true, true, true, true, true, true, false],
+  );
+}

@@ -162,15 +162,18 @@ export function markdownFromModel(m: ReportModel): string {
 
   out.push('### Per-endpoint results');
   if (m.endpoints.length) {
+    // the Protocol column only when the result records one (results before HTTP/2 support do not)
+    const proto = m.endpoints.some((e) => e.protocol !== undefined);
     out.push(
       table(
-        ['Endpoint', 'Method', 'Requests', 'Errors', 'p50', 'p95', 'p99', 'Max', 'Status codes'],
+        ['Endpoint', 'Method', ...(proto ? ['Protocol'] : []), 'Requests', 'Errors', 'p50', 'p95', 'p99', 'Max', 'Status codes'],
         m.endpoints.map((e) => [
           markdownCode(e.name),
           md(e.method),
+          ...(proto ? [md(e.protocol ?? '')] : []),
           ...[e.requests, e.errors, e.p50, e.p95, e.p99, e.max, e.statusCodes].map(md),
         ]),
-        ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+        ['l', 'l', ...(proto ? ['l' as const] : []), 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
       ),
     );
   } else {

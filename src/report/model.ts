@@ -110,6 +110,8 @@ export interface EndpointRow {
   p99: string;
   max: string;
   statusCodes: string;
+  /** the protocol the requests went over (http/1.1, h2, h2c), when the result records it */
+  protocol?: string;
 }
 
 export interface SeriesRow {
@@ -761,6 +763,7 @@ function endpointRows(result: Result): EndpointRow[] {
     p99: formatMs(e.latencyMs.p99),
     max: formatMs(e.latencyMs.max),
     statusCodes: outcomesText(e.statusCodes, e.errorKinds),
+    ...(e.protocol !== undefined ? { protocol: e.protocol } : {}),
   }));
 }
 

@@ -45,7 +45,26 @@ export interface LatencyPointMs {
 }
 
 /** Error classes of failed requests (wrk2's counters, extended). */
-export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'status' | 'dropped' | 'protocol' | 'other';
+/**
+ * Why a request failed. The `h2_*` kinds are HTTP/2's own: the server sent GOAWAY before answering
+ * (`h2_goaway`), reset the stream (`h2_stream_reset`), refused it unprocessed (`h2_refused_stream`,
+ * RST_STREAM REFUSED_STREAM: safe to retry, the h2 form of a refused connection) or the peers broke
+ * flow control (`h2_flow_control`).
+ */
+export type ErrorKind =
+  | 'refused'
+  | 'reset'
+  | 'timeout'
+  | 'dns'
+  | 'tls'
+  | 'status'
+  | 'dropped'
+  | 'protocol'
+  | 'other'
+  | 'h2_goaway'
+  | 'h2_stream_reset'
+  | 'h2_refused_stream'
+  | 'h2_flow_control';
 
 export interface Summary {
   requests: number;
@@ -105,6 +124,8 @@ export interface EndpointResult {
   /** successful requests only (see Summary.okLatencyMs) */
   okLatencyMs?: LatencySummaryMs;
   okHdr?: string;
+  /** the protocol the requests went over: 'http/1.1', 'h2' (TLS, ALPN) or 'h2c' (cleartext); absent in older results */
+  protocol?: string;
 }
 
 export interface CriterionResult {

@@ -22,6 +22,7 @@
  * process whose descriptors reached 90% of its limit cannot accept either (EMFILE): that is
  * fd-exhaustion first, and the confidence is multiplied by 0.4.
  */
+import { h2RejectsText, refusedLike, resetLike } from '../error-equivalents.js';
 import { mergeHistograms, type Histogram } from '../../metrics/histogram.js';
 import type { Diagnosis } from '../../result/types.js';
 import { cpuLowness, type Evidence } from '../evidence.js';
@@ -63,7 +64,8 @@ export function listenBacklog(ev: Evidence): Diagnosis | null {
   const s = ev.result.summary;
   if (!(s.requests > 0)) return null;
   const kinds = s.errorKinds ?? {};
-  const rejected = (kinds.refused ?? 0) + (kinds.reset ?? 0);
+  // on HTTP/2 the server refuses or resets streams instead of connections: counted alike
+  const rejected = refusedLike(kinds) + resetLike(kinds);
   const rejectShare = rejected / s.requests;
   const hists = ev.levels.map((l) => l.histogram).filter((h): h is Histogram => h !== null);
   const all = hists.length ? mergeHistograms(hists) : null;
@@ -82,7 +84,7 @@ export function listenBacklog(ev: Evidence): Diagnosis | null {
   let total = 0;
   ev.levels.forEach((l, i) => {
     let k = 0;
-    for (const st of l.steps) for (const p of st.allPoints) k += (p.errorKinds?.refused ?? 0) + (p.errorKinds?.reset ?? 0);
+    for (const st of l.steps) for (const p of st.allPoints) k += refusedLike(p.errorKinds) + resetLike(p.errorKinds);
     if (l.histogram && l.histogram.totalCount > 0) k += retransmitModes(l.histogram).reduce((a, m) => a + Math.max(0, m.excess), 0) * l.histogram.totalCount;
     total += k;
     if (n === 1 || i >= Math.floor(n / 2)) upper += k;
@@ -101,7 +103,7 @@ export function listenBacklog(ev: Evidence): Diagnosis | null {
     confidence *= 0.4;
     evidence.push(`the open descriptors of ${fdsFull.label} reached 90% of their limit: connections failed at accept() for want of descriptors (fd-exhaustion first)`);
   }
-  if (rejected > 0) evidence.push(`${rejected} of ${s.requests} requests were refused or reset (${w.pct(rejectShare)}): refused ${kinds.refused ?? 0}, reset ${kinds.reset ?? 0}`);
+  if (rejected > 0) evidence.push(`${rejected} of ${s.requests} requests were refused or reset (${w.pct(rejectShare)}): refused ${refusedLike(kinds)}, reset ${resetLike(kinds)}${h2RejectsText(kinds)}`);
   for (const m of modes) {
     if (m.excess >= 0.002) evidence.push(`${w.pct(m.share)} of requests took ${m.atMs < 2000 ? '~1 s' : '~3 s'} (a mode at the SYN retransmit interval, over ${w.pct(Math.max(0, m.share - m.excess))} expected from the latencies just below it)`);
   }

@@ -38,6 +38,10 @@ const KIND_WORDS: Record<ErrorKind, string> = {
   dropped: 'were dropped by the generator (maxInFlight)',
   protocol: 'got a malformed response',
   other: 'failed',
+  h2_goaway: 'were cut by an HTTP/2 GOAWAY',
+  h2_stream_reset: 'had their HTTP/2 stream reset by the server',
+  h2_refused_stream: 'were refused as HTTP/2 streams (REFUSED_STREAM)',
+  h2_flow_control: 'broke HTTP/2 flow control',
 };
 
 /** Transport failures a test's own mistake causes (where the plan points, how it connects). */

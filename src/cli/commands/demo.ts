@@ -7,7 +7,7 @@ import { buildDesign, renderDesign } from '../../plan/design.js';
 import { runSession } from '../run-session.js';
 import { prepareOutDir } from '../out-path.js';
 import { resultsDir } from '../results-dir.js';
-import { BOTTLENECKS, startDemoService, type Bottleneck, type DemoServiceOptions } from '../../demo/service.js';
+import { BOTTLENECKS, BUILT_DEMO_PROTOCOLS, DEMO_PROTOCOLS, startDemoService, type Bottleneck, type DemoProtocol, type DemoServiceOptions } from '../../demo/service.js';
 import { parseDurationMs } from '../../plan/units.js';
 import type { SetExit } from './index.js';
 import { addLiveOptions, startLive, type LiveFlags } from '../live.js';
@@ -16,6 +16,7 @@ interface DemoFlags extends LiveFlags {
   quick?: boolean;
   out?: string;
   bottleneck: string;
+  protocol: string;
 }
 
 /**
@@ -30,13 +31,17 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<number> {
     throw badFlag(`unknown bottleneck "${flags.bottleneck}"`, `use one of ${BOTTLENECKS.join(', ')}`, '--bottleneck');
   }
   const bottleneck = flags.bottleneck as Bottleneck;
+  const protocol = demoProtocol(flags.protocol, '--protocol');
+  if (protocol !== 'http1' && bottleneck !== 'pool') {
+    throw badFlag(`--protocol ${protocol} has a pool bottleneck variant only`, 'use --bottleneck pool (the default) with --protocol', '--protocol');
+  }
   const quick = Boolean(flags.quick);
   // the results folder is checked before the service starts: a bad --out is exit 2 at once
   const dir = prepareOutDir(resultsDir(`demo-${bottleneck}`, flags.out), flags.out !== undefined ? '--out' : 'the results folder');
-  const service = await startDemoChild(demoServeArgs({ bottleneck, quick }));
+  const service = await startDemoChild([...demoServeArgs({ bottleneck, quick }), ...(protocol !== 'http1' ? ['--protocol', protocol] : [])]);
   try {
     io.out(`Demo service (pid ${service.pid}) on ${service.url}: ${service.description}\n\n`);
-    const plan = demoPlan({ url: service.url, bottleneck, quick });
+    const plan = demoPlan({ url: service.url, bottleneck, quick, protocol });
     io.out(renderDesign(buildDesign(plan)));
     io.out('\n');
     const live = await startLive(flags, io);
@@ -72,6 +77,17 @@ interface ServeFlags {
   cold?: string;
   coldExtra?: string;
   coldConcurrency?: string;
+  protocol: string;
+}
+
+/** `--protocol`: one of DEMO_PROTOCOLS; one this build does not serve is a clear exit 2. */
+function demoProtocol(value: string, flag: string): DemoProtocol {
+  if (!(DEMO_PROTOCOLS as readonly string[]).includes(value)) {
+    throw badFlag(`unknown protocol "${value}"`, `use one of ${DEMO_PROTOCOLS.join(', ')}`, flag);
+  }
+  const p = value as DemoProtocol;
+  if (!BUILT_DEMO_PROTOCOLS.includes(p)) throw badFlag(`--protocol ${p} is not built in this branch`, `use one of ${BUILT_DEMO_PROTOCOLS.join(', ')}`, flag);
+  return p;
 }
 
 export function register(program: Command, io: Io, setExit: SetExit): void {
@@ -79,6 +95,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--quick', 'a ~20 s experiment instead of ~90 s')
     .option('--out <dir>', 'results folder')
     .option('--bottleneck <b>', 'pool | cpu | leak | cold | none', 'pool')
+    .option('--protocol <p>', `${DEMO_PROTOCOLS.join(' | ')}: the protocol of the pool bottleneck's variant (h2: cleartext HTTP/2)`, 'http1')
     .description('start the bundled demo service on loopback and run a breakpoint experiment against it')
     // `demo` and `demo serve` share option names: each takes only the options written after it
     // (with enablePositionalOptions on the program too, in main.ts).
@@ -104,6 +121,7 @@ Examples:
     .option('--port <n>', 'port to listen on (0 picks a free one)', '3000')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--bottleneck <b>', BOTTLENECKS.join(' | '), 'pool')
+    .option('--protocol <p>', `${DEMO_PROTOCOLS.join(' | ')} (h2: cleartext HTTP/2 next to HTTP/1.1 on the same port)`, 'http1')
     .option('--pool-size <n>', 'pool: connections (default 10)')
     .option('--hold <duration>', 'pool: how long each /items request holds a connection (default 20ms)')
     .option('--queue-timeout <duration>', 'pool: longest wait for a connection before 503 (default 2s)')
@@ -170,5 +188,6 @@ function serveOptions(f: ServeFlags): DemoServiceOptions {
     coldMs: ms('--cold', f.cold),
     coldExtraMs: ms('--cold-extra', f.coldExtra),
     coldConcurrency: int('--cold-concurrency', f.coldConcurrency, 1),
+    protocol: demoProtocol(f.protocol, '--protocol'),
   };
 }

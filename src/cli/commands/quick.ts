@@ -23,6 +23,10 @@ interface QuickFlags extends LiveFlags {
   seed?: string;
   timeout?: string;
   history?: string | false;
+  /** speak HTTP/2: ALPN h2 on https, cleartext h2c on http */
+  http2?: boolean;
+  /** accept any TLS certificate */
+  insecure?: boolean;
 }
 
 /**
@@ -85,7 +89,8 @@ export function quickPlan(url: string, f: QuickFlags): { plan: Plan; secrets: st
     name: `quick ${method.toUpperCase()} ${u.origin}${path}`,
     target: u.origin,
     load: rate !== undefined ? { model: 'open', stages, connections: conns } : { model: 'closed', stages },
-    defaults: { timeout: timeoutMs, headers },
+    defaults: { timeout: timeoutMs, headers, ...(f.insecure ? { insecure: true } : {}) },
+    ...(f.http2 ? { http: { version: '2' } } : {}),
     scenarios: [{ name: 'quick', flow: [{ [method]: path, ...(f.body !== undefined ? { body: f.body } : {}) }] }],
   };
   const parsed = PlanSchema.safeParse(input);
@@ -112,6 +117,8 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--out <dir>', 'results folder (default: loadproof-results/quick-…-<date-time>)')
     .option('--workers <n>', 'load worker threads (default 1)')
     .option('--seed <n>', 'seed for random values')
+    .option('--http2', 'speak HTTP/2 (h2 through ALPN on https://, cleartext h2c on http://); -c is then h2 sessions with -R, VUs multiplexed on one session without')
+    .option('-k, --insecure', 'accept any TLS certificate (test environments)')
     .description('a one-endpoint test in the spirit of wrk/hey/ab');
   addHistoryOptions(addLiveOptions(cmd))
     .addHelpText('after', `\nExamples:\n  $ loadproof quick http://127.0.0.1:8080/ -c 50 -d 30s\n  $ loadproof quick http://127.0.0.1:8080/api -R 2000 -d 1m\n  $ loadproof quick http://127.0.0.1:8080/items -m POST -H 'content-type: application/json' -b '{"name":"x"}'\n\nWithout -R the test is a closed loop of -c connections with no think time (like wrk); with -R it is\nan open model at that arrival rate, latency measured from the intended send time (like wrk2).\n`)

@@ -8,6 +8,7 @@ import type { Plan, RequestStep } from '../../plan/schema.js';
 import { badFile } from '../../errors.js';
 import { planShape, type PlanShape } from './plan-shape.js';
 import { templateParts, type TemplatePart } from './template.js';
+import { http2Cannot, wantsHttp2 } from './http-version.js';
 
 export interface SingleRequest {
   shape: PlanShape;
@@ -23,9 +24,12 @@ export interface SingleRequest {
 }
 
 /** Resolves the request and the common limits; `tool` names the tool in messages. */
-export function singleRequest(plan: Plan, tool: string, file = 'plan'): SingleRequest {
+export function singleRequest(plan: Plan, tool: string, file = 'plan', opts: { h2OverTls?: boolean } = {}): SingleRequest {
   const shape = planShape(plan);
   const cannot: string[] = [];
+  // HTTP/2: a tool with an h2 option over TLS (hey -h2) expresses it there; h2c is beyond all of them
+  const h2 = opts.h2OverTls && wantsHttp2(plan) === 'tls' ? null : http2Cannot(plan, tool);
+  if (h2 !== null) cannot.push(h2);
   const first = plan.scenarios[0]!;
   const flowRequests = first.flow.filter((s): s is RequestStep => s.kind === 'request');
   const step = flowRequests[0] ?? (first.setup ?? []).find((s): s is RequestStep => s.kind === 'request');

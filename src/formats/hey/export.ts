@@ -6,9 +6,10 @@
  */
 import type { Plan } from '../../plan/schema.js';
 import { shellQuote, shellWord, singleRequest } from '../common/single-request.js';
+import { wantsHttp2 } from '../common/http-version.js';
 
 export function exportHey(plan: Plan, file = 'plan'): string {
-  const r = singleRequest(plan, 'hey', file);
+  const r = singleRequest(plan, 'hey', file, { h2OverTls: true });
   const { shape } = r;
   const cannot = [...r.cannot];
   const args: string[] = ['hey', `-z ${shape.totalSec}s`];
@@ -23,6 +24,7 @@ export function exportHey(plan: Plan, file = 'plan'): string {
     args.push(`-c ${Math.max(1, Math.round(shape.peak))}`);
     model = `# closed model: ${Math.round(shape.peak)} virtual users at peak = -c ${Math.max(1, Math.round(shape.peak))} workers, each sending as soon as its response arrives`;
   }
+  if (wantsHttp2(plan) === 'tls') args.push('-h2');
   if (r.method !== 'GET') args.push(`-m ${r.method}`);
   for (const [k, v] of r.headers) args.push(`-H ${shellWord([{ kind: 'text', text: `${k}: ` }, ...v])}`);
   if (r.contentType) args.push(`-T ${shellQuote(r.contentType)}`);

@@ -5,6 +5,7 @@
  * (module state is per VU in k6). Thresholds are copied (k6 shares the syntax); abort rules become
  * `abortOnFail` thresholds, which k6 evaluates on the whole run so far rather than a sliding window.
  */
+import { wantsHttp2 } from '../common/http-version.js';
 import type { Plan, RequestStep, Step } from '../../plan/schema.js';
 import { durationText, planShape, requestName } from '../common/plan-shape.js';
 import { mapStrings, simpleJsonPath, templateParts } from '../common/template.js';
@@ -166,6 +167,7 @@ export function exportK6(plan: Plan): string {
     '// Differences from loadproof: abort rules become abortOnFail thresholds evaluated on the whole run',
     '// so far (not a sliding window); k6 measures open-model latency from the actual send, not the',
     '// intended one; think time is sleep() inside the iteration.',
+    ...k6Http2Lines(plan),
     "import http from 'k6/http';",
     "import { check, sleep } from 'k6';",
     '',
@@ -200,4 +202,15 @@ export function exportK6(plan: Plan): string {
   ]
     .filter((l) => l !== undefined)
     .join('\n');
+}
+
+/** Header lines on HTTP/2: automatic in k6 over TLS (ALPN); k6 has no cleartext h2c. */
+function k6Http2Lines(plan: Plan): string[] {
+  const want = wantsHttp2(plan);
+  if (want === 'tls') return ['// HTTP/2: automatic in k6 (negotiated through ALPN on https, as loadproof does); no option is needed.'];
+  if (want === 'h2c') return ['// Not expressed: cleartext HTTP/2 (h2c) — k6 speaks HTTP/2 only over TLS, so this script sends HTTP/1.1.'];
+  if (plan.http?.version === '1.1' && /^https:/i.test(plan.target)) {
+    return ['// Not expressed: http.version 1.1 — k6 uses HTTP/2 whenever the server offers it (GODEBUG=http2client=0 turns it off).'];
+  }
+  return [];
 }

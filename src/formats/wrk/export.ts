@@ -3,6 +3,7 @@
  * fixed number of connections as fast as they go (wrk2 adds a constant rate, -R); the header says
  * plainly what else the plan asks for that wrk cannot do.
  */
+import { http2Cannot } from '../common/http-version.js';
 import { requestStepsOf, type Plan, type RequestStep } from '../../plan/schema.js';
 import { badFile } from '../../errors.js';
 import { planShape } from '../common/plan-shape.js';
@@ -69,6 +70,8 @@ export function exportWrk(plan: Plan, file = 'plan', wrk2 = false): string {
   if (step.expect) cannot.add('expectations (checks): wrk only counts responses with status ≥ 400');
   if (plan.thresholds) cannot.add('thresholds: judge them by importing the output (loadproof import wrk.txt)');
   if (plan.abort) cannot.add('abort rules');
+  const h2 = http2Cannot(plan, 'wrk');
+  if (h2 !== null) cannot.add(h2);
 
   const headers: Record<string, string> = { ...(plan.defaults?.headers ?? {}), ...(step.headers ?? {}) };
   let body: string | undefined;
