@@ -4,7 +4,11 @@
  */
 import type { ErrorKind } from '../result/types.js';
 
-export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'dns', 'tls', 'status', 'dropped', 'protocol', 'other'];
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  'refused', 'reset', 'timeout', 'dns', 'tls', 'status', 'dropped', 'protocol', 'other',
+  // WebSocket and gRPC: appended, so that the codes above keep their values
+  'ws_connect_failed', 'ws_abnormal_close', 'grpc_unavailable', 'grpc_deadline_exceeded', 'grpc_resource_exhausted', 'grpc_error',
+];
 /** code 0: no error */
 export const NO_ERROR = 0;
 /** kind → code (its index in ERROR_KINDS + 1) */
@@ -18,6 +22,12 @@ export const KIND = {
   dropped: 7,
   protocol: 8,
   other: 9,
+  ws_connect_failed: 10,
+  ws_abnormal_close: 11,
+  grpc_unavailable: 12,
+  grpc_deadline_exceeded: 13,
+  grpc_resource_exhausted: 14,
+  grpc_error: 15,
 } as const satisfies Record<ErrorKind, number>;
 export type KindCode = (typeof KIND)[ErrorKind] | typeof NO_ERROR;
 

@@ -45,7 +45,23 @@ export interface LatencyPointMs {
 }
 
 /** Error classes of failed requests (wrk2's counters, extended). */
-export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'status' | 'dropped' | 'protocol' | 'other';
+export type ErrorKind =
+  | 'refused'
+  | 'reset'
+  | 'timeout'
+  | 'dns'
+  | 'tls'
+  | 'status'
+  | 'dropped'
+  | 'protocol'
+  | 'other'
+  // WebSocket and gRPC (engine/ws, engine/grpc)
+  | 'ws_connect_failed'
+  | 'ws_abnormal_close'
+  | 'grpc_unavailable'
+  | 'grpc_deadline_exceeded'
+  | 'grpc_resource_exhausted'
+  | 'grpc_error';
 
 export interface Summary {
   requests: number;

@@ -38,6 +38,12 @@ const KIND_WORDS: Record<ErrorKind, string> = {
   dropped: 'were dropped by the generator (maxInFlight)',
   protocol: 'got a malformed response',
   other: 'failed',
+  ws_connect_failed: 'had their WebSocket upgrade refused',
+  ws_abnormal_close: 'lost their WebSocket (closed abnormally)',
+  grpc_unavailable: 'got gRPC UNAVAILABLE',
+  grpc_deadline_exceeded: 'exceeded their gRPC deadline',
+  grpc_resource_exhausted: 'got gRPC RESOURCE_EXHAUSTED (a rate limit)',
+  grpc_error: 'got another gRPC error status',
 };
 
 /** Transport failures a test's own mistake causes (where the plan points, how it connects). */
