@@ -12,7 +12,7 @@
  * message round trip). Kept out of schema.ts so that the HTTP step schema stays as it was.
  */
 import { z } from 'zod';
-import type { CaptureSpec, Duration as DurationSchema } from './schema.js';
+import type { CaptureSpec, Duration as DurationSchema, Step } from './schema.js';
 
 const ALWAYS = { when: () => true };
 
@@ -135,4 +135,21 @@ export interface GrpcStep {
 export function toGrpcStep(s: z.output<Schemas['GrpcStepSchema']>): GrpcStep {
   const { timeout, ...rest } = s;
   return { kind: 'grpc', ...rest, timeoutMs: timeout };
+}
+
+/** Every ws/grpc step of the scenarios (setup and flow, inside loops and ifs), with its scenario's name. */
+export function protocolStepsOf(plan: { scenarios: ReadonlyArray<{ name: string; setup?: Step[] | undefined; flow: Step[] }> }): Array<{ scenario: string; step: WsStep | GrpcStep }> {
+  const out: Array<{ scenario: string; step: WsStep | GrpcStep }> = [];
+  const walk = (scenario: string, list: readonly Step[]): void => {
+    for (const s of list) {
+      if (s.kind === 'ws' || s.kind === 'grpc') out.push({ scenario, step: s });
+      else if (s.kind === 'loop') walk(scenario, s.steps);
+      else if (s.kind === 'if') {
+        walk(scenario, s.then);
+        walk(scenario, s.else);
+      }
+    }
+  };
+  for (const sc of plan.scenarios) walk(sc.name, [...(sc.setup ?? []), ...sc.flow]);
+  return out;
 }
