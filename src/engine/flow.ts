@@ -565,7 +565,7 @@ export class FlowRunner implements ExchangeSink, PoolRequest, VuRunner {
 
   /** Open model: each arrival is one connection, closed when its flow ends (the closed model's VUs keep theirs). */
   private closeArrivalSocket(): void {
-    if (this.ws !== null && this.host.skipTrailingThink) this.ws.drop();
+    if (this.ws !== null && this.host.skipTrailingThink) this.ws.endArrival();
   }
 
   /** The iteration is over; `atUs` is now when known (null: read the clock). */

@@ -20,9 +20,10 @@
  *   - a socket closed by the server with an abnormal code (1006: no close frame; 1002..1015 except
  *     1005) while nothing waits → `ws_abnormal_close` on `WS <path> close`.
  *
- * Lifetime: the open model closes the socket at the end of each iteration (each arrival is one
- * connection); the closed model keeps it, and a `connect` to the same URL on an open socket is
- * a no-op (a VU keeps one socket).
+ * Lifetime: the open model closes a socket its flow opened at the end of each iteration (each
+ * arrival is one connection); a socket opened by the setup stays with the VU context (the open
+ * model's contexts are reused by later arrivals). The closed model keeps its socket, and a
+ * `connect` to the same URL on an open socket is a no-op (a VU keeps one socket).
  */
 import WebSocket from 'ws';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -103,7 +104,15 @@ export class WsSession {
     }
   }
 
-  /** Ends the socket quietly (the iteration is over in the open model, or the run is cut). */
+  /**
+   * The open model's arrival is over: a socket its flow opened is closed (each arrival is one
+   * connection); one opened by the setup stays with the VU context, like a login token.
+   */
+  endArrival(): void {
+    if (this.sock !== null && !this.setupSocket) this.drop();
+  }
+
+  /** Ends the socket quietly (the run is cut, or another connect replaces it). */
   drop(): void {
     this.gen++;
     this.clearTimers();

@@ -184,7 +184,7 @@ export function exportK6(plan: Plan): string {
     "import http from 'k6/http';",
     ...[...px.notes].map((n) => `// Not expressed: ${n}`),
     "import { check, sleep } from 'k6';",
-    ...protocolPrelude(px, plan.target),
+    ...protocolPrelude(px),
     '',
     `const BASE = ${js(plan.target.replace(/\/$/, ''))};`,
     '// per-VU variables (captures); every k6 VU has its own copy of module state',

@@ -148,7 +148,7 @@ export function grpcCode(s: GrpcStepT, indent: string, ctx: K6ProtocolContext, d
 }
 
 /** Imports and helpers the script needs for its protocol steps. */
-export function protocolPrelude(ctx: K6ProtocolContext, target: string): string[] {
+export function protocolPrelude(ctx: K6ProtocolContext): string[] {
   const out: string[] = [];
   if (ctx.usesWs) out.push("import ws from 'k6/ws';");
   if (ctx.protos.length) out.push("import grpc from 'k6/net/grpc';");
