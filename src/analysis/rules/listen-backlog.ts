@@ -23,6 +23,7 @@
  * fd-exhaustion first, and the confidence is multiplied by 0.4.
  */
 import { mergeHistograms, type Histogram } from '../../metrics/histogram.js';
+import { cutCount } from '../protocol-equivalents.js';
 import type { Diagnosis } from '../../result/types.js';
 import { cpuLowness, type Evidence } from '../evidence.js';
 import { ramp } from '../stats.js';
@@ -63,7 +64,7 @@ export function listenBacklog(ev: Evidence): Diagnosis | null {
   const s = ev.result.summary;
   if (!(s.requests > 0)) return null;
   const kinds = s.errorKinds ?? {};
-  const rejected = (kinds.refused ?? 0) + (kinds.reset ?? 0);
+  const rejected = (kinds.refused ?? 0) + cutCount(kinds);
   const rejectShare = rejected / s.requests;
   const hists = ev.levels.map((l) => l.histogram).filter((h): h is Histogram => h !== null);
   const all = hists.length ? mergeHistograms(hists) : null;
@@ -82,7 +83,7 @@ export function listenBacklog(ev: Evidence): Diagnosis | null {
   let total = 0;
   ev.levels.forEach((l, i) => {
     let k = 0;
-    for (const st of l.steps) for (const p of st.allPoints) k += (p.errorKinds?.refused ?? 0) + (p.errorKinds?.reset ?? 0);
+    for (const st of l.steps) for (const p of st.allPoints) k += (p.errorKinds?.refused ?? 0) + cutCount(p.errorKinds);
     if (l.histogram && l.histogram.totalCount > 0) k += retransmitModes(l.histogram).reduce((a, m) => a + Math.max(0, m.excess), 0) * l.histogram.totalCount;
     total += k;
     if (n === 1 || i >= Math.floor(n / 2)) upper += k;
