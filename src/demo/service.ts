@@ -28,6 +28,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { attachWs, startGrpc, type DemoProtocol } from './protocols.js';
 import { probe, type ProbeHandler } from '../watch/probe.js';
 
 export const BOTTLENECKS = ['pool', 'cpu', 'leak', 'cold', 'none'] as const;
@@ -59,6 +60,8 @@ export interface DemoServiceOptions {
   coldExtraMs?: number;
   /** cold: misses served at once; more are answered 503 (default 8) */
   coldConcurrency?: number;
+  /** also serve the items over WebSocket (/items/ws) or gRPC (its own port); default http1 (protocols.ts) */
+  protocol?: DemoProtocol;
 }
 
 export type ResolvedDemoOptions = Required<DemoServiceOptions>;
@@ -75,6 +78,7 @@ export const DEMO_DEFAULTS: ResolvedDemoOptions = {
   coldMs: 15_000,
   coldExtraMs: 100,
   coldConcurrency: 8,
+  protocol: 'http1',
 };
 
 export interface DemoService {
@@ -83,6 +87,8 @@ export interface DemoService {
   port: number;
   host: string;
   options: ResolvedDemoOptions;
+  /** --protocol grpc: http://host:port of the gRPC server (demo.Items) */
+  grpcUrl?: string;
   /** the designed limit in words, e.g. "pool of 10 connections held 20 ms each: capacity ≈ 500 req/s" */
   describe(): string;
   /** Stops listening, drops open connections and releases retained memory. */
@@ -215,13 +221,20 @@ export async function startDemoService(opts: DemoServiceOptions = {}): Promise<D
   });
   const addr = server.address() as AddressInfo;
   const hostInUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const authorized = (req: IncomingMessage): boolean => {
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    return token !== undefined && validToken(token);
+  };
+  const front = o.protocol === 'ws' ? await attachWs(server, (req) => bottleneck.serve(req), authorized, () => items) : o.protocol === 'grpc' ? await startGrpc(addr.address, (req) => bottleneck.serve(req)) : null;
   return {
     url: `http://${hostInUrl}:${addr.port}`,
     port: addr.port,
     host: addr.address,
     options: { ...o, port: addr.port },
-    describe: () => describeBottleneck(o),
+    ...(front?.grpcUrl !== undefined ? { grpcUrl: front.grpcUrl } : {}),
+    describe: () => describeBottleneck(o) + (front?.grpcUrl !== undefined ? `; gRPC demo.Items on ${front.grpcUrl}` : o.protocol === 'ws' ? '; WebSocket on /items/ws' : ''),
     close: async () => {
+      await front?.close();
       handler.close();
       bottleneck.close();
       await new Promise<void>((r) => {
@@ -237,7 +250,7 @@ export async function startDemoService(opts: DemoServiceOptions = {}): Promise<D
 
 interface BottleneckImpl {
   /** Runs the bottleneck for one /items request: 'ok', or the reason for a 503. */
-  serve(req: IncomingMessage): Promise<'ok' | string>;
+  serve(req: IncomingMessage | null): Promise<'ok' | string>;
   gauges: Record<string, () => number>;
   close(): void;
 }
@@ -263,7 +276,7 @@ function createBottleneck(o: ResolvedDemoOptions): BottleneckImpl {
         serve: async (req) => {
           // Filled with a non-zero byte: zeroed memory from calloc/mmap is not resident until
           // written, so Buffer.alloc(n) alone grows RSS by less than n (measured: ~75%).
-          retained.push({ at: Date.now(), url: req.url, payload: Buffer.alloc(o.leakBytes, 0x6c) });
+          retained.push({ at: Date.now(), url: req?.url, payload: Buffer.alloc(o.leakBytes, 0x6c) });
           bytes += o.leakBytes;
           return 'ok';
         },
