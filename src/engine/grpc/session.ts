@@ -1,7 +1,10 @@
 /**
- * One VU context's gRPC client: one channel per connection slot (the VU context), created on its
- * first call and reused (grpc-js's local subchannel pool, so that contexts do not share one
- * channel), closed when the run ends.
+ * One VU context's gRPC calls. Channels are connection slots: each load worker keeps up to
+ * CHANNELS_PER_WORKER channels per service (HTTP/2 connections, grpc-js's local subchannel pool so
+ * that they really are distinct), made on first use and reused for the whole run; a VU context
+ * takes the next slot round-robin when it makes its first call. (A channel per VU context would
+ * open a connection for every context the open model adds as the in-flight count grows: a
+ * connection storm at the knee, measuring the generator's connects instead of the service.)
  *
  * Each unary call is recorded on its endpoint (`GRPC demo.Items/Get`) from its intended start to
  * the callback: latency from the intended start, as for HTTP. The deadline is the step's timeout
@@ -38,8 +41,14 @@ export function grpcKind(code: number): KindCode {
 
 type UnaryFn = (msg: unknown, md: GrpcJs.Metadata, opts: GrpcJs.CallOptions, cb: (err: GrpcJs.ServiceError | null, res?: unknown) => void) => GrpcJs.ClientUnaryCall;
 
+/** channels (HTTP/2 connections) per service per load worker */
+export const CHANNELS_PER_WORKER = 8;
+const channels = new Map<string, GrpcJs.Client[]>();
+let nextSlot = 0;
+
 export class GrpcSession {
   private readonly clients = new Map<string, GrpcJs.Client>();
+  private readonly slot = nextSlot++ % CHANNELS_PER_WORKER;
   private call: GrpcJs.ClientUnaryCall | null = null;
   private gen = 0;
   private readonly missing: string[] = [];
@@ -55,8 +64,15 @@ export class GrpcSession {
     const grpc = grpcJs();
     let client = this.clients.get(s.clientKey);
     if (client === undefined) {
-      const Ctor = clientCtor(s.clientKey);
-      client = new Ctor(this.address, this.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+      const key = `${this.address}\0${s.clientKey}`;
+      const list = channels.get(key) ?? [];
+      channels.set(key, list);
+      client = list[this.slot];
+      if (client === undefined) {
+        const Ctor = clientCtor(s.clientKey);
+        client = new Ctor(this.address, this.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+        list[this.slot] = client;
+      }
       this.clients.set(s.clientKey, client);
     }
     const vars = this.owner.vars;
@@ -100,13 +116,11 @@ export class GrpcSession {
     });
   }
 
-  /** Cancels the call out (its callback is ignored) and closes the channels. */
+  /** Cancels the call out (its callback is ignored); the channels stay for the worker's other contexts. */
   close(): void {
     this.gen++;
     this.call?.cancel();
     this.call = null;
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
   }
 }
 
