@@ -168,3 +168,32 @@ scenarios:
     await dropping.close();
   }
 });
+
+test('ws hold: the socket stays open for the hold; a server cut during it is ws_abnormal_close on the close endpoint', async () => {
+  const chat = await startWsChat({ dropAfter: 1 });
+  try {
+    const { r } = await run(`
+name: ws hold
+hypothesis: hold
+target: ${chat.url}
+thresholds: { http_req_duration: ["p(99)<100000"] }
+load: { model: open, stages: [{ duration: 0s, target: 5 }, { duration: 2s, target: 5 }] }
+scenarios:
+  - name: chat
+    flow:
+      - ws: { connect: /chat }
+      - ws: { hold: 200ms }
+      - ws: { send: bye }
+      - ws: { hold: 2s }
+      - ws: { close: true }
+`);
+    assert.equal(ep(r, 'WS /chat connect').requests, 10);
+    const c = ep(r, 'WS /chat close');
+    // every socket is cut by the server during the second hold: no close of ours follows
+    assert.equal(c.requests, 10);
+    assert.equal(c.errorKinds?.ws_abnormal_close, 10, JSON.stringify(c.errorKinds));
+    assert.equal(chat.stats.messages, 10);
+  } finally {
+    await chat.close();
+  }
+});
