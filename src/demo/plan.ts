@@ -12,19 +12,22 @@
  *                    in --quick) and after
  */
 import { PlanSchema, type Plan, type PlanInput } from '../plan/schema.js';
-import { DEMO_USER, type Bottleneck, type DemoProtocol } from './service.js';
+import { DEMO_USER, type Bottleneck } from './service.js';
+import { DEMO_PROTO, type DemoProtocol } from './protocols.js';
 
 export interface DemoPlanOptions {
   url: string;
   bottleneck: Bottleneck;
   quick: boolean;
-  /** http1 (default) or h2: the plan speaks cleartext HTTP/2 over 4 sessions */
+  /** http1 (default); h2: cleartext HTTP/2 over 4 sessions; ws: the items over /items/ws; grpc: demo.Items at `grpcUrl` (the pool bottleneck's variants) */
   protocol?: DemoProtocol;
+  grpcUrl?: string;
 }
 
 /** The demo service's child arguments for this experiment (shorter cold window in --quick). */
-export function demoServeArgs(o: Pick<DemoPlanOptions, 'bottleneck' | 'quick'>): string[] {
+export function demoServeArgs(o: Pick<DemoPlanOptions, 'bottleneck' | 'quick' | 'protocol'>): string[] {
   const args = ['--bottleneck', o.bottleneck];
+  if (o.protocol !== undefined && o.protocol !== 'http1') args.push('--protocol', o.protocol);
   if (o.bottleneck === 'cold' && o.quick) args.push('--cold', '5s');
   return args;
 }
@@ -103,5 +106,24 @@ export function demoPlan(o: DemoPlanOptions): Plan {
     ],
     watch: [{ process: { port, role: 'app', label: 'demo' } }, { eventLoop: { url: `${o.url}/__loadproof/metrics`, label: 'demo' } }],
   };
+  if (o.protocol === 'ws') {
+    // one socket per VU context (opened in its setup, after the login); each arrival is one message
+    // round trip through the pool, correlated by its id
+    input.name = `demo items API over WebSocket (${o.bottleneck} bottleneck)`;
+    input.hypothesis = hypothesis.replace('items API', 'items WebSocket').replace('req/s of mixed traffic', 'messages/s');
+    input.scenarios = [
+      {
+        name: 'browse',
+        setup: [login, { ws: { connect: '/items/ws', headers: auth } }],
+        flow: [{ ws: { send: { json: { id: '{{ $uuid() }}' } }, expect: { correlate: '$.id', timeout: '5s' } } }],
+      },
+    ];
+  } else if (o.protocol === 'grpc') {
+    if (o.grpcUrl === undefined) throw new TypeError('the gRPC demo plan needs the gRPC URL');
+    input.name = `demo items API over gRPC (${o.bottleneck} bottleneck)`;
+    input.hypothesis = hypothesis.replace('items API', 'items gRPC service').replace('req/s of mixed traffic', 'calls/s');
+    input.target = o.grpcUrl;
+    input.scenarios = [{ name: 'browse', flow: [{ grpc: { proto: DEMO_PROTO, service: 'demo.Items', method: 'Get', message: { id: '{{ $randomInt(1, 20) }}' } } }] }];
+  }
   return PlanSchema.parse(input);
 }

@@ -30,6 +30,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createH2Server } from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { attachWs, startGrpc, type DemoProtocol } from './protocols.js';
 import { probe, type ProbeHandler } from '../watch/probe.js';
 
 export const BOTTLENECKS = ['pool', 'cpu', 'leak', 'cold', 'none'] as const;
@@ -38,10 +39,7 @@ export const BOTTLENECKS = ['pool', 'cpu', 'leak', 'cold', 'none'] as const;
  * `http1` is the default; `h2` serves cleartext HTTP/2 (h2c, prior knowledge) on the same port,
  * next to HTTP/1.1 (the probe and any curl still reach it).
  */
-export const DEMO_PROTOCOLS = ['http1', 'h2', 'ws', 'grpc'] as const;
-export type DemoProtocol = (typeof DEMO_PROTOCOLS)[number];
-/** Protocols this build's demo service serves. */
-export const BUILT_DEMO_PROTOCOLS: readonly DemoProtocol[] = ['http1', 'h2'];
+export { DEMO_PROTOCOLS, type DemoProtocol } from './protocols.js';
 export type Bottleneck = (typeof BOTTLENECKS)[number];
 
 /** The credentials the demo accepts. */
@@ -70,7 +68,7 @@ export interface DemoServiceOptions {
   coldExtraMs?: number;
   /** cold: misses served at once; more are answered 503 (default 8) */
   coldConcurrency?: number;
-  /** http1 (default) or h2: h2c next to HTTP/1.1 on the same port */
+  /** http1 (default); h2: h2c next to HTTP/1.1 on the same port; ws: also /items/ws; grpc: also gRPC on its own port (protocols.ts) */
   protocol?: DemoProtocol;
 }
 
@@ -97,6 +95,8 @@ export interface DemoService {
   port: number;
   host: string;
   options: ResolvedDemoOptions;
+  /** --protocol grpc: http://host:port of the gRPC server (demo.Items) */
+  grpcUrl?: string;
   /** the designed limit in words, e.g. "pool of 10 connections held 20 ms each: capacity ≈ 500 req/s" */
   describe(): string;
   /** Stops listening, drops open connections and releases retained memory. */
@@ -251,13 +251,20 @@ export async function startDemoService(opts: DemoServiceOptions = {}): Promise<D
   });
   const addr = listener.address() as AddressInfo;
   const hostInUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const authorized = (req: IncomingMessage): boolean => {
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    return token !== undefined && validToken(token);
+  };
+  const front = o.protocol === 'ws' ? await attachWs(server, (req) => bottleneck.serve(req), authorized, () => items) : o.protocol === 'grpc' ? await startGrpc(addr.address, (req) => bottleneck.serve(req)) : null;
   return {
     url: `http://${hostInUrl}:${addr.port}`,
     port: addr.port,
     host: addr.address,
     options: { ...o, port: addr.port },
-    describe: () => describeBottleneck(o),
+    ...(front?.grpcUrl !== undefined ? { grpcUrl: front.grpcUrl } : {}),
+    describe: () => describeBottleneck(o) + (front?.grpcUrl !== undefined ? `; gRPC demo.Items on ${front.grpcUrl}` : o.protocol === 'ws' ? '; WebSocket on /items/ws' : ''),
     close: async () => {
+      await front?.close();
       handler.close();
       bottleneck.close();
       await new Promise<void>((r) => {
@@ -276,7 +283,7 @@ export async function startDemoService(opts: DemoServiceOptions = {}): Promise<D
 
 interface BottleneckImpl {
   /** Runs the bottleneck for one /items request: 'ok', or the reason for a 503. */
-  serve(req: IncomingMessage): Promise<'ok' | string>;
+  serve(req: IncomingMessage | null): Promise<'ok' | string>;
   gauges: Record<string, () => number>;
   close(): void;
 }
@@ -302,7 +309,7 @@ function createBottleneck(o: ResolvedDemoOptions): BottleneckImpl {
         serve: async (req) => {
           // Filled with a non-zero byte: zeroed memory from calloc/mmap is not resident until
           // written, so Buffer.alloc(n) alone grows RSS by less than n (measured: ~75%).
-          retained.push({ at: Date.now(), url: req.url, payload: Buffer.alloc(o.leakBytes, 0x6c) });
+          retained.push({ at: Date.now(), url: req?.url, payload: Buffer.alloc(o.leakBytes, 0x6c) });
           bytes += o.leakBytes;
           return 'ok';
         },

@@ -12,6 +12,8 @@ import { encodeRequest } from './http/request-bytes.js';
 import { ExitCode, LoadproofError } from '../errors.js';
 import { checkDataReference, DataTable, type SharedTable } from './data.js';
 import type { CompiledScript } from './script/compile.js';
+import { compileWsStep, type WsCompileContext, type WsExec } from './ws/compile.js';
+import { compileGrpcStep, type GrpcExec } from './grpc/compile.js';
 
 export interface RequestExec {
   kind: 'request';
@@ -75,7 +77,8 @@ export interface JumpExec {
   to: number;
 }
 
-export type ExecStep = RequestExec | ThinkExec | LoopInitExec | LoopNextExec | BranchExec | JumpExec;
+export type ExecStep = RequestExec | ThinkExec | LoopInitExec | LoopNextExec | BranchExec | JumpExec | WsExec | GrpcExec;
+export type { WsExec, GrpcExec };
 
 /** A script scenario's compiled module and the endpoints found in it (see engine/script). */
 export interface ScriptExec {
@@ -195,7 +198,7 @@ export function compilePlan(plan: Plan, opts: CompileOptions = {}): CompiledPlan
     return e;
   };
 
-  const compileSteps = (steps: Step[], scenario: string, where: string, used: Set<number>, slots: { n: number }): ExecStep[] => {
+  const compileSteps = (steps: Step[], scenario: string, where: string, used: Set<number>, slots: { n: number }, ws: { socket: WsCompileContext['socket'] } = { socket: null }): ExecStep[] => {
     const out: ExecStep[] = [];
     const useVar = (v: string, at: string): void => {
       checkDataReference(tables, v, at);
@@ -245,6 +248,26 @@ export function compilePlan(plan: Plan, opts: CompileOptions = {}): CompiledPlan
           } else branch.otherwise = out.length;
           return;
         }
+        if (step.kind === 'ws') {
+          const c = compileWsStep(step, {
+            defaults: plan.defaults,
+            where: w,
+            templates: opts.templates,
+            inSetup: where.endsWith('.setup'),
+            endpointOf: (name, method, path) => endpointOf(scenario, name, method, path),
+            socket: ws.socket,
+          });
+          ws.socket = c.socket;
+          for (const v of c.exec.variables) useVar(v, w);
+          out.push(c.exec);
+          return;
+        }
+        if (step.kind === 'grpc') {
+          const g = compileGrpcStep(step, { defaults: plan.defaults, where: w, templates: opts.templates, endpointOf: (name, method, path) => endpointOf(scenario, name, method, path) });
+          for (const v of g.variables) useVar(v, w);
+          out.push(g);
+          return;
+        }
         const req = compileRequest(step, { target, defaults: plan.defaults, scenario, where: w, templates: opts.templates });
         for (const s of req.staticSecrets) staticSecrets.add(s);
         for (const v of req.variables) useVar(v, w);
@@ -268,8 +291,10 @@ export function compilePlan(plan: Plan, opts: CompileOptions = {}): CompiledPlan
   const scenarios = plan.scenarios.map((s, si): EngineScenario => {
     const used = new Set<number>();
     const slots = { n: 0 };
-    const setup = compileSteps(s.setup ?? [], s.name, `scenarios.${si}.setup`, used, slots);
-    const flow = compileSteps(s.flow, s.name, `scenarios.${si}.flow`, used, slots);
+    // a ws step talks to the socket of the connect before it, from the setup on into the flow
+    const ws: { socket: WsCompileContext['socket'] } = { socket: null };
+    const setup = compileSteps(s.setup ?? [], s.name, `scenarios.${si}.setup`, used, slots, ws);
+    const flow = compileSteps(s.flow, s.name, `scenarios.${si}.flow`, used, slots, ws);
     let script: ScriptExec | null = null;
     if (s.script !== undefined) {
       const compiled = opts.scripts?.get(si);

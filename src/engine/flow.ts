@@ -46,6 +46,9 @@ import { Vars } from './scenario/template.js';
 import type { ResponseView } from './scenario/response.js';
 import { DataExhausted, VuRows, type DataTable } from './data.js';
 import type { BuiltRequest } from './scenario/request.js';
+import type { ProtocolOwner } from './protocol-owner.js';
+import { WsSession } from './ws/session.js';
+import { GrpcSession } from './grpc/session.js';
 
 /** The run's data tables as a worker holds them. */
 export interface HostData {
@@ -194,6 +197,12 @@ export class FlowRunner implements ExchangeSink, PoolRequest, VuRunner {
   private reqPath = '';
   private readonly loops: LoopState[];
   private readonly rows: VuRows | null;
+  /** the VU context's WebSocket and gRPC client, made on their first step (engine/ws, engine/grpc) */
+  private ws: WsSession | null = null;
+  private grpc: GrpcSession | null = null;
+  /** a ws/grpc exchange is out: its intended start (µs), for visit/abandonOutstanding */
+  private protoOutUs = -1;
+  private protoOwner: ProtocolOwner | null = null;
   private readonly afterThink = (): void => {
     this.thinkTimer = null;
     const now = this.host.clock.nowUs();
@@ -263,11 +272,18 @@ export class FlowRunner implements ExchangeSink, PoolRequest, VuRunner {
     }
     this.running = false;
     this.phase = PHASE_DONE;
+    if (this.ws !== null) this.ws.drop();
+    if (this.grpc !== null) this.grpc.close();
+    if (this.protoOutUs >= 0 && this.awaitingEndpoint >= 0) {
+      this.awaitingEndpoint = -1;
+      this.host.outstanding--;
+    }
+    this.protoOutUs = -1;
   }
 
   /** Calls `visit` with the intended start (µs) of this context's outstanding request, if any. */
   visitOutstanding(visit: (intendedUs: number) => void): void {
-    if (this.awaitingEndpoint >= 0) visit(this.intendedUs);
+    if (this.awaitingEndpoint >= 0) visit(this.protoOutUs >= 0 ? this.protoOutUs : this.intendedUs);
   }
 
   /**
@@ -279,6 +295,13 @@ export class FlowRunner implements ExchangeSink, PoolRequest, VuRunner {
     const e = this.awaitingEndpoint;
     if (e < 0) return false;
     this.awaitingEndpoint = -1;
+    if (this.protoOutUs >= 0) {
+      const t = this.protoOutUs;
+      this.protoOutUs = -1;
+      this.host.outstanding--;
+      this.host.recorder.record(e, t, t, nowUs, 0, KIND.timeout, 0, 0);
+      return true;
+    }
     this.host.recorder.record(e, this.intendedUs, this.intendedUs, nowUs, 0, KIND.timeout, 0, this.bytes.length);
     return true;
   }
@@ -363,6 +386,12 @@ export class FlowRunner implements ExchangeSink, PoolRequest, VuRunner {
       switch (s.kind) {
         case 'request':
           this.sendStep(s);
+          return;
+        case 'ws':
+          (this.ws ??= new WsSession(this.owner(), this.host.origin.replace(/^http/, 'ws'), false)).run(s, this.intendedUs);
+          return;
+        case 'grpc':
+          (this.grpc ??= new GrpcSession(this.owner(), this.host.origin.replace(/^https?:\/\//, ''), this.host.origin.startsWith('https:'))).run(s, this.intendedUs);
           return;
         case 'think':
           if (this.phase === PHASE_FLOW && this.idx === steps.length - 1 && this.host.skipTrailingThink) {
@@ -486,8 +515,62 @@ export class FlowRunner implements ExchangeSink, PoolRequest, VuRunner {
     this.host.send(this);
   }
 
+  /** What the ws/grpc sessions call back (see protocol-owner.ts). */
+  private owner(): ProtocolOwner {
+    if (this.protoOwner !== null) return this.protoOwner;
+    const host = this.host;
+    this.protoOwner = {
+      host,
+      vars: this.vars,
+      out: (endpoint, intendedUs) => {
+        if (this.awaitingEndpoint < 0) host.outstanding++;
+        this.awaitingEndpoint = endpoint;
+        this.protoOutUs = intendedUs;
+      },
+      stepEnded: (doneUs, goOn) => this.protocolStepEnded(doneUs, goOn),
+      lostSetupSocket: () => {
+        this.setupDone = false;
+      },
+      noteMissing: (names) => host.noteMissing(names),
+    };
+    return this.protoOwner;
+  }
+
+  /** A ws/grpc step ended at `doneUs`: the next step starts from there (`goOn` false: the iteration ends). */
+  private protocolStepEnded(doneUs: number, goOn: boolean): void {
+    const host = this.host;
+    if (this.awaitingEndpoint >= 0 && this.protoOutUs >= 0) {
+      this.awaitingEndpoint = -1;
+      host.outstanding--;
+    }
+    this.protoOutUs = -1;
+    host.ioEpoch++;
+    if (this.phase === PHASE_DONE) return; // cancelled while out
+    if (!goOn && this.phase === PHASE_SETUP) this.setupOk = false;
+    if (host.stopping || !goOn) {
+      if (host.stopping) {
+        this.running = false;
+        this.phase = PHASE_DONE;
+        this.closeArrivalSocket();
+        host.iterationDone(this, doneUs);
+        return;
+      }
+      this.end(doneUs);
+      return;
+    }
+    this.intendedUs = doneUs;
+    this.idx++;
+    this.advance(doneUs);
+  }
+
+  /** Open model: each arrival is one connection, closed when its flow ends (the closed model's VUs keep theirs). */
+  private closeArrivalSocket(): void {
+    if (this.ws !== null && this.host.skipTrailingThink) this.ws.endArrival();
+  }
+
   /** The iteration is over; `atUs` is now when known (null: read the clock). */
   private end(atUs: number | null): void {
+    this.closeArrivalSocket();
     this.running = false;
     this.phase = PHASE_DONE;
     const now = atUs ?? this.host.clock.nowUs();

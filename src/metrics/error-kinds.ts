@@ -19,6 +19,13 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   'h2_stream_reset',
   'h2_refused_stream',
   'h2_flow_control',
+  // WebSocket and gRPC (appended likewise)
+  'ws_connect_failed',
+  'ws_abnormal_close',
+  'grpc_unavailable',
+  'grpc_deadline_exceeded',
+  'grpc_resource_exhausted',
+  'grpc_error',
 ];
 /** code 0: no error */
 export const NO_ERROR = 0;
@@ -37,6 +44,12 @@ export const KIND = {
   h2_stream_reset: 11,
   h2_refused_stream: 12,
   h2_flow_control: 13,
+  ws_connect_failed: 14,
+  ws_abnormal_close: 15,
+  grpc_unavailable: 16,
+  grpc_deadline_exceeded: 17,
+  grpc_resource_exhausted: 18,
+  grpc_error: 19,
 } as const satisfies Record<ErrorKind, number>;
 export type KindCode = (typeof KIND)[ErrorKind] | typeof NO_ERROR;
 

@@ -39,6 +39,8 @@ export interface DesignScenario {
   /** the iteration, e.g. ["GET /items (expect 200, within 200ms)", "think 1s..3s"] */
   flow: string[];
   requestsPerIteration: number;
+  /** protocols other than HTTP the scenario speaks, described (WebSocket, gRPC); absent when HTTP only */
+  protocols?: string[];
 }
 
 export interface DesignClientMetric {
@@ -159,6 +161,7 @@ export function buildDesign(plan: Plan, opts: BuildDesignOptions = {}): Design {
     setup: (s.setup ?? []).map(describeStep),
     flow: s.script !== undefined ? [`script ${s.script}`] : s.flow.map(describeStep),
     requestsPerIteration: s.script !== undefined ? 1 : requestsPerIterationOf(s.flow),
+    ...protocolsOf([...(s.setup ?? []), ...s.flow], load.model),
   }));
   const requestsPerIteration = scenarios.reduce((a, s) => a + s.share * s.requestsPerIteration, 0);
 
@@ -242,14 +245,64 @@ export function buildDesign(plan: Plan, opts: BuildDesignOptions = {}): Design {
 function requestsPerIterationOf(steps: readonly Step[]): number {
   let n = 0;
   for (const st of steps) {
-    if (st.kind === 'request') n++;
+    if (st.kind === 'request' || st.kind === 'grpc') n++;
+    // a ws step records its handshake, its round trip (an expect) or its close
+    else if (st.kind === 'ws') n += st.op === 'connect' || st.op === 'close' || st.expect !== undefined ? 1 : 0;
     else if (st.kind === 'loop') n += (st.count ?? 1) * requestsPerIterationOf(st.steps);
     else if (st.kind === 'if') n += Math.max(requestsPerIterationOf(st.then), requestsPerIterationOf(st.else));
   }
   return n;
 }
 
+/** How the scenario's WebSocket and gRPC steps are measured, in words (absent: HTTP only). */
+function protocolsOf(steps: readonly Step[], model: 'open' | 'closed'): { protocols?: string[] } {
+  const kinds = new Set<string>();
+  const walk = (list: readonly Step[]): void => {
+    for (const st of list) {
+      if (st.kind === 'ws' || st.kind === 'grpc') kinds.add(st.kind);
+      else if (st.kind === 'loop') walk(st.steps);
+      else if (st.kind === 'if') {
+        walk(st.then);
+        walk(st.else);
+      }
+    }
+  };
+  walk(steps);
+  const out: string[] = [];
+  if (kinds.has('ws')) {
+    out.push(
+      `WebSocket: ${model === 'open' ? 'each arrival opens its own connection and closes it when its flow ends' : 'each virtual user keeps one socket across iterations'}; ` +
+        'recorded: the handshake (connect), each message round trip from the send\'s intended start to its matching reply (messages/s), the close; errors ws_connect_failed, ws_abnormal_close, timeout',
+    );
+  }
+  if (kinds.has('grpc')) {
+    out.push('gRPC unary: one channel per connection slot, reused; deadline = the step timeout; non-OK statuses become grpc_unavailable, grpc_deadline_exceeded, grpc_resource_exhausted (a rate limit) or grpc_error');
+  }
+  return out.length ? { protocols: out } : {};
+}
+
+function describeWs(step: Extract<Step, { kind: 'ws' }>): string {
+  switch (step.op) {
+    case 'connect':
+      return `WS connect ${step.connect}`;
+    case 'send': {
+      const m = step.send!;
+      const what = typeof m === 'string' || 'text' in m ? 'text' : 'json' in m ? 'JSON' : 'binary';
+      const e = step.expect;
+      return `WS send ${what}${e ? ` → expect reply${e.correlate ? ` (correlated by ${e.correlate})` : ' (in order)'}${e.timeoutMs !== undefined ? ` within ${formatDurationMs(e.timeoutMs)}` : ''}` : ''}`;
+    }
+    case 'expect':
+      return `WS expect message${step.expect?.contains !== undefined ? ` containing ${JSON.stringify(step.expect.contains)}` : ''}${step.expect?.correlate ? ` (correlated by ${step.expect.correlate})` : ''}`;
+    case 'hold':
+      return `WS hold ${formatDurationMs(step.holdMs ?? 0)}`;
+    case 'close':
+      return `WS close${step.closeCode !== undefined && step.closeCode !== 1000 ? ` ${step.closeCode}` : ''}`;
+  }
+}
+
 function describeStep(step: Step): string {
+  if (step.kind === 'ws') return describeWs(step);
+  if (step.kind === 'grpc') return `gRPC ${step.service}/${step.method}${step.name ? ` "${step.name}"` : ''} (${step.proto.split('/').pop()})`;
   if (step.kind === 'think') return `think ${rangeText(step.think.minMs, step.think.maxMs)}`;
   if (step.kind === 'loop') return `loop ${step.count !== undefined ? `${step.count}×` : `over ${step.over}`} [${step.steps.map(describeStep).join(' → ')}]`;
   if (step.kind === 'if') {
@@ -640,6 +693,7 @@ export function renderDesign(d: Design, opts: { width?: number } = {}): string {
     item(2, `${s.name} — weight ${fmtNum(s.weight)} (${Math.round(s.share * 1000) / 10}% of iterations)`);
     if (s.setup.length) item(4, `setup (once per virtual user): ${s.setup.join(' → ')}`);
     item(4, `flow: ${s.flow.join(' → ')}`);
+    for (const p of s.protocols ?? []) item(4, p);
   }
   if (d.test.model === 'open' && d.test.requestsPerIteration !== 1) {
     const peakLoad = Math.max(0, ...d.test.stages.map((s) => s.target));

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { PlanError, badFile, type PlanIssue } from '../errors.js';
 import { PlanSchema, requestStepsOf, type Plan } from './schema.js';
 import { suggest } from './suggest.js';
+import { protocolStepsOf } from './protocols.js';
 
 export interface ParsePlanOptions {
   /** file name used in messages */
@@ -46,6 +47,7 @@ export function resolvePlanPaths(plan: Plan, baseDir: string): Plan {
     for (const step of requestStepsOf([...(s.setup ?? []), ...s.flow])) {
       for (const v of Object.values(step.multipart ?? {})) if (typeof v === 'object') v.file = resolve(baseDir, v.file);
     }
+    for (const { step } of protocolStepsOf({ scenarios: [s] })) if (step.kind === 'grpc') step.proto = resolve(baseDir, step.proto);
   }
   return plan;
 }

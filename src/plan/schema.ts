@@ -19,6 +19,7 @@ import {
   type MetricType,
   type ThresholdExpr,
 } from './thresholds.js';
+import { protocolStepSchemas, toGrpcStep, toWsStep, type GrpcStep, type WsStep } from './protocols.js';
 
 /*
  * `.meta({...})` entries below are JSON Schema keywords for `schema/plan.schema.json` only: they
@@ -230,6 +231,8 @@ export const ConditionSchema = z
     }
   }, ALWAYS);
 
+const { WsStepSchema, GrpcStepSchema } = protocolStepSchemas(Duration);
+
 const StepShape = {
   get: z.string().optional().describe('a GET request to this path (relative to target; templated)'),
   post: z.string().optional().describe('a POST request to this path'),
@@ -256,16 +259,18 @@ const StepShape = {
   if: ConditionSchema.optional().describe('run `then` when the condition holds, else `else`'),
   then: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).optional().describe('steps run when the if condition holds'),
   else: z.array(z.lazy((): z.ZodType<Step, unknown> => StepSchema)).optional().describe('steps run when it does not'),
+  ws: WsStepSchema.optional().describe('a WebSocket step: connect, send, expect, hold or close (docs/protocols.md)'),
+  grpc: GrpcStepSchema.optional().describe('a gRPC unary call (docs/protocols.md)'),
 };
 
 /** A request step (exactly one of get/post/...) or a think step. */
 export const StepSchema = z
   .strictObject(StepShape)
-  .meta({ oneOf: [...HTTP_METHODS, 'think', 'loop', 'if'].map((k) => ({ required: [k] })) })
+  .meta({ oneOf: [...HTTP_METHODS, 'think', 'loop', 'if', 'ws', 'grpc'].map((k) => ({ required: [k] })) })
   .superRefine((s, ctx) => {
     if (typeof s !== 'object' || s === null) return; // not a mapping: already reported (ALWAYS runs on raw values)
     const methods = HTTP_METHODS.filter((m) => s[m] !== undefined);
-    const others = (['think', 'loop', 'if'] as const).filter((k) => s[k] !== undefined);
+    const others = (['think', 'loop', 'if', 'ws', 'grpc'] as const).filter((k) => s[k] !== undefined);
     const kinds = methods.length + others.length;
     if (kinds !== 1) {
       ctx.addIssue({
@@ -289,6 +294,8 @@ export const StepSchema = z
     if (s.think !== undefined) return { kind: 'think' as const, think: s.think };
     if (s.loop !== undefined) return { kind: 'loop' as const, ...s.loop };
     if (s.if !== undefined) return { kind: 'if' as const, if: s.if, then: s.then ?? [], else: s.else ?? [] };
+    if (s.ws !== undefined) return toWsStep(s.ws);
+    if (s.grpc !== undefined) return toGrpcStep(s.grpc);
     const method = HTTP_METHODS.find((m) => s[m] !== undefined)!;
     return {
       kind: 'request' as const,
@@ -546,7 +553,8 @@ export interface IfStep {
   else: Step[];
 }
 /** A step of a flow, parsed. */
-export type Step = RequestStep | ThinkStep | LoopStep | IfStep;
+export type Step = RequestStep | ThinkStep | LoopStep | IfStep | WsStep | GrpcStep;
+export type { WsStep, GrpcStep } from './protocols.js';
 export type CaptureSpec = z.output<typeof CaptureSpecSchema>;
 export type Expect = z.output<typeof ExpectSchema>;
 export type WatchItem = z.output<typeof WatchItemSchema>;

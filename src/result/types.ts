@@ -44,12 +44,12 @@ export interface LatencyPointMs {
   max?: number;
 }
 
-/** Error classes of failed requests (wrk2's counters, extended). */
 /**
- * Why a request failed. The `h2_*` kinds are HTTP/2's own: the server sent GOAWAY before answering
+ * Why a request failed (wrk2's error classes, extended). The `h2_*` kinds are HTTP/2's own: the server sent GOAWAY before answering
  * (`h2_goaway`), reset the stream (`h2_stream_reset`), refused it unprocessed (`h2_refused_stream`,
  * RST_STREAM REFUSED_STREAM: safe to retry, the h2 form of a refused connection) or the peers broke
- * flow control (`h2_flow_control`).
+ * flow control (`h2_flow_control`). The `ws_*` and `grpc_*` kinds are the WebSocket and gRPC
+ * outcomes (engine/ws, engine/grpc); analysis/protocol-equivalents.ts says what each means to a rule.
  */
 export type ErrorKind =
   | 'refused'
@@ -64,7 +64,13 @@ export type ErrorKind =
   | 'h2_goaway'
   | 'h2_stream_reset'
   | 'h2_refused_stream'
-  | 'h2_flow_control';
+  | 'h2_flow_control'
+  | 'ws_connect_failed'
+  | 'ws_abnormal_close'
+  | 'grpc_unavailable'
+  | 'grpc_deadline_exceeded'
+  | 'grpc_resource_exhausted'
+  | 'grpc_error';
 
 export interface Summary {
   requests: number;

@@ -46,6 +46,7 @@
  * app's RSS that moved with it as queued work (memory-leak discounts the same growth).
  * Gate: degradation ≥ 0.2.
  */
+import { fiveXxEquivalents } from '../protocol-equivalents.js';
 import type { Diagnosis } from '../../result/types.js';
 import { isHung, MIN_LATENCY_RISE_MS, ownerName, p95sOf, pointRequests, type Evidence, type NamedSeries } from '../evidence.js';
 import { median, ramp, theilSen } from '../stats.js';
@@ -182,6 +183,7 @@ export function connectionLeak(ev: Evidence): Diagnosis | null {
     for (const p of f.points) {
       for (const [k, v] of Object.entries(p.errorKinds ?? {})) kinds[k] = (kinds[k] ?? 0) + (v ?? 0);
       for (const [k, v] of Object.entries(p.statusCodes ?? {})) if (Number(k) >= 500) codes[k] = (codes[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(fiveXxEquivalents(p.errorKinds))) codes[k] = (codes[k] ?? 0) + v;
     }
     const hung = f.points.filter(isHung).length;
     const timeouts = kinds['timeout'] ?? 0;

@@ -16,25 +16,32 @@
  *   cpuLow     the app's CPU not saturated (cpuLowness; 0.5 when unwatched)            weight 0.2
  * Gate: dep ≥ 0.3.
  */
+import { statuslessCount, throttledCount } from '../protocol-equivalents.js';
 import type { Diagnosis } from '../../result/types.js';
 import { agreementWithLoad, cpuLowness, ownerName, riseWithLoad, type Evidence } from '../evidence.js';
 import { median, ramp, rankAgreement } from '../stats.js';
 import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
 
-/** Share of a level's answers that were 429, from the timeline's status codes. */
+/**
+ * Share of a level's answers that were 429 (or gRPC RESOURCE_EXHAUSTED, protocol-equivalents.ts),
+ * from the timeline's status codes and error kinds.
+ */
 function throttledShare(ev: Evidence, i: number): number | null {
   let n = 0;
   let t = 0;
   let seen = false;
   for (const s of ev.levels[i]!.steps) {
     for (const p of s.points) {
-      if (!p.statusCodes) continue;
+      // a gRPC call has no status code: its outcome is an error kind (or none, when OK)
+      const grpcThrottled = p.errorKinds?.grpc_resource_exhausted ?? 0;
+      if (!p.statusCodes && grpcThrottled === 0) continue;
       seen = true;
-      for (const [code, c] of Object.entries(p.statusCodes)) {
-        n += c;
-        if (code === '429') t += c;
-      }
+      const statused = Object.values(p.statusCodes ?? {}).reduce((a, c) => a + c, 0);
+      // answers: those with a status, plus gRPC/WebSocket outcomes; a point with no status at all
+      // (a gRPC endpoint) counts every exchange it ended (rps × its length)
+      n += p.statusCodes ? statused + statuslessCount(p.errorKinds) : Math.round(p.rps * (p.durationSec ?? 1));
+      t += throttledCount(p.statusCodes, p.errorKinds);
     }
   }
   return seen && n > 0 ? t / n : null;

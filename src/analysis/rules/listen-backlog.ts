@@ -22,8 +22,8 @@
  * process whose descriptors reached 90% of its limit cannot accept either (EMFILE): that is
  * fd-exhaustion first, and the confidence is multiplied by 0.4.
  */
-import { h2RejectsText, refusedLike, resetLike } from '../error-equivalents.js';
 import { mergeHistograms, type Histogram } from '../../metrics/histogram.js';
+import { cutCount, h2RejectsText, refusedLike, resetLike } from '../protocol-equivalents.js';
 import type { Diagnosis } from '../../result/types.js';
 import { cpuLowness, type Evidence } from '../evidence.js';
 import { ramp } from '../stats.js';
@@ -64,8 +64,9 @@ export function listenBacklog(ev: Evidence): Diagnosis | null {
   const s = ev.result.summary;
   if (!(s.requests > 0)) return null;
   const kinds = s.errorKinds ?? {};
-  // on HTTP/2 the server refuses or resets streams instead of connections: counted alike
-  const rejected = refusedLike(kinds) + resetLike(kinds);
+  // on HTTP/2 the server refuses or resets streams instead of connections, a WebSocket is closed
+  // abnormally: counted alike (protocol-equivalents.ts)
+  const rejected = refusedLike(kinds) + cutCount(kinds);
   const rejectShare = rejected / s.requests;
   const hists = ev.levels.map((l) => l.histogram).filter((h): h is Histogram => h !== null);
   const all = hists.length ? mergeHistograms(hists) : null;
@@ -84,7 +85,7 @@ export function listenBacklog(ev: Evidence): Diagnosis | null {
   let total = 0;
   ev.levels.forEach((l, i) => {
     let k = 0;
-    for (const st of l.steps) for (const p of st.allPoints) k += refusedLike(p.errorKinds) + resetLike(p.errorKinds);
+    for (const st of l.steps) for (const p of st.allPoints) k += refusedLike(p.errorKinds) + cutCount(p.errorKinds);
     if (l.histogram && l.histogram.totalCount > 0) k += retransmitModes(l.histogram).reduce((a, m) => a + Math.max(0, m.excess), 0) * l.histogram.totalCount;
     total += k;
     if (n === 1 || i >= Math.floor(n / 2)) upper += k;

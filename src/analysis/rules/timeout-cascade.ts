@@ -19,6 +19,7 @@
  * confidence × (1 − 0.4 × how busy), so the saturated resource's own finding ranks first.
  * The handoff is the incident commander: errors cascaded.
  */
+import { timedOutCount } from '../protocol-equivalents.js';
 import type { Diagnosis } from '../../result/types.js';
 import { cpuLowness, type Evidence } from '../evidence.js';
 import { levelLatency } from '../load-curve.js';
@@ -50,7 +51,7 @@ export function timeoutCascade(ev: Evidence): Diagnosis | null {
   const errors = sm?.errors ?? 0;
   const kinds = sm?.errorKinds ?? {};
   const codes = sm?.statusCodes ?? {};
-  const timeoutCount = (kinds.timeout ?? 0) + (codes['504'] ?? 0) + (codes['408'] ?? 0);
+  const timeoutCount = timedOutCount(codes, kinds);
   const share = errors > 0 ? Math.min(1, timeoutCount / errors) : 0;
   const timeouts = ramp(share, 0.2, 0.7);
 

@@ -42,6 +42,12 @@ const KIND_WORDS: Record<ErrorKind, string> = {
   h2_stream_reset: 'had their HTTP/2 stream reset by the server',
   h2_refused_stream: 'were refused as HTTP/2 streams (REFUSED_STREAM)',
   h2_flow_control: 'broke HTTP/2 flow control',
+  ws_connect_failed: 'had their WebSocket upgrade refused',
+  ws_abnormal_close: 'lost their WebSocket (closed abnormally)',
+  grpc_unavailable: 'got gRPC UNAVAILABLE',
+  grpc_deadline_exceeded: 'exceeded their gRPC deadline',
+  grpc_resource_exhausted: 'got gRPC RESOURCE_EXHAUSTED (a rate limit)',
+  grpc_error: 'got another gRPC error status',
 };
 
 /** Transport failures a test's own mistake causes (where the plan points, how it connects). */

@@ -7,8 +7,9 @@ import { buildDesign, renderDesign } from '../../plan/design.js';
 import { runSession } from '../run-session.js';
 import { prepareOutDir } from '../out-path.js';
 import { resultsDir } from '../results-dir.js';
-import { BOTTLENECKS, BUILT_DEMO_PROTOCOLS, DEMO_PROTOCOLS, startDemoService, type Bottleneck, type DemoProtocol, type DemoServiceOptions } from '../../demo/service.js';
+import { BOTTLENECKS, startDemoService, type Bottleneck, type DemoServiceOptions } from '../../demo/service.js';
 import { parseDurationMs } from '../../plan/units.js';
+import { DEMO_PROTOCOLS, type DemoProtocol } from '../../demo/protocols.js';
 import type { SetExit } from './index.js';
 import { addLiveOptions, startLive, type LiveFlags } from '../live.js';
 
@@ -31,17 +32,15 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<number> {
     throw badFlag(`unknown bottleneck "${flags.bottleneck}"`, `use one of ${BOTTLENECKS.join(', ')}`, '--bottleneck');
   }
   const bottleneck = flags.bottleneck as Bottleneck;
-  const protocol = demoProtocol(flags.protocol, '--protocol');
-  if (protocol !== 'http1' && bottleneck !== 'pool') {
-    throw badFlag(`--protocol ${protocol} has a pool bottleneck variant only`, 'use --bottleneck pool (the default) with --protocol', '--protocol');
-  }
+  const protocol = demoProtocol(flags.protocol, bottleneck);
   const quick = Boolean(flags.quick);
   // the results folder is checked before the service starts: a bad --out is exit 2 at once
-  const dir = prepareOutDir(resultsDir(`demo-${bottleneck}`, flags.out), flags.out !== undefined ? '--out' : 'the results folder');
-  const service = await startDemoChild([...demoServeArgs({ bottleneck, quick }), ...(protocol !== 'http1' ? ['--protocol', protocol] : [])]);
+  const dir = prepareOutDir(resultsDir(`demo-${bottleneck}${protocol === 'http1' ? '' : `-${protocol}`}`, flags.out), flags.out !== undefined ? '--out' : 'the results folder');
+  const service = await startDemoChild(demoServeArgs({ bottleneck, quick, protocol }));
   try {
     io.out(`Demo service (pid ${service.pid}) on ${service.url}: ${service.description}\n\n`);
-    const plan = demoPlan({ url: service.url, bottleneck, quick, protocol });
+    const grpcUrl = /gRPC demo\.Items on (http:\/\/\S+)/.exec(service.description)?.[1];
+    const plan = demoPlan({ url: service.url, bottleneck, quick, protocol, ...(grpcUrl !== undefined ? { grpcUrl } : {}) });
     io.out(renderDesign(buildDesign(plan)));
     io.out('\n');
     const live = await startLive(flags, io);
@@ -65,7 +64,15 @@ async function runDemo(flags: DemoFlags, io: Io): Promise<number> {
   }
 }
 
+/** `--protocol`: http1 (the default), h2, ws or grpc — the pool bottleneck's variants (src/demo/protocols.ts). */
+function demoProtocol(value: string, bottleneck: Bottleneck): DemoProtocol {
+  if (!(DEMO_PROTOCOLS as readonly string[]).includes(value)) throw badFlag(`unknown protocol "${value}"`, `use one of ${DEMO_PROTOCOLS.join(', ')}`, '--protocol');
+  if (value !== 'http1' && bottleneck !== 'pool') throw badFlag(`--protocol ${value} runs the pool bottleneck only`, 'drop --bottleneck, or use --protocol http1', '--protocol');
+  return value as DemoProtocol;
+}
+
 interface ServeFlags {
+  protocol: string;
   port: string;
   host: string;
   bottleneck: string;
@@ -77,17 +84,6 @@ interface ServeFlags {
   cold?: string;
   coldExtra?: string;
   coldConcurrency?: string;
-  protocol: string;
-}
-
-/** `--protocol`: one of DEMO_PROTOCOLS; one this build does not serve is a clear exit 2. */
-function demoProtocol(value: string, flag: string): DemoProtocol {
-  if (!(DEMO_PROTOCOLS as readonly string[]).includes(value)) {
-    throw badFlag(`unknown protocol "${value}"`, `use one of ${DEMO_PROTOCOLS.join(', ')}`, flag);
-  }
-  const p = value as DemoProtocol;
-  if (!BUILT_DEMO_PROTOCOLS.includes(p)) throw badFlag(`--protocol ${p} is not built in this branch`, `use one of ${BUILT_DEMO_PROTOCOLS.join(', ')}`, flag);
-  return p;
 }
 
 export function register(program: Command, io: Io, setExit: SetExit): void {
@@ -95,7 +91,7 @@ export function register(program: Command, io: Io, setExit: SetExit): void {
     .option('--quick', 'a ~20 s experiment instead of ~90 s')
     .option('--out <dir>', 'results folder')
     .option('--bottleneck <b>', 'pool | cpu | leak | cold | none', 'pool')
-    .option('--protocol <p>', `${DEMO_PROTOCOLS.join(' | ')}: the protocol of the pool bottleneck's variant (h2: cleartext HTTP/2)`, 'http1')
+    .option('--protocol <p>', `${DEMO_PROTOCOLS.join(' | ')}: the protocol the load speaks (h2: cleartext HTTP/2; ws, grpc: the pool bottleneck over WebSocket messages or gRPC calls)`, 'http1')
     .description('start the bundled demo service on loopback and run a breakpoint experiment against it')
     // `demo` and `demo serve` share option names: each takes only the options written after it
     // (with enablePositionalOptions on the program too, in main.ts).
@@ -111,7 +107,8 @@ Exit code: 0 when the experiment ran and was reported (a breakpoint run is meant
 Examples:
   $ loadproof demo
   $ loadproof demo --quick
-  $ loadproof demo --bottleneck cpu --out /tmp/demo-cpu`,
+  $ loadproof demo --bottleneck cpu --out /tmp/demo-cpu
+  $ loadproof demo --quick --protocol ws`,
     )
     .action(async (flags: DemoFlags) => {
       setExit(await runDemo(flags, io));
@@ -121,7 +118,7 @@ Examples:
     .option('--port <n>', 'port to listen on (0 picks a free one)', '3000')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--bottleneck <b>', BOTTLENECKS.join(' | '), 'pool')
-    .option('--protocol <p>', `${DEMO_PROTOCOLS.join(' | ')} (h2: cleartext HTTP/2 next to HTTP/1.1 on the same port)`, 'http1')
+    .option('--protocol <p>', `${DEMO_PROTOCOLS.join(' | ')}: h2 serves cleartext HTTP/2 next to HTTP/1.1 on the same port; ws also serves /items/ws; grpc also serves gRPC on its own port`, 'http1')
     .option('--pool-size <n>', 'pool: connections (default 10)')
     .option('--hold <duration>', 'pool: how long each /items request holds a connection (default 20ms)')
     .option('--queue-timeout <duration>', 'pool: longest wait for a connection before 503 (default 2s)')
@@ -177,6 +174,7 @@ function serveOptions(f: ServeFlags): DemoServiceOptions {
     throw badFlag(`unknown bottleneck "${f.bottleneck}"`, `use one of ${BOTTLENECKS.join(', ')}`, '--bottleneck');
   }
   return {
+    protocol: demoProtocol(f.protocol, f.protocol === 'http1' ? (f.bottleneck as Bottleneck) : 'pool'),
     port: int('--port', f.port, 0, 65535),
     host: f.host,
     bottleneck: f.bottleneck as Bottleneck,
@@ -188,6 +186,5 @@ function serveOptions(f: ServeFlags): DemoServiceOptions {
     coldMs: ms('--cold', f.cold),
     coldExtraMs: ms('--cold-extra', f.coldExtra),
     coldConcurrency: int('--cold-concurrency', f.coldConcurrency, 1),
-    protocol: demoProtocol(f.protocol, '--protocol'),
   };
 }

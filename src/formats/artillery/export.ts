@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { requestStepsOf, type Plan, type RequestStep, type Step } from '../../plan/schema.js';
 import { planShape, requestName } from '../common/plan-shape.js';
 import { mapStrings, templateParts } from '../common/template.js';
+import { notExportedNote, protocolStepsOf } from '../common/protocol-steps.js';
 
 /** A plan string in Artillery's template idiom. */
 function str(s: string, notes: Set<string>): string {
@@ -64,6 +65,7 @@ function request(step: RequestStep, notes: Set<string>): Record<string, unknown>
 function steps(list: Step[], notes: Set<string>): Array<Record<string, unknown>> {
   return list.flatMap((s) => {
     if (s.kind === 'request') return [request(s, notes)];
+    if (s.kind === 'ws' || s.kind === 'grpc') return []; // listed in the notes by exportArtillery
     if (s.kind === 'loop') {
       if (s.count !== undefined) return [{ loop: steps(s.steps, notes), count: s.count }];
       notes.add(`a loop over ${s.over} is exported as its body once: Artillery's loop over takes a literal list or a variable`);
@@ -82,6 +84,7 @@ function steps(list: Step[], notes: Set<string>): Array<Record<string, unknown>>
 export function exportArtillery(plan: Plan): string {
   const shape = planShape(plan);
   const notes = new Set<string>();
+  for (const { scenario, step } of protocolStepsOf(plan)) notes.add(notExportedNote('the Artillery', scenario, step));
   if (shape.model === 'closed') {
     notes.add('Artillery has no closed model (virtual users looping): each stage target is written as arrivals per second');
   }

@@ -12,6 +12,7 @@
  * `saveAs` checks, expectations become checks, thresholds on http_req_duration / http_req_failed
  * become assertions. Everything else is listed in the header comment ("cannot express").
  */
+import { protocolStepText } from '../common/protocol-steps.js';
 import type { Plan, RequestStep, Step } from '../../plan/schema.js';
 import { planShape, requestName } from '../common/plan-shape.js';
 import { templateParts } from '../common/template.js';
@@ -127,6 +128,10 @@ function chain(steps: Step[], cannot: Set<string>): string[] {
     if (s.kind === 'if') {
       cannot.add(`an if step: exported as its then branch only (its condition and else branch are not translated)`);
       return `exec(${chain(s.then, cannot).join(', ')})`;
+    }
+    if (s.kind === 'ws' || s.kind === 'grpc') {
+      cannot.add(`the ${s.kind === 'ws' ? 'WebSocket' : 'gRPC'} step "${protocolStepText(s)}" (this export writes HTTP steps only)`);
+      return 'exec(session -> session)';
     }
     return `exec(${requestChain(s, cannot)})`;
   });

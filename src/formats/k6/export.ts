@@ -9,6 +9,7 @@ import { wantsHttp2 } from '../common/http-version.js';
 import type { Plan, RequestStep, Step } from '../../plan/schema.js';
 import { durationText, planShape, requestName } from '../common/plan-shape.js';
 import { mapStrings, simpleJsonPath, templateParts } from '../common/template.js';
+import { grpcCode, protocolModuleCode, protocolPrelude, wsBlock, type K6ProtocolContext } from './protocols.js';
 
 const js = (v: unknown): string => JSON.stringify(v);
 
@@ -94,19 +95,30 @@ function requestCode(step: RequestStep, indent: string, defaultHeaders: Record<s
   return lines;
 }
 
-function stepsCode(steps: Step[], indent: string, defaultHeaders: Record<string, string>): string[] {
+function stepsCode(steps: Step[], indent: string, defaultHeaders: Record<string, string>, px: K6ProtocolContext, timeoutMs: number): string[] {
   const out: string[] = [];
-  for (const s of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!;
     if (s.kind === 'think') {
       const { minMs, maxMs } = s.think;
       out.push(minMs === maxMs ? `${indent}sleep(${minMs / 1000});` : `${indent}sleep(${minMs / 1000} + Math.random() * ${(maxMs - minMs) / 1000});`);
     } else if (s.kind === 'loop') {
       if (s.count !== undefined) out.push(`${indent}for (let ${s.as}_index = 0; ${s.as}_index < ${s.count}; ${s.as}_index++) {`);
       else out.push(`${indent}for (const ${s.as} of JSON.parse(vars[${JSON.stringify(s.over)}] || '[]')) {`);
-      out.push(...stepsCode(s.steps, `${indent}  `, defaultHeaders), `${indent}}`);
+      out.push(...stepsCode(s.steps, `${indent}  `, defaultHeaders, px, timeoutMs), `${indent}}`);
     } else if (s.kind === 'if') {
-      out.push(`${indent}// loadproof if ${JSON.stringify(s.if)}: only the then branch is exported`, ...stepsCode(s.then, indent, defaultHeaders));
-    } else out.push(...requestCode(s, indent, defaultHeaders));
+      out.push(`${indent}// loadproof if ${JSON.stringify(s.if)}: only the then branch is exported`, ...stepsCode(s.then, indent, defaultHeaders, px, timeoutMs));
+    } else if (s.kind === 'ws') {
+      if (s.op !== 'connect') {
+        px.notes.add(`a ws ${s.op} step outside the steps after its connect (e.g. the connect is in setup): not exported, k6/ws runs a socket inside one ws.connect call`);
+        out.push(`${indent}// not exported: ws ${s.op} (see the header)`);
+        continue;
+      }
+      const b = wsBlock(steps, i, indent, px, defaultHeaders, timeoutMs);
+      out.push(...b.lines, ...stepsCode(b.others, indent, defaultHeaders, px, timeoutMs));
+      i = b.next - 1;
+    } else if (s.kind === 'grpc') out.push(...grpcCode(s, indent, px, timeoutMs));
+    else out.push(...requestCode(s, indent, defaultHeaders));
   }
   return out;
 }
@@ -122,6 +134,8 @@ export function exportK6(plan: Plan): string {
   const defaultHeaders = plan.defaults?.headers ?? {};
   const scenarios: Record<string, unknown> = {};
   const fns: string[] = [];
+  const timeoutMs = plan.defaults?.timeoutMs ?? 10_000;
+  const px: K6ProtocolContext = { protos: [], usesWs: false, notes: new Set(), str: strExpr, value: valueExpr };
   shape.scenarios.forEach(({ scenario, share }, i) => {
     const fn = ident(scenario.name, i);
     const stages = shape.stages.map((s) => ({ duration: durationText(s.durationSec), target: Math.round(s.target * share * 100) / 100 }));
@@ -142,9 +156,9 @@ export function exportK6(plan: Plan): string {
     const body: string[] = [`export function ${fn}() {`, '  let res;'];
     if (scenario.setup?.length) {
       body.push('  // per-VU setup: once per virtual user (module state is per VU in k6)', '  if (!vars.__setupDone) {');
-      body.push(...stepsCode(scenario.setup, '    ', defaultHeaders), '    vars.__setupDone = true;', '  }');
+      body.push(...stepsCode(scenario.setup, '    ', defaultHeaders, px, timeoutMs), '    vars.__setupDone = true;', '  }');
     }
-    body.push(...stepsCode(scenario.flow, '  ', defaultHeaders), '}');
+    body.push(...stepsCode(scenario.flow, '  ', defaultHeaders, px, timeoutMs), '}');
     fns.push(body.join('\n'));
   });
   const thresholds: Record<string, unknown[]> = {};
@@ -160,6 +174,7 @@ export function exportK6(plan: Plan): string {
   const options: Record<string, unknown> = { scenarios, thresholds };
   if (plan.defaults?.insecure) options.insecureSkipTLSVerify = true;
   const usesUuid = JSON.stringify(plan).includes('$uuid(');
+  if (px.usesWs) px.notes.add('k6 has no WebSocket message round-trip metric: each reply is a check (ws_session_duration and ws_connecting are k6\'s own timings), and a correlated reply is matched against the last message sent');
   return [
     `// k6 script exported by loadproof from the plan "${plan.name}".`,
     plan.hypothesis ? `// Hypothesis: ${plan.hypothesis.trim().replace(/\s+/g, ' ')}` : undefined,
@@ -169,11 +184,14 @@ export function exportK6(plan: Plan): string {
     '// intended one; think time is sleep() inside the iteration.',
     ...k6Http2Lines(plan),
     "import http from 'k6/http';",
+    ...[...px.notes].map((n) => `// Not expressed: ${n}`),
     "import { check, sleep } from 'k6';",
+    ...protocolPrelude(px),
     '',
     `const BASE = ${js(plan.target.replace(/\/$/, ''))};`,
     '// per-VU variables (captures); every k6 VU has its own copy of module state',
     'const vars = {};',
+    ...protocolModuleCode(px, plan.target),
     '',
     `export const options = ${JSON.stringify(options, null, 2)};`,
     '',

@@ -6,6 +6,7 @@
  * `constant_throughput(1)` (close to the rate while an iteration takes under a second).
  * Expectations mark the request failed (Locust has no checks), so they count as errors there.
  */
+import { notExportedNote, protocolStepText, protocolStepsOf } from '../common/protocol-steps.js';
 import type { Plan, RequestStep, Scenario, Step } from '../../plan/schema.js';
 import { planShape, requestName } from '../common/plan-shape.js';
 import { templateParts } from '../common/template.js';
@@ -100,6 +101,7 @@ function stepsCode(steps: Step[], ind: string): string[] {
       return [head, ...stepsCode(s.steps, `${ind}    `), `${ind}    pass`];
     }
     if (s.kind === 'if') return [`${ind}# loadproof if ${JSON.stringify(s.if)}: only the then branch is exported`, ...stepsCode(s.then, ind)];
+    if (s.kind === 'ws' || s.kind === 'grpc') return [`${ind}# not exported: ${protocolStepText(s)} (see the notes above)`];
     return requestCode(s, ind);
   });
 }
@@ -114,7 +116,7 @@ export function exportLocust(plan: Plan): string {
   const trailing = (s: Scenario): Step | undefined => (s.flow[s.flow.length - 1]?.kind === 'think' ? s.flow[s.flow.length - 1] : undefined);
   const thinks = plan.scenarios.map(trailing).filter((s): s is Extract<Step, { kind: 'think' }> => s !== undefined);
   let waitTime: string;
-  const notes: string[] = [];
+  const notes: string[] = protocolStepsOf(plan).map(({ scenario, step }) => notExportedNote('the Locust', scenario, step));
   if (shape.model === 'open') {
     waitTime = 'constant_throughput(1)';
     notes.push('Locust has no open model: each stage target (arrivals per second) becomes that many users, each paced to one iteration per second.');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { h2RejectsText, refusedLike, resetLike } from './error-equivalents.js';
+import { h2RejectsText, refusedLike, resetLike } from './protocol-equivalents.js';
 
 test('h2 refused streams count as refused, stream resets and GOAWAY as resets', () => {
   const k = { refused: 2, reset: 3, h2_refused_stream: 5, h2_stream_reset: 7, h2_goaway: 11, timeout: 13 };
