@@ -1,0 +1,109 @@
+/**
+ * End to end, three more of the diagnosis ids added after the seed's table (e2e-new-causes has
+ * fd-exhaustion and lock-contention): each service (test/targets/) has its bottleneck built in and
+ * runs in its own process; the real CLI runs a short plan against it, and the result must name the
+ * designed cause first, with none of the first eight ids ranked with it.
+ *
+ *   gc-pressure      a cache of small records filling half of an 80 MiB old space
+ *                    (`--max-old-space-size=80`), each request replacing 600 of them: the old ones
+ *                    are old-generation garbage, so mark-compacts over the whole live set come every
+ *                    few MiB promoted. GC time per request is fixed by the design; its CPU cost on this
+ *                    machine is measured at test start (calibrate). Watched through the probe and
+ *                    through prom-client's default metrics (a prometheus watch); the result is also
+ *                    re-analysed with each source alone, so both paths are checked on real data.
+ *   thundering-herd  a cache in front of PostgreSQL whose entries all expire at the same instant every
+ *                    6 s; a miss holds one of 4 pool connections 15 ms (pg_sleep) for a lookup that
+ *                    scans a small table: refilling 300 keys takes ≥ 300 × 15 / 4 ≈ 1.1 s, during
+ *                    which requests queue for the pool. A constant load at a fifth of the pool's
+ *                    designed rate: the cache serves it between expiries.
+ *   listen-backlog   a server listening with backlog 1 (an accept queue of 2) whose event loop stops
+ *                    accepting for 100 ms every 700 ms (Atomics.wait: a stall that costs no CPU, as a
+ *                    synchronous call would), answering `Connection: close` (a new connection per
+ *                    request): more than 2 connections arriving in a stall overflow the queue, the
+ *                    kernel drops their SYNs and the client retransmits after 1 s (then 3 s). The
+ *                    designed limit is 2 per 100 ms = 20 connections/s; a spike goes to 6× that.
+ *
+ * Loads come from limits built into the services or a cost measured at test start
+ * (test/helpers/saturation.ts), never from this machine's speed. Each run lasts under 30 s and sends
+ * load only to 127.0.0.1.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { analyze } from '../../src/analysis/analyze.js';
+import type { Result } from '../../src/result/types.js';
+import { calibrate, calibrationLine, latencyBoundMs, levelsPast, pidsCpuUs } from '../helpers/saturation.js';
+import { startServiceChild, targetScript } from '../helpers/service-child.js';
+import { assertFirstDiagnosis, breakpointResult, breakpointStages, diagnosesLine, logRun, runPlan, workdir, writePlan } from '../helpers/e2e.js';
+
+const RUN_TIMEOUT_MS = 120_000;
+const FIRST_EIGHT = ['pool-exhaustion', 'timeout-cascade', 'cpu-bound', 'memory-leak', 'connection-leak', 'cold-start', 'missing-index', 'downstream-rate-limit'];
+
+function assertNoneOfTheEightWith(r: Result, first: { id: string; confidence: number }): void {
+  for (const other of r.analysis!.diagnoses.filter((x) => FIRST_EIGHT.includes(x.id))) {
+    assert.ok(other.confidence < first.confidence, `${other.id} ${other.confidence} ranks with ${first.id} ${first.confidence} (${diagnosesLine(r)})`);
+  }
+}
+
+/** The result without the watched series whose names match `drop` (as if that source was not watched), re-analysed. */
+function reanalyseWithout(r: Result, drop: RegExp): Result {
+  const copy = structuredClone(r);
+  for (const name of Object.keys(copy.watch)) if (drop.test(name)) delete copy.watch[name];
+  for (const s of copy.steps ?? []) for (const name of Object.keys(s.watch ?? {})) if (drop.test(name)) delete s.watch![name];
+  return analyze(copy);
+}
+
+test('gc-pressure: a large live set in a small old space, churned per request, names gc-pressure first (probe and prom-client paths)', { timeout: RUN_TIMEOUT_MS }, async () => {
+  const svc = await startServiceChild(targetScript('gc-service'), ['--live-mb', '40', '--churn', '600'], { nodeArgs: ['--max-old-space-size=80'] });
+  const w = workdir('gc');
+  try {
+    // The saturating rate here and now (saturation.ts): 4 requests in flight keep its one thread
+    // busy (its own work and the GC's). The levels go from 0.3× to 1.4× of it.
+    const cal = await calibrate({ send: () => fetch(`${svc.url}/work`), cpu: () => pidsCpuUs([svc.pid]), concurrency: 4, warmup: 20 });
+    const levels = levelsPast(cal.limitRps, { from: 0.3, top: 1.4, count: 6 });
+    const p95Ms = latencyBoundMs(cal, 100);
+    console.log(`e2e gc: calibrated ${calibrationLine(cal)} → levels ${levels.join(', ')} req/s, p95 < ${p95Ms} ms`);
+    const plan = writePlan(w.dir, {
+      name: 'record cache breakpoint (gc)',
+      hypothesis: `The record cache serves ${levels[2]} req/s at p95 < ${p95Ms} ms with under 1% errors, and breaks somewhere above.`,
+      target: svc.url,
+      pattern: { type: 'breakpoint', peak: levels.at(-1)! },
+      load: { model: 'open', maxInFlight: 2000, stages: breakpointStages(levels, 3) },
+      thresholds: { http_req_duration: [`p(95)<${p95Ms}`], http_req_failed: ['rate<0.01'] },
+      defaults: { timeout: '10s' },
+      scenarios: [{ name: 'work', flow: [{ get: '/work' }] }],
+      watch: [
+        { process: { port: svc.port, label: 'gc' } },
+        { eventLoop: { url: `${svc.url}/__loadproof/metrics`, label: 'gc' } },
+        { prometheus: { url: `${svc.url}/metrics`, label: 'gc', match: ['nodejs_gc_duration_seconds', 'nodejs_heap_size_(used|total)_bytes', 'nodejs_heap_space_size_(used|total)_bytes'] } },
+      ],
+    });
+    const out = join(w.dir, 'out');
+    const run = await runPlan(plan, out);
+    const r = breakpointResult(run, out);
+    logRun('gc-pressure', r, `saturated first: ${r.analysis?.saturation?.first?.resource} at ${r.analysis?.saturation?.first?.load}`);
+    const d = assertFirstDiagnosis(r, 'gc-pressure', run);
+    assertNoneOfTheEightWith(r, d);
+    assert.match(d.evidence[0]!, /garbage collection took \d+(\.\d+)?% of a core/);
+    // prom-client's heap spaces are watched: the evidence compares the old generation's used with allocated
+    assert.match(d.evidence.join(' '), /old-generation heap used .* of .* allocated/);
+    // no leak read into a live set that keeps its size
+    assert.equal(r.analysis!.diagnoses.find((x) => x.id === 'memory-leak'), undefined, diagnosesLine(r));
+    // the prom-client series are real: GC time by kind, as the prometheus watcher names them
+    assert.ok(Object.keys(r.watch).some((n) => /^prometheus\.gc\.nodejs_gc_duration_seconds\{kind="major"\}\.sumPerSec$/.test(n)), Object.keys(r.watch).join(', '));
+
+    // each source alone names it too: the probe alone, then prom-client's default metrics alone
+    const probeOnly = reanalyseWithout(r, /^prometheus\./);
+    const dp = assertFirstDiagnosis(probeOnly, 'gc-pressure');
+    assert.match(dp.evidence[0]!, /eventLoop\.gc/);
+    assertNoneOfTheEightWith(probeOnly, dp);
+    const promOnly = reanalyseWithout(r, /^eventLoop\.gc\.(gcPauseMsPerSec|heapUsedBytes)$/);
+    const dm = assertFirstDiagnosis(promOnly, 'gc-pressure');
+    assert.match(dm.evidence[0]!, /prometheus\.gc/);
+    assertNoneOfTheEightWith(promOnly, dm);
+    console.log(`e2e gc-pressure: probe alone ${diagnosesLine(probeOnly)}; prom-client alone ${diagnosesLine(promOnly)}`);
+  } finally {
+    await svc.stop();
+    w.remove();
+  }
+});
