@@ -11,11 +11,12 @@
  *                    machine is measured at test start (calibrate). Watched through the probe and
  *                    through prom-client's default metrics (a prometheus watch); the result is also
  *                    re-analysed with each source alone, so both paths are checked on real data.
- *   thundering-herd  a cache in front of PostgreSQL whose entries all expire at the same instant every
- *                    6 s; a miss holds one of 4 pool connections 15 ms (pg_sleep) for a lookup that
- *                    scans a small table: refilling 300 keys takes ≥ 300 × 15 / 4 ≈ 1.1 s, during
- *                    which requests queue for the pool. A constant load at a fifth of the pool's
- *                    designed rate: the cache serves it between expiries.
+ *   thundering-herd  a cache of 8 hot items in front of PostgreSQL whose entries all expire at the
+ *                    same instant every 12 s; a miss holds one of 2 pool connections 150 ms (pg_sleep)
+ *                    for a lookup that scans a small table. The database alone carries ~13 misses/s;
+ *                    the constant load is 2.25× that, which the cache carries between expiries. At an
+ *                    expiry every request misses until its key is back (no coalescing), and the
+ *                    misses queue for the pool: a latency peak with the scans, every 12 s.
  *   listen-backlog   a server listening with backlog 1 (an accept queue of 2) whose event loop stops
  *                    accepting for 100 ms every 700 ms (Atomics.wait: a stall that costs no CPU, as a
  *                    synchronous call would), answering `Connection: close` (a new connection per
@@ -27,14 +28,15 @@
  * (test/helpers/saturation.ts), never from this machine's speed. Each run lasts under 30 s and sends
  * load only to 127.0.0.1.
  */
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { analyze } from '../../src/analysis/analyze.js';
 import type { Result } from '../../src/result/types.js';
+import { findPostgresBin, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { calibrate, calibrationLine, latencyBoundMs, levelsPast, pidsCpuUs } from '../helpers/saturation.js';
 import { startServiceChild, targetScript } from '../helpers/service-child.js';
-import { assertFirstDiagnosis, breakpointResult, breakpointStages, diagnosesLine, logRun, runPlan, workdir, writePlan } from '../helpers/e2e.js';
+import { assertFirstDiagnosis, breakpointResult, breakpointStages, diagnosesLine, logRun, readResult, runPlan, workdir, writePlan } from '../helpers/e2e.js';
 
 const RUN_TIMEOUT_MS = 120_000;
 const FIRST_EIGHT = ['pool-exhaustion', 'timeout-cascade', 'cpu-bound', 'memory-leak', 'connection-leak', 'cold-start', 'missing-index', 'downstream-rate-limit'];
@@ -104,6 +106,67 @@ test('gc-pressure: a large live set in a small old space, churned per request, n
     console.log(`e2e gc-pressure: probe alone ${diagnosesLine(probeOnly)}; prom-client alone ${diagnosesLine(promOnly)}`);
   } finally {
     await svc.stop();
+    w.remove();
+  }
+});
+
+const noPostgres = findPostgresBin() === null ? 'PostgreSQL is not installed (.ci/run installs it)' : false;
+let db: TestPostgres | undefined;
+before(async () => {
+  if (!noPostgres) db = await startPostgres({ database: 'shop' });
+});
+after(async () => {
+  await db?.stop();
+});
+
+test('thundering-herd: a cache whose hot entries all expire every 12 s sends its misses to PostgreSQL together; latency peaks at the expiries', { skip: noPostgres, timeout: RUN_TIMEOUT_MS }, async () => {
+  const KEYS = 8;
+  const TTL_SEC = 12;
+  const POOL = 2;
+  const HOLD_MS = 150;
+  // The database alone carries 2 connections × 1000 / 150 ms ≈ 13 misses/s; the load is 2.25× that
+  // (30 req/s), which the cache carries between expiries (every request a hit). At an expiry every
+  // request misses until its key is back (none coalesced): a simulation of these figures (random
+  // keys, FIFO pool) gives 14–19 misses per expiry, the pool busy 1.2–1.5 s and the slowest miss
+  // ~0.6 s; the episodes then take ~2 s of each 12, under the rule's 30% (a herd is brief).
+  const poolRps = (POOL * 1000) / HOLD_MS;
+  const rate = Math.round(2.25 * poolRps);
+  const app = await startServiceChild(targetScript('cache-service'), ['--db', db!.url, '--keys', String(KEYS), '--ttl', String(TTL_SEC), '--pool', String(POOL), '--hold', String(HOLD_MS)]);
+  const w = workdir('herd');
+  try {
+    const plan = writePlan(w.dir, {
+      name: 'item cache at a constant load',
+      hypothesis: `The item cache serves ${rate} req/s at p95 < 100 ms with under 1% errors.`,
+      target: app.url,
+      pattern: { type: 'load', peak: rate },
+      load: { model: 'open', maxInFlight: 2000, stages: [{ duration: '500ms', target: rate }, { duration: '34s', target: rate }] },
+      thresholds: { http_req_duration: ['p(95)<100'], http_req_failed: ['rate<0.01'] },
+      defaults: { timeout: '10s' },
+      scenarios: [{ name: 'item', flow: [{ get: `/item?key={{ $randomInt(0, ${KEYS - 1}) }}` }] }],
+      watch: [
+        { process: { port: app.port, label: 'cache' } },
+        { postgres: { url: db!.url } },
+        { process: { name: 'postgres', role: 'db' } },
+      ],
+    });
+    // Just after an expiry (the TTL windows follow the wall clock) warm every key, as a readiness
+    // check would, then start the run: it begins with a warm cache (a cold one would be a herd of its
+    // own at the run's start) and sees the expiries at ~12 s intervals from then on.
+    await new Promise((r) => setTimeout(r, TTL_SEC * 1000 - (Date.now() % (TTL_SEC * 1000)) + 300));
+    for (let k = 0; k < KEYS; k += POOL) await Promise.all(Array.from({ length: POOL }, (_, i) => fetch(`${app.url}/item?key=${k + i}`).then((res) => res.text())));
+    const out = join(w.dir, 'out');
+    const run = await runPlan(plan, out);
+    assert.ok(run.code === 0 || run.code === 1, `exit ${run.code}\n${run.stderr.slice(-1500)}`);
+    const r = readResult(out);
+    const health = (await (await fetch(`${app.url}/health`)).json()) as { hits: number; misses: number };
+    logRun('thundering-herd', r, `${rate} req/s, ${KEYS} keys expiring together every ${TTL_SEC} s; ${health.misses} misses, ${health.hits} hits`);
+    const d = assertFirstDiagnosis(r, 'thundering-herd', run);
+    assertNoneOfTheEightWith(r, d);
+    // periodic: the episodes come every ~12 s (the TTL), and the backing store jumped with them
+    assert.match(d.evidence[0]!, new RegExp(`every ~(${TTL_SEC - 1}|${TTL_SEC}|${TTL_SEC + 1}) s`), d.evidence[0]);
+    assert.match(d.evidence[1]!, /^PostgreSQL shop (connections\.active|seqScanPerSec|commitsPerSec|seqTupReadPerSec) jumped/, d.evidence[1]);
+  } finally {
+    await app.stop();
     w.remove();
   }
 });
