@@ -30,6 +30,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze } from '../../src/analysis/analyze.js';
 import type { Result } from '../../src/result/types.js';
@@ -170,3 +171,63 @@ test('thundering-herd: a cache whose hot entries all expire every 12 s sends its
     w.remove();
   }
 });
+
+test('listen-backlog: a backlog of 1 behind a stalled accept, a new connection per request, under a spike to 6x its designed 20 connections/s', { timeout: RUN_TIMEOUT_MS }, async () => {
+  const BACKLOG = 1;
+  const STALL_MS = 100;
+  const EVERY_MS = 700;
+  // The accept queue holds backlog + 1 = 2 connections; nothing is accepted during a 100 ms stall:
+  // more than 2 arrivals per stall overflow it, i.e. over 20 new connections/s. The spike goes to 6×
+  // that: ~12 arrivals per stall, ~10 of them dropped and sent again 1 s later (the retransmission
+  // lands 300 ms into the next 700 ms cycle, outside the next stall).
+  const limitRps = ((BACKLOG + 1) * 1000) / STALL_MS;
+  const base = Math.round(0.5 * limitRps);
+  const spike = Math.round(6 * limitRps);
+  const svc = await startServiceChild(targetScript('backlog-service'), ['--backlog', String(BACKLOG), '--stall', String(STALL_MS), '--every', String(EVERY_MS)]);
+  const w = workdir('backlog');
+  try {
+    const plan = writePlan(w.dir, {
+      name: 'work API spike',
+      hypothesis: `The work API takes a spike from ${base} to ${spike} req/s at p95 < 500 ms with under 1% errors.`,
+      target: svc.url,
+      pattern: { type: 'spike', peak: spike },
+      load: {
+        model: 'open',
+        maxInFlight: 2000,
+        stages: [
+          { duration: '500ms', target: base },
+          { duration: '5s', target: base },
+          { duration: '200ms', target: spike },
+          { duration: '6s', target: spike },
+          { duration: '200ms', target: base },
+          { duration: '5s', target: base },
+        ],
+      },
+      thresholds: { http_req_duration: ['p(95)<500'], http_req_failed: ['rate<0.01'] },
+      defaults: { timeout: '10s' },
+      scenarios: [{ name: 'work', flow: [{ get: '/work' }] }],
+      watch: [{ process: { port: svc.port, label: 'work' } }],
+    });
+    const out = join(w.dir, 'out');
+    const run = await runPlan(plan, out);
+    assert.ok(run.code === 0 || run.code === 1, `exit ${run.code}\n${run.stderr.slice(-1500)}`);
+    const r = readResult(out);
+    logRun('listen-backlog', r, `designed ${limitRps} connections/s, ${base} → ${spike} req/s; kernel: tcp_syncookies ${readSysctl('net/ipv4/tcp_syncookies')}, tcp_abort_on_overflow ${readSysctl('net/ipv4/tcp_abort_on_overflow')}`);
+    const d = assertFirstDiagnosis(r, 'listen-backlog', run);
+    assertNoneOfTheEightWith(r, d);
+    // the evidence: a latency mode at the SYN retransmission interval, the service's CPU low
+    assert.match(d.evidence.join(' '), /took ~1 s \(a mode at the SYN retransmit interval/);
+    assert.match(d.evidence.join(' '), /CPU peaked at \d+%/);
+  } finally {
+    await svc.stop();
+    w.remove();
+  }
+});
+
+function readSysctl(name: string): string {
+  try {
+    return readFileSync(`/proc/sys/${name}`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
