@@ -25,8 +25,10 @@
  *                    designed limit is 2 per 100 ms = 20 connections/s; a spike goes to 6× that.
  *
  * Loads come from limits built into the services or a cost measured at test start
- * (test/helpers/saturation.ts), never from this machine's speed. Each run lasts under 30 s and sends
- * load only to 127.0.0.1.
+ * (test/helpers/saturation.ts), never from this machine's speed. Each run lasts under 35 s (the herd
+ * test first waits up to 12 s for an expiry) and sends load only to 127.0.0.1. The plan cannot turn
+ * keep-alive off (the engine drops a `Connection` header), so the backlog service closes each
+ * connection itself.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
