@@ -90,8 +90,11 @@ test('saturation order, reversed: with 6 ms of CPU per request and 30 slots the 
     assert.ok(sat.first?.kind === 'app-cpu' || sat.first?.kind === 'event-loop', orderOf(r));
     const pool = sat.resources.find((x) => x.kind === 'pool');
     assert.ok(pool, orderOf(r));
-    // the pool saturates too, but at a higher load: it fills with requests queued behind the core
-    assert.ok(pool.saturatedAtLoad !== null && pool.saturatedAtLoad > sat.first!.load, orderOf(r));
+    // the pool saturates too, after the core: at a higher load, or (on a quiet machine the queue
+    // behind the core fills the 30 slots within one level) at the same load by only leaving its
+    // trend while the core reached its limit — the analysis then calls it a consequence
+    assert.ok(pool.saturatedAtLoad !== null, orderOf(r));
+    assert.ok(pool.saturatedAtLoad > sat.first!.load || (pool.saturatedAtLoad === sat.first!.load && pool.how === 'trend' && sat.first!.how === 'limit'), orderOf(r));
     assert.ok(sat.resources.indexOf(pool) > sat.resources.findIndex((x) => x.kind === sat.first!.kind), orderOf(r));
   } finally {
     await svc.stop();
