@@ -30,13 +30,20 @@ export function targetScript(name: string): string {
 export async function startServiceChild(
   script: string,
   args: string[] = [],
-  opts: { timeoutMs?: number; env?: Record<string, string>; /** start under `ulimit -n N` (sh execs node: same pid) */ fdLimit?: number } = {},
+  opts: {
+    timeoutMs?: number;
+    env?: Record<string, string>;
+    /** start under `ulimit -n N` (sh execs node: same pid) */
+    fdLimit?: number;
+    /** options for node itself, before the script (e.g. `--max-old-space-size=96`) */
+    nodeArgs?: string[];
+  } = {},
 ): Promise<ServiceChild> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const [cmd, argv] =
     opts.fdLimit !== undefined
-      ? ['sh', ['-c', `ulimit -n ${Math.floor(opts.fdLimit)} && exec "$0" "$@"`, process.execPath, script, ...args]]
-      : [process.execPath, [script, ...args]];
+      ? ['sh', ['-c', `ulimit -n ${Math.floor(opts.fdLimit)} && exec "$0" "$@"`, process.execPath, ...(opts.nodeArgs ?? []), script, ...args]]
+      : [process.execPath, [...(opts.nodeArgs ?? []), script, ...args]];
   const child: ChildProcess = spawn(cmd, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },

@@ -12,8 +12,9 @@
  *   gc       the peak GC share of a core (0.15 → 0, 0.4 → 1)                           weight 0.5
  *   scaling  the GC share rose with the load (Spearman ρ, 0.5 → 0, 0.9 → 1)             weight 0.15
  *   tail     p95 rose over the baseline (1.5× → 0, 4× → 1)                               weight 0.2
- *   heap     heap used near the heap allocated (`heapUsed / heapTotal`, 0.7 → 0, 0.9 → 1;
- *            0.5 when only heap used was watched, 0 when neither)                       weight 0.15
+ *   heap     heap used near the heap allocated (the old generation's used / total when watched,
+ *            0.7 → 0, 0.9 → 1; the whole heap's, at least 0.5: see heapNearTotal; 0.5 when only
+ *            heap used was watched, 0 when neither)                                      weight 0.15
  * Gates: gc ≥ 0.3 (GC over a fifth of a core) and a degraded level. A heap that grows without
  * bound is memory-leak's symptom, not this one: the GC share, not the heap's slope, carries it.
  */
@@ -61,27 +62,39 @@ export function peakGcShare(ev: Evidence, fromLevel = 0): { owner: string; value
   return best;
 }
 
+/**
+ * How full the heap got, from the trouble zone on. The old generation's pair
+ * (`nodejs_heap_space_size_used_bytes{space="old"}` against its `_total_`) is read first when
+ * watched: the live set sits there and mark-compacts start when it fills (ramp 0.7 → 0, 0.9 → 1).
+ * The whole heap's used/total understates it: the total also counts the young generation's
+ * semi-spaces, committed and mostly empty (measured on test/targets/gc-service.ts spending half a
+ * core in GC: whole heap 0.50–0.66 while the old space read 0.68–0.98), so there a low ratio counts
+ * as "unknown" (0.5), as heap used alone (the probe) does.
+ */
 function heapNearTotal(ev: Evidence, from: number): { strength: number; text: string } | null {
-  const used = ev.series.filter((s) => s.metric === 'heapUsedBytes' || /^nodejs_heap_size_used_bytes$/.test(s.metric));
-  if (!used.length) return null;
-  let best: { strength: number; text: string } | null = null;
-  for (const u of used) {
-    const total = ev.series.find((s) => s.watcher === u.watcher && s.label === u.label && /^nodejs_heap_size_total_bytes$/.test(s.metric));
-    const uv = ev.levelValues(u.name);
-    if (!total) {
-      const pk = peakOf(ev, [u], from);
-      if (pk && (!best || best.strength < 0.5)) best = { strength: 0.5, text: `heap used of ${ownerName(u)} peaked at ${w.bytes(pk.value)} at ${w.load(ev.levels[pk.level]!.load, ev.unit)}` };
-      continue;
+  const pairs = (used: RegExp, what: string, floor: number): { strength: number; text: string } | null => {
+    let best: { strength: number; text: string } | null = null;
+    for (const u of ev.series.filter((s) => used.test(s.metric))) {
+      const total = ev.series.find((s) => s.watcher === u.watcher && s.label === u.label && s.metric === u.metric.replace('_used_bytes', '_total_bytes'));
+      if (!total) continue;
+      const uv = ev.levelValues(u.name);
+      const tv = ev.levelValues(total.name);
+      for (let i = from; i < ev.levels.length; i++) {
+        if (uv[i] === null || tv[i] === null || !(tv[i]! > 0)) continue;
+        const r = uv[i]! / tv[i]!;
+        const s = Math.max(floor, ramp(r, 0.7, 0.9));
+        if (!best || s > best.strength) best = { strength: s, text: `${what} used ${w.bytes(uv[i]!)} of ${w.bytes(tv[i]!)} allocated (${w.pct(r)}) at ${w.load(ev.levels[i]!.load, ev.unit)}` };
+      }
     }
-    const tv = ev.levelValues(total.name);
-    for (let i = from; i < ev.levels.length; i++) {
-      if (uv[i] === null || tv[i] === null || !(tv[i]! > 0)) continue;
-      const r = uv[i]! / tv[i]!;
-      const s = ramp(r, 0.7, 0.9);
-      if (!best || s > best.strength) best = { strength: s, text: `heap used ${w.bytes(uv[i]!)} of ${w.bytes(tv[i]!)} allocated (${w.pct(r)}) at ${w.load(ev.levels[i]!.load, ev.unit)}` };
-    }
-  }
-  return best;
+    return best;
+  };
+  const old = pairs(/^nodejs_heap_space_size_used_bytes\{space="old(_space)?"\}$/, 'old-generation heap', 0);
+  if (old) return old;
+  const whole = pairs(/^nodejs_heap_size_used_bytes$/, 'heap', 0.5);
+  if (whole) return whole;
+  const used = ev.series.filter((s) => s.metric === 'heapUsedBytes' || s.metric === 'nodejs_heap_size_used_bytes');
+  const pk = used.length ? peakOf(ev, used, from) : null;
+  return pk ? { strength: 0.5, text: `heap used of ${ownerName(pk.series)} peaked at ${w.bytes(pk.value)} at ${w.load(ev.levels[pk.level]!.load, ev.unit)}` } : null;
 }
 
 export function gcPressure(ev: Evidence): Diagnosis | null {
