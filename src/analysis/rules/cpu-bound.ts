@@ -8,8 +8,11 @@
  *            latency rose (0.4)                                                  weight 0.25
  *   scaling  the CPU rose with the load before that (Spearman ρ, 0.5 → 0, 0.9 → 1)  weight 0.2
  * Gate: sat ≥ 0.3 and the curve left its linear region (a pegged core with the system still linear
- * is not yet the limit). A core whose time goes mostly to garbage collection (the GC share of a core
- * over half the process's CPU) is gc-pressure first: the confidence is multiplied by 0.4.
+ * is not yet the limit). A core whose time goes mostly to garbage collection is gc-pressure first:
+ * the confidence is multiplied by 0.4. "Mostly": the GC pause share (measured on the thread that
+ * runs the JavaScript) over half of that thread's time, i.e. of min(process CPU, one core) — a
+ * process's CPU past one core is other threads (V8's parallel and concurrent GC helpers among
+ * them), which cannot make the main thread's pauses a smaller share of it.
  */
 import type { Diagnosis } from '../../result/types.js';
 import { coreSaturation, cpuSeries, ownerName, peakOf, riseWithLoad, type Evidence } from '../evidence.js';
@@ -36,7 +39,7 @@ export function cpuBound(ev: Evidence): Diagnosis | null {
   const scaling = ramp(scalingRho, 0.5, 0.9);
   let confidence = 0.55 * sat + 0.25 * plateauS + 0.2 * scaling;
   const gc = peakGcShare(ev, zone);
-  const gcMostly = gc !== null && cpu !== null && gc.value * 100 > 0.5 * cpu.value;
+  const gcMostly = gc !== null && cpu !== null && gc.value * 100 > 0.5 * Math.min(cpu.value, 100);
   if (gcMostly) confidence *= 0.4;
 
   const evidence: string[] = [];

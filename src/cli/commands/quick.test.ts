@@ -70,7 +70,7 @@ thresholds: { http_req_failed: ["rate<0.01"] }
 scenarios: [{ name: a, flow: [{ get: / }] }]
 `);
   const o = applyOverrides(plan, { pattern: 'stress', peak: '40' });
-  assert.deepEqual(o.pattern, { durationMs: undefined, type: 'stress', peak: 40 });
+  assert.deepEqual(o.pattern, { durationMs: undefined, precision: undefined, type: 'stress', peak: 40 });
   assert.equal(o.load!.stages, undefined);
   assert.equal(resolveLoad(o).source, 'stress');
   assert.equal(applyOverrides(plan, {}), plan);
