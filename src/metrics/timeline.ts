@@ -16,8 +16,8 @@
  * mean CPU and busy share, the largest event-loop delay and the last RSS of the minute. Totals
  * (summary, endpoints, peakRps) are folded from every second and are not affected. Why: a per-second
  * point carries its encoded histogram (~1–2.5 KB at 2,000 req/s), ~8 MB of result.json per hour;
- * per minute past the first hour a 24-hour result stays near 14 MB and `analyze`/`report` read it
- * in about a second (bench/long-run.mjs), and the live run's memory stops growing with the timeline.
+ * per minute past the first hour a 24-hour result stays near 16 MB (bench/long-run.mjs: 6.1 MB for
+ * the first hour, 0.37 MB a later hour), and the live run's memory stops growing with the timeline.
  * The NDJSON log keeps every second (it is the record a killed run is rebuilt from; the rebuild
  * coarsens the same way).
  */
