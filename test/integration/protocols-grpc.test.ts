@@ -1,6 +1,6 @@
 /**
  * gRPC unary steps end to end, through the real CLI, against a grpc-js server in this process
- * (test/targets/grpc-items.ts, test/fixtures/items.proto) on 127.0.0.1. Small loads, short runs.
+ * (test/targets/grpc-items.ts, examples/grpc/items.proto) on 127.0.0.1. Small loads, short runs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * A grpc-js server of demo.Items (test/fixtures/items.proto) for the gRPC tests, on 127.0.0.1
+ * A grpc-js server of demo.Items (examples/grpc/items.proto, the demo's own) for the gRPC tests, on 127.0.0.1
  * port 0.
  *
  *   Get {id, tag} → {id, name: "item <id>", tag} after `replyDelayMs`.
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-export const ITEMS_PROTO = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../test/fixtures/items.proto' : '../fixtures/items.proto', import.meta.url));
+export const ITEMS_PROTO = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../examples/grpc/items.proto' : '../../examples/grpc/items.proto', import.meta.url));
 
 export interface GrpcItemsOptions {
   replyDelayMs?: number;
