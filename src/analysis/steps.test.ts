@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHistogram, encodeHistogram, recordUs } from '../metrics/histogram.js';
 import type { Result, TimelinePoint } from '../result/types.js';
-import { segmentSteps, toStepResult } from './steps.js';
+import { MAX_RAMP_WINDOWS, segmentSteps, toStepResult } from './steps.js';
 
 /** One timeline point with `n` samples at `ms` each (plus `slow` samples at `slowMs`). */
 function point(t: number, offered: number | null, n: number, ms: number, slow = 0, slowMs = 0): TimelinePoint {
@@ -108,6 +108,22 @@ test('without stages the steps are plateaus of the offered load; without offered
     [0, 10, 20, 30, 40],
   );
   assert.match(none.notes.join(' '), /offered load was not recorded/);
+});
+
+test('a ramp longer than an hour gets MAX_RAMP_WINDOWS windows, not 10 s ones; the watch series are averaged over each', () => {
+  // a 24-hour ramp recorded as per-minute points (as past a long run's first hour)
+  const tl: TimelinePoint[] = [];
+  for (let t = 0; t < 86_400; t += 60) tl.push({ ...point(t, 1 + t / 100, 2, 5), durationSec: 60 });
+  const seg = segmentSteps(result(tl, [{ durationSec: 86_400, target: 865 }]));
+  assert.equal(seg.steps.length, MAX_RAMP_WINDOWS);
+  assert.deepEqual([seg.steps[0]!.startSec, seg.steps[0]!.endSec], [0, 240]);
+  assert.equal(seg.steps.at(-1)!.endSec, 86_400);
+  // 4 minute points a window, their samples merged
+  assert.ok(seg.steps.every((s) => s.points.length === 4 && s.histogram!.totalCount === 8));
+  // the watch series (10 before 25 s, 30 after; a sample per point) averaged over each window's
+  // samples: 10, 30, 30, 30 in the first
+  assert.equal(seg.steps[0]!.watch['process.a.cpuPct'], 25);
+  assert.equal(seg.steps[1]!.watch['process.a.cpuPct'], 30);
 });
 
 test('a ramp of 10 s or more is cut into 10 s windows (a short tail joins the last window)', () => {

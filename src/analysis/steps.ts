@@ -5,9 +5,10 @@
  * Where the boundaries come from, in order of preference:
  *   1. the plan's stages (`result.plan.stages`): a stage whose target equals the previous one's
  *      is a hold (one step); a ramp of at least RAMP_WINDOW_SEC is cut into windows of that length
- *      (a shorter one is a transition between holds and is left out of the table);
+ *      (at most MAX_RAMP_WINDOWS of them: a ramp over an hour long gets longer windows; a shorter
+ *      ramp is a transition between holds and is left out of the table);
  *   2. plateaus of the timeline's offered rate (or VUs, closed model) — see `plateaus()`;
- *   3. fixed windows of RAMP_WINDOW_SEC when the offered load is unknown.
+ *   3. fixed windows of RAMP_WINDOW_SEC (at most MAX_RAMP_WINDOWS) when the offered load is unknown.
  *
  * Settle time: a hold's figures leave out its first seconds (2 s for holds of 10 s or more, 1 s
  * for 5–10 s), where the previous step's queue drains and new connections open; the step's
@@ -25,6 +26,14 @@ import type { LatencyPointMs, Result, StepResult, TimelinePoint } from '../resul
 
 /** Window length along ramps and for runs without a known load shape, seconds. */
 export const RAMP_WINDOW_SEC = 10;
+/**
+ * At most this many windows along one ramp (or one run cut into windows): an hour's ramp keeps its
+ * 10 s windows, a 24-hour ramp gets 360 windows of 240 s. Why: a load curve of 360 levels already
+ * resolves a knee to 0.3% of the ramp's range, and every window is a merged histogram — a day cut
+ * into 10 s windows was 1,740 steps (past the first hour a timeline point is a minute long: a
+ * window shorter than its point holds it whole or not at all), and most of `analyze`'s time.
+ */
+export const MAX_RAMP_WINDOWS = 360;
 /** A plateau of the offered load must last this long to count as a hold, seconds. */
 export const MIN_PLATEAU_SEC = 5;
 
@@ -89,10 +98,12 @@ export function settleSecFor(shape: StepShape, lengthSec: number): number {
 
 function cutRamp(startSec: number, endSec: number, shape: StepShape): Span[] {
   const out: Span[] = [];
-  for (let s = startSec; s < endSec - 1e-9; s += RAMP_WINDOW_SEC) {
-    const e = Math.min(endSec, s + RAMP_WINDOW_SEC);
+  // a ramp longer than an hour gets MAX_RAMP_WINDOWS windows, each longer than RAMP_WINDOW_SEC
+  const windowSec = Math.max(RAMP_WINDOW_SEC, (endSec - startSec) / MAX_RAMP_WINDOWS);
+  for (let s = startSec; s < endSec - 1e-9; s += windowSec) {
+    const e = Math.min(endSec, s + windowSec);
     // a last sliver shorter than half a window joins the previous window
-    if (out.length && e - s < RAMP_WINDOW_SEC / 2) out[out.length - 1]!.endSec = e;
+    if (out.length && e - s < windowSec / 2) out[out.length - 1]!.endSec = e;
     else out.push({ startSec: s, endSec: e, shape });
   }
   return out;
@@ -259,7 +270,12 @@ function summarizeStep(
   for (const [name, s] of Object.entries(watch ?? {})) {
     let sum = 0;
     let n = 0;
-    for (const [t, v] of s.points) {
+    // series are recorded in time order: start at the step's first sample (a sorted check keeps an
+    // imported, unordered series correct at the cost of a full scan)
+    const sorted = isSortedByTime(s.points);
+    for (let i = sorted ? firstAtOrAfter(s.points, from, (p) => p[0]) : 0; i < s.points.length; i++) {
+      const [t, v] = s.points[i]!;
+      if (sorted && t >= end) break;
       if (t >= from && t < end && v !== null && Number.isFinite(v)) {
         sum += v;
         n++;
@@ -294,6 +310,30 @@ function summarizeStep(
   };
 }
 
+/** Index of the first item of `sorted` (ascending by `key`) whose key is ≥ `at`; its length when none. */
+function firstAtOrAfter<T>(sorted: readonly T[], at: number, key: (x: T) => number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(sorted[mid]!) < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether a series' samples are in time order, remembered per series array. */
+const sortedSeries = new WeakMap<readonly unknown[], boolean>();
+function isSortedByTime(points: ReadonlyArray<readonly [number, unknown]>): boolean {
+  let known = sortedSeries.get(points);
+  if (known === undefined) {
+    known = true;
+    for (let i = 1; i < points.length && known; i++) if (!(points[i]![0] >= points[i - 1]![0])) known = false;
+    sortedSeries.set(points, known);
+  }
+  return known;
+}
+
 /** Segments a result's timeline into steps (see the module comment). */
 export function segmentSteps(result: Result): Segmentation {
   const timeline = [...(result.timeline ?? [])].sort((a, b) => a.t - b.t);
@@ -316,14 +356,17 @@ export function segmentSteps(result: Result): Segmentation {
     if (spans.length === 0) {
       spans = spansFromWindows(timeline);
       method = 'windows';
-      notes.push(`the offered load was not recorded: the run is cut into ${RAMP_WINDOW_SEC} s windows`);
+      notes.push(`the offered load was not recorded: the run is cut into ${Math.round(spans[0] ? spans[0].endSec - spans[0].startSec : RAMP_WINDOW_SEC)} s windows`);
     }
   }
   const steps: AnalysisStep[] = [];
   let skippedNoLatency = 0;
   let hungSteps = 0;
   for (const span of spans) {
-    const pts = timeline.filter((p) => p.t >= span.startSec && p.t < span.endSec);
+    // the timeline is sorted: a binary search for the span's first point, not a scan of all of it
+    // per span (a 24-hour ramp is 8,640 windows over 4,980 points)
+    const pts: TimelinePoint[] = [];
+    for (let i = firstAtOrAfter(timeline, span.startSec, (p) => p.t); i < timeline.length && timeline[i]!.t < span.endSec; i++) pts.push(timeline[i]!);
     if (pts.length === 0) continue;
     const st = summarizeStep(steps.length, span, pts, result.watch, model);
     if (st.requests === 0 && st.offeredRps === null) continue;

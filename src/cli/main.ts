@@ -32,7 +32,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   const setExit = (code: number): void => {
     exitCode = code;
   };
-  registerCommands(program, io, setExit);
+  await registerCommands(program, io, setExit, argv);
   // Every subcommand reports flag errors through the same override.
   for (const c of program.commands) applyOverrides(c, io);
 

@@ -10,6 +10,7 @@
  * alone is native and allocates only the payload.
  */
 import { inflateSync } from 'node:zlib';
+import { keepReadAhead } from '../metrics/hdr-codec.js';
 
 /** hdr-histogram-js's cookie bases (the low nibble of the second byte carries flags). */
 const V2_ENCODING_COOKIE = 0x1c849303;
@@ -44,5 +45,7 @@ export function encodedHistogramProblem(b64: unknown): string | null {
   if (digits < 0 || digits > 5 || lowest < 1n || highest < 2n * lowest || highest > 2n ** 53n) {
     return 'the encoded histogram is corrupt (its range or precision is out of bounds)';
   }
+  // what was inflated here is what the analysis will read next: keep it for it (hdr-codec.ts)
+  keepReadAhead(b64, inner);
   return null;
 }
