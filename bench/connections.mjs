@@ -7,9 +7,11 @@
 //    holds, so the process's fixed cost drops out. Open connections counted on the target (nginx's
 //    stub_status "Active connections", less the status request's own) at 45 s.
 //    With --segments S, each N is run as S segment processes of one distributed run on this
-//    machine (`run --segment i/S --start-at T`, all given one instant T a few seconds ahead), each
+//    machine (`run --segment i/S --start-at T`, all given one instant T 10 s ahead), each
 //    holding N/S VUs under its own open-files limit, then merged (`loadproof merge`): per process its
-//    RSS; for the run the merged verdict, validity notes, start spread and request rate. One
+//    RSS; for the run the merged verdict, validity notes, start spread and request rate. Every
+//    run is under /usr/bin/time (CPU-s, sys-s, peak RSS), and the kernel's ListenOverflows counter
+//    is read around each level (a full accept queue would show as SYN retransmits of 1, 3, 7 s). One
 //    process cannot hold 20,000 connections where the hard open-files limit is 20,000 (the
 //    connections plus the process's own descriptors exceed it, and raising a hard limit takes
 //    CAP_SYS_RESOURCE); two processes of 10,000 each fit.
@@ -21,7 +23,9 @@
 // timeout 300 s, stub_status on a second port.
 //
 // Usage: node bench/connections.mjs [--vus 1000,5000,10000,19000] [--segments 1] [--rate 50000] [--skip-open]
-//   e.g. node bench/connections.mjs --vus 2000,10000,20000 --segments 2 --skip-open
+//   e.g. node bench/connections.mjs --vus 20000,10000,2000 --segments 2 --skip-open
+//   (largest first: each level's closed connections sit in TIME_WAIT for 60 s on the generator's
+//   side, holding ephemeral ports from 127.0.0.1, and the next level's connects must search past them)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -51,16 +55,50 @@ const HOLD_SEC = 30;
 const RSS_FROM_SEC = RAMP_SEC + HOLD_SEC - 10;
 const SAMPLE_AT_SEC = RAMP_SEC + HOLD_SEC - 5;
 // segments are started this long before their common --start-at, to be ready by then
-const START_LEAD_MS = 6000;
+const START_LEAD_MS = 10000;
 
-/** Runs the CLI with `args`; resolves to its exit code and stderr. */
+/**
+ * Runs the CLI with `args` under /usr/bin/time; resolves to its exit code, stderr, CPU seconds
+ * (user + sys, start-up included; sys alone as sysSec) and peak RSS in MB.
+ */
 function cliRun(args) {
+  const timeFile = join(tmpdir(), `lp-bench-conn-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
   return new Promise((resolve) => {
     let stderr = '';
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr }));
+    child.on('close', (code) => {
+      let cpuSec = null;
+      let sysSec = null;
+      let peakRssMb = null;
+      try {
+        const [user, sys, maxKb] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-3).map(Number);
+        cpuSec = +(user + sys).toFixed(2);
+        sysSec = sys;
+        peakRssMb = +(maxKb / 1024).toFixed(1);
+      } catch {
+        // no figures when time could not write them: left null
+      }
+      rmSync(timeFile, { force: true });
+      resolve({ code, stderr, cpuSec, sysSec, peakRssMb });
+    });
   });
+}
+
+/**
+ * The kernel's TcpExt ListenOverflows counter (connections dropped because a listen queue was full;
+ * the client retransmits its SYN after 1 s, then 3 s, 7 s…). Machine-wide: read it before and
+ * after a level to see whether the target's accept queues overflowed. Null when unreadable.
+ */
+function listenOverflows() {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const [names, values] = lines.map((l) => l.split(/\s+/));
+    const i = names.indexOf('ListenOverflows');
+    return i > 0 ? Number(values[i]) : null;
+  } catch {
+    return null;
+  }
 }
 
 const readResult = (dir) => {
@@ -85,12 +123,13 @@ async function run(planText, extra, target, sampleAtSec) {
   const dir = mkdtempSync(join(tmpdir(), 'lp-bench-conn-out-'));
   writeFileSync(join(dir, 'plan.yaml'), planText);
   let active = null;
-  const sampler = sampleAtSec ? setTimeout(async () => (active = await target.activeConnections()), sampleAtSec * 1000) : null;
-  const { code, stderr } = await cliRun(['run', join(dir, 'plan.yaml'), '--out', join(dir, 'out'), '--no-history', ...extra]);
+  // a failed status read leaves `active` null rather than crashing the bench
+  const sampler = sampleAtSec ? setTimeout(async () => (active = await target.activeConnections().catch(() => null)), sampleAtSec * 1000) : null;
+  const { code, stderr, cpuSec, peakRssMb } = await cliRun(['run', join(dir, 'plan.yaml'), '--out', join(dir, 'out'), '--no-history', ...extra]);
   if (sampler) clearTimeout(sampler);
   const r = readResult(join(dir, 'out'));
   rmSync(dir, { recursive: true, force: true });
-  return { code, r, active, notes: notesOf(stderr, r) };
+  return { code, r, active, cpuSec, peakRssMb, notes: notesOf(stderr, r) };
 }
 
 /**
@@ -101,12 +140,13 @@ async function run(planText, extra, target, sampleAtSec) {
 async function runSegmented(vus, count, target) {
   const dir = mkdtempSync(join(tmpdir(), 'lp-bench-conn-seg-'));
   writeFileSync(join(dir, 'plan.yaml'), closedPlan(vus, target.origin));
+  const overflowsBefore = listenOverflows();
   const startAtMs = Date.now() + START_LEAD_MS;
   const startAt = new Date(startAtMs).toISOString();
   let active = null;
   let load = null;
   const sampler = setTimeout(async () => {
-    active = await target.activeConnections();
+    active = await target.activeConnections().catch(() => null);
     load = la();
   }, startAtMs + SAMPLE_AT_SEC * 1000 - Date.now());
   const outs = Array.from({ length: count }, (_, i) => join(dir, `seg-${i}`));
@@ -114,10 +154,22 @@ async function runSegmented(vus, count, target) {
     outs.map((out, i) => cliRun(['run', join(dir, 'plan.yaml'), '--segment', `${i}/${count}`, '--start-at', startAt, '--out', out, '--no-history'])),
   );
   clearTimeout(sampler);
-  const segs = runs.map(({ code, stderr }, i) => {
+  const overflowsAfter = listenOverflows();
+  const segs = runs.map(({ code, stderr, cpuSec, sysSec, peakRssMb }, i) => {
     const r = readResult(outs[i]);
     const vusInHold = r ? Math.max(0, ...r.timeline.filter((p) => p.t >= RAMP_SEC).map((p) => p.vus ?? 0)) : null;
-    return { segment: i, exitCode: code, vusInHold, rssMbInHold: r ? rssMbOf(r, RSS_FROM_SEC, RAMP_SEC + HOLD_SEC) : null, notes: notesOf(stderr, r) };
+    return {
+      segment: i,
+      exitCode: code,
+      vusInHold,
+      rssMbInHold: r ? rssMbOf(r, RSS_FROM_SEC, RAMP_SEC + HOLD_SEC) : null,
+      peakRssMb,
+      generatorCpuPctMax: r?.generator?.cpuPct?.max ?? null,
+      cpuSec,
+      sysSec,
+      cpuUsPerRequest: r && cpuSec !== null && r.summary.requests ? Math.round((cpuSec * 1e6) / r.summary.requests) : null,
+      notes: notesOf(stderr, r),
+    };
   });
   const merged = await cliRun(['merge', ...outs.map((o) => join(o, 'run.ndjson')), '--out', join(dir, 'merged')]);
   const m = readResult(join(dir, 'merged'));
@@ -127,6 +179,7 @@ async function runSegmented(vus, count, target) {
     segs,
     active,
     load,
+    listenOverflows: overflowsBefore === null || overflowsAfter === null ? null : overflowsAfter - overflowsBefore,
     merged: m && {
       exitCode: merged.code,
       verdict: m.verdict,
@@ -135,6 +188,7 @@ async function runSegmented(vus, count, target) {
       requests: m.summary.requests,
       errors: m.summary.errors,
       errorKinds: m.summary.errorKinds,
+      latencyMs: { p50: m.summary.latencyMs.p50, p99: m.summary.latencyMs.p99 },
       rps: m.summary.throughputRps,
       holdRps: hold.length ? +(hold.reduce((a, p) => a + p.rps, 0) / hold.length).toFixed(1) : null,
       vusInHold: Math.max(0, ...hold.map((p) => p.vus ?? 0)),
@@ -189,7 +243,7 @@ try {
   const points = [];
   for (const vus of vuLevels) {
     if (segments > 1) {
-      const { segs, active, load, merged, mergeNotes } = await runSegmented(vus, segments, target);
+      const { segs, active, load, listenOverflows: overflows, merged, mergeNotes } = await runSegmented(vus, segments, target);
       for (const g of segs) if (g.rssMbInHold !== null) points.push([g.vusInHold, g.rssMbInHold]);
       const rss = segs.map((g) => g.rssMbInHold);
       console.log(
@@ -199,6 +253,7 @@ try {
           targetActiveConnections: active,
           heldAtTarget: active === null ? null : active - 1,
           loadAverageAtSample: load,
+          listenOverflowsMachineWide: overflows,
           segs,
           rssMbTotal: rss.every((x) => x !== null) ? +rss.reduce((a, b) => a + b, 0).toFixed(1) : null,
           merged,
@@ -207,7 +262,7 @@ try {
       );
       continue;
     }
-    const { code, r, active, notes } = await run(closedPlan(vus, target.origin), [], target, SAMPLE_AT_SEC);
+    const { code, r, active, cpuSec, peakRssMb, notes } = await run(closedPlan(vus, target.origin), [], target, SAMPLE_AT_SEC);
     if (!r) {
       console.log(JSON.stringify({ vus, exitCode: code, notes }));
       continue;
@@ -222,6 +277,12 @@ try {
         requests: r.summary.requests,
         rps: r.summary.throughputRps,
         rssMbInHold: rssMb,
+        peakRssMb,
+        cpuSec,
+        cpuUsPerRequest: cpuSec !== null && r.summary.requests ? Math.round((cpuSec * 1e6) / r.summary.requests) : null,
+        latencyMs: { p50: r.summary.latencyMs.p50, p99: r.summary.latencyMs.p99 },
+        generatorCpuPctMax: r.generator?.cpuPct?.max ?? null,
+        verdict: r.verdict,
         errorKinds: r.summary.errorKinds,
         notes,
       }),
