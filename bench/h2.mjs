@@ -16,29 +16,18 @@
 //     included: use 10 s or more). Skips h2load when it is not installed.
 //
 // Take figures on a quiet machine only (bench/README.md "HTTP/2").
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import * as http2 from 'node:http2';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { freePort } from './lib/targets.mjs';
+import { makeCert, startNginx } from './lib/targets.mjs';
 import { timed, median, loadAvg } from './lib/measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const mode = process.argv[2] ?? 'clients';
-
-/** A self-signed certificate for 127.0.0.1/localhost in a temporary directory. */
-function makeCert() {
-  const dir = mkdtempSync(join(tmpdir(), 'lp-bench-h2-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  return { dir, key: join(dir, 'key.pem'), cert: join(dir, 'cert.pem') };
-}
 
 async function waitForLine(child, re) {
   let buf = '';
@@ -152,71 +141,6 @@ async function clients() {
   }
 }
 
-/**
- * The listen lines for h2 over TLS: `http2 on;` from nginx 1.25.1, `listen … ssl http2` before
- * (Debian bookworm ships 1.22).
- */
-function http2Listen(port) {
-  // `nginx -v` prints on stderr
-  const text = spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' }).stderr ?? '';
-  const v = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(text);
-  const [maj, min, patch] = v ? v.slice(1).map(Number) : [0, 0, 0];
-  const modern = maj > 1 || (maj === 1 && (min > 25 || (min === 25 && patch >= 1)));
-  return modern ? `listen 127.0.0.1:${port} ssl;\n    http2 on;` : `listen 127.0.0.1:${port} ssl http2;`;
-}
-
-/** nginx with HTTP/2 over TLS (`http2 on`, or `listen … http2` on nginx < 1.25.1), 1 worker, on CPU 1. */
-async function startNginxH2(cert) {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'lp-bench-nginx-h2-'));
-  const conf = `
-worker_processes 1;
-daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir};
-  proxy_temp_path ${dir};
-  fastcgi_temp_path ${dir};
-  uwsgi_temp_path ${dir};
-  scgi_temp_path ${dir};
-  keepalive_requests 1000000;
-  http2_max_concurrent_streams 256;
-  server {
-    ${http2Listen(port)}
-    ssl_certificate ${cert.cert};
-    ssl_certificate_key ${cert.key};
-    location / { return 200 "ok"; }
-  }
-}
-`;
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  const child = spawn('taskset', ['-c', '1', '/usr/sbin/nginx', '-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  // wait for the TLS port
-  const end = Date.now() + 5000;
-  for (;;) {
-    const ok = await new Promise((r) => {
-      const s = http2.connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
-      s.on('connect', () => (s.close(), r(true)));
-      s.on('error', () => r(false));
-    });
-    if (ok) break;
-    if (Date.now() > end) throw new Error(`nginx did not open port ${port}: ${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url: `https://127.0.0.1:${port}/`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 function hasH2load() {
   try {
     execFileSync('h2load', ['--version'], { stdio: 'ignore' });
@@ -230,7 +154,7 @@ async function peers() {
   const seconds = Number(process.argv[3] ?? 10);
   const streams = Number(process.argv[4] ?? 64);
   const cert = makeCert();
-  const nginx = await startNginxH2(cert);
+  const nginx = await startNginx({ cpu: 1, http2: true, tls: cert, http2MaxConcurrentStreams: 256 });
   const rows = [];
   try {
     const cli = join(here, '..', 'bin', 'loadproof.js');
@@ -247,6 +171,7 @@ async function peers() {
     } catch {
       /* reported as 0 */
     }
+    rmSync(out, { recursive: true, force: true });
     rows.push({ tool: 'loadproof quick --http2', requests: lpN, cpuSec: lp.cpuSec });
     if (hasH2load()) {
       const h = await timed('h2load', ['-c', '1', '-m', String(streams), '-D', String(seconds), nginx.url]);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { FD_HEADROOM, ensureFdLimit, fdLimitMessage, parseOpenFilesLimits } from './fd-limit.js';
+import { FD_HEADROOM, connectionsWanted, ensureFdLimit, fdLimitMessage, parseOpenFilesLimits } from './fd-limit.js';
 
 test('parseOpenFilesLimits reads soft and hard, unlimited as Infinity', () => {
   const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n';
@@ -51,4 +51,20 @@ test('fdLimitMessage: a limit that cannot cover the default cap is not worth a w
   const line = fdLimitMessage(o, 20000, true)!;
   assert.match(line, /^loadproof: warning: the open-files limit is 1,024, but this run may open 20,000 connections; .*\(raising it failed: prlimit: .*Operation not permitted\)\. Raise it before the run: ulimit -n 20256/);
   assert.equal(line.split('\n').length, 2);
+});
+
+test('connectionsWanted: a segment wants only its share of the VUs or of the cap', () => {
+  const closed = { model: 'closed', stages: [{ durationMs: 20_000, target: 20_000 }, { durationMs: 30_000, target: 20_000 }] } as never;
+  const plan = { load: { model: 'closed' } } as never;
+  assert.deepEqual(connectionsWanted(plan, closed), { connections: 20_000, explicit: true });
+  // 2 × 10,000 fits a 20,000 open-files limit with the headroom: no warning per segment
+  assert.deepEqual(connectionsWanted(plan, closed, { index: 0, count: 2 }), { connections: 10_000, explicit: true });
+  assert.deepEqual(connectionsWanted(plan, closed, { index: 1, count: 2 }), { connections: 10_000, explicit: true });
+  // VU g belongs to segment g mod N: 10 VUs over 3 segments are 4, 3, 3
+  const ten = { model: 'closed', stages: [{ durationMs: 1000, target: 10 }] } as never;
+  assert.deepEqual([0, 1, 2].map((i) => connectionsWanted(plan, ten, { index: i, count: 3 }).connections), [4, 3, 3]);
+  // open model: the cap is split the same way; the default cap is not explicit
+  const open = { model: 'open', stages: [{ durationMs: 1000, target: 100 }] } as never;
+  assert.deepEqual(connectionsWanted({ load: { model: 'open', connections: 5001 } } as never, open, { index: 0, count: 2 }), { connections: 2501, explicit: true });
+  assert.equal(connectionsWanted({ load: { model: 'open' } } as never, open).explicit, false);
 });

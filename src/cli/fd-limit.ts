@@ -13,6 +13,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Plan } from '../plan/schema.js';
+import type { ResolvedLoad } from '../plan/patterns.js';
+import { DEFAULT_MAX_IN_FLIGHT } from '../engine/runner.js';
+import { ownedCount, WHOLE, type SegmentSpec } from '../engine/schedule/segment.js';
 
 /** Descriptors the process holds besides connections: stdio, the log, watchers, worker pipes, V8. */
 export const FD_HEADROOM = 256;
@@ -20,6 +24,22 @@ export const FD_HEADROOM = 256;
 export interface FdLimits {
   soft: number;
   hard: number;
+}
+
+/**
+ * The connections this process may open: the closed model's peak VUs (one keep-alive connection
+ * each), else the open model's cap (`load.connections`, at most `maxInFlight`). A segment of a
+ * distributed run opens only its share (src/engine/schedule/segment.ts: VU g, and a cap's unit k,
+ * belong to segment k mod N), so `--segment 0/2` of 20,000 VUs wants 10,000, not 20,000.
+ * `explicit`: the count was asked for, rather than the open model's default cap (fdLimitMessage).
+ */
+export function connectionsWanted(plan: Plan, load: Pick<ResolvedLoad, 'model' | 'stages'>, segment: SegmentSpec = WHOLE): { connections: number; explicit: boolean } {
+  const closed = load.model === 'closed';
+  const whole = closed
+    ? Math.max(0, ...load.stages.map((s) => s.target))
+    : Math.min(plan.load?.connections ?? plan.load?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, plan.load?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+  const explicit = closed || plan.load?.connections !== undefined || plan.load?.maxInFlight !== undefined;
+  return { connections: ownedCount(Math.ceil(whole), segment.index, segment.count), explicit };
 }
 
 /** Soft and hard "Max open files" of a /proc/PID/limits text; `Infinity` for unlimited; null when absent. */

@@ -22,7 +22,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { requestStepsOf, type Plan } from '../plan/schema.js';
 import { resolveLoad } from '../plan/patterns.js';
-import { DEFAULT_MAX_IN_FLIGHT, startRun, type RunHandle, type StopRequest } from '../engine/runner.js';
+import { startRun, type RunHandle, type StopRequest } from '../engine/runner.js';
 import { logHeaderOf, logEndOf, resultOf } from '../engine/result.js';
 import { logLine, type LogHeader } from '../metrics/log.js';
 import type { SecondRecord } from '../metrics/timeline.js';
@@ -36,7 +36,7 @@ import type { AnalyzeOptions } from '../analysis/analyze.js';
 import { Progress, type ProgressSnapshot } from './progress.js';
 import { finishResult, type FinishHooks } from './finish.js';
 import { prepareOutDir, resultsWriteError, why } from './out-path.js';
-import { ensureFdLimit, fdLimitMessage } from './fd-limit.js';
+import { connectionsWanted, ensureFdLimit, fdLimitMessage } from './fd-limit.js';
 import { resultsDir } from './results-dir.js';
 import type { Io } from './io.js';
 import type { LiveFeed } from '../live/feed.js';
@@ -207,11 +207,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   const logPath = join(dir, 'run.ndjson');
   // every connection is a file descriptor: raise the open-files limit now, or say it is too low
   {
-    const closed = load.model === 'closed';
-    const connections = closed
-      ? Math.max(0, ...load.stages.map((s) => s.target))
-      : Math.min(plan.load?.connections ?? plan.load?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, plan.load?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
-    const explicit = closed || plan.load?.connections !== undefined || plan.load?.maxInFlight !== undefined;
+    const { connections, explicit } = connectionsWanted(plan, load, o.segment);
     const line = fdLimitMessage(ensureFdLimit(connections), connections, explicit);
     if (line) io.err(line);
   }
