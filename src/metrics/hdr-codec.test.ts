@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as hdr from 'hdr-histogram-js';
-import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, recordUs } from './histogram.js';
-import { CountsSum, countsOf, encodeSparse, sparseCountsOf, sumSparse } from './hdr-codec.js';
+import { createHistogram, decodeHistogram, encodeHistogram, histogramFromCounts, mergeHistograms, recordUs } from './histogram.js';
+import { addEncoded, CountsSum, countsOf, encodeSparse, sparseCountsOf, sumSparse } from './hdr-codec.js';
 import { COUNTS_LENGTH, countsIndex, type SparseCounts } from './latency-counts.js';
 
 /** Latencies from 1 µs to ~1 h, log-spread so every bucket width is exercised. */
@@ -81,4 +81,33 @@ test('countsOf moves a histogram of another layout into loadproof buckets by val
   assert.deepEqual(countsOf(encoded), countsOfHistogram(lib));
   for (let k = 0; k < countsOf(encoded).length; k += 2) assert.ok(countsOf(encoded)[k]! < COUNTS_LENGTH);
   assert.equal(countsIndex(1), countsOf(encoded)[0]);
+});
+
+test('addEncoded adds what countsOf reads, for loadproof’s layout; another layout adds nothing and says so; mergeHistograms equals the library’s add', () => {
+  fc.assert(
+    fc.property(fc.array(latencies, { minLength: 1, maxLength: 6 }), (parts) => {
+      const encoded = parts.map((values) => encodeHistogram(histogramOf(values)));
+      const sum = new CountsSum();
+      for (const e of encoded) assert.equal(addEncoded(sum, e), true);
+      assert.deepEqual(sum.sparse(), sumSparse(encoded.map(countsOf)));
+      // the library's way: decode each and add
+      const lib = createHistogram();
+      for (const e of encoded) lib.add(decodeHistogram(e));
+      assert.equal(encodeHistogram(mergeHistograms(encoded)), encodeHistogram(lib));
+      sum.clear();
+      assert.deepEqual(sum.sparse(), []);
+    }),
+    { seed: 7, numRuns: 60 },
+  );
+  // 2 significant digits: not loadproof's layout
+  const other = hdr.build({ numberOfSignificantValueDigits: 2, highestTrackableValue: 3_600_000_000, useWebAssembly: false });
+  other.recordValue(1234);
+  const sum = new CountsSum();
+  assert.equal(addEncoded(sum, hdr.encodeIntoCompressedBase64(other)), false);
+  assert.deepEqual(sum.sparse(), []);
+  // merged with one of loadproof's layout, the value lands in loadproof's bucket for it
+  const mine = histogramOf([5000]);
+  const merged = mergeHistograms([hdr.encodeIntoCompressedBase64(other), encodeHistogram(mine)]);
+  assert.equal(merged.totalCount, 2);
+  assert.deepEqual(countsOfHistogram(merged), sumSparse([countsOf(hdr.encodeIntoCompressedBase64(other)), countsOfHistogram(mine)]));
 });

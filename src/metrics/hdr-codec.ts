@@ -39,9 +39,69 @@ const HEADER_BYTES = 40;
  * COUNTS_LENGTH indexes): the caller then decodes it with the library.
  */
 export function sparseCountsOf(b64: string): SparseCounts | null {
+  const raw = inflatedOf(b64);
+  return raw === null ? null : sparseCountsOfInflated(raw);
+}
+
+/** Where the payload of an inflated inner encoding of loadproof's layout ends; null for another layout. */
+function payloadEnd(raw: Buffer): number | null {
+  if (raw.length < HEADER_BYTES || (raw.readInt32BE(0) & ~0xf0) !== V2_COOKIE) return null;
+  // (offset 8, the normalizing index offset, is written as 1 by hdr-histogram-js and 0 by the Java
+  // library; both decoders ignore it, and so does this one)
+  if (raw.readInt32BE(12) !== SIGNIFICANT_DIGITS || raw.readInt32BE(16) !== 0 || raw.readInt32BE(20) !== 1) return null;
+  const end = HEADER_BYTES + raw.readInt32BE(4);
+  return end > raw.length ? null : end;
+}
+
+/**
+ * Adds the counts of an encoded histogram of loadproof's layout straight into `sum`, without the
+ * sparse array `countsOf` builds (merging a day's 4,980 per-minute histograms built 25 million
+ * array elements only to add them up: a quarter of `report`'s time went to collecting them).
+ * False, with nothing added, for an encoding of another layout (the caller uses `countsOf`).
+ * The payload is read as in sparseCountsOfInflated.
+ */
+export function addEncoded(sum: CountsSum, b64: string): boolean {
+  const raw = takeReadAhead(b64) ?? inflatedOf(b64);
+  const end = raw === null ? null : payloadEnd(raw);
+  if (raw === null || end === null) return false;
+  // check the whole payload before adding anything: a bad one adds nothing
+  let pos = HEADER_BYTES;
+  let index = 0;
+  const pairs = scratchPairs;
+  let np = 0;
+  while (pos < end) {
+    let b = raw[pos++]!;
+    let v = b & 0x7f;
+    let scale = 128;
+    for (let k = 1; k < 9 && b & 0x80; k++) {
+      b = raw[pos++]!;
+      v += (b & 0x7f) * scale;
+      scale *= 128;
+    }
+    const n = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    if (n < 0) index -= n;
+    else {
+      if (n > 0) {
+        if (index >= COUNTS_LENGTH) return false;
+        pairs[np++] = index;
+        pairs[np++] = n;
+      }
+      index++;
+    }
+    if (index > COUNTS_LENGTH) return false;
+  }
+  sum.addPairs(pairs, np);
+  return true;
+}
+
+/** Room for one histogram's (index, count) pairs: at most COUNTS_LENGTH of them. */
+const scratchPairs = new Float64Array(2 * COUNTS_LENGTH);
+
+/** The inflated inner encoding of `b64`, or null when it is not a compressed V2 encoding. */
+function inflatedOf(b64: string): Buffer | null {
   const bytes = Buffer.from(b64, 'base64');
   if (bytes.length < 8 || (bytes.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED_COOKIE) return null;
-  return sparseCountsOfInflated(inflateSync(bytes.subarray(8, 8 + bytes.readInt32BE(4))));
+  return inflateSync(bytes.subarray(8, 8 + bytes.readInt32BE(4)));
 }
 
 /**
@@ -49,12 +109,8 @@ export function sparseCountsOf(b64: string): SparseCounts | null {
  * inflated it already (report/histogram-check.ts).
  */
 export function sparseCountsOfInflated(raw: Buffer): SparseCounts | null {
-  if (raw.length < HEADER_BYTES || (raw.readInt32BE(0) & ~0xf0) !== V2_COOKIE) return null;
-  // (offset 8, the normalizing index offset, is written as 1 by hdr-histogram-js and 0 by the Java
-  // library; both decoders ignore it, and so does this one)
-  if (raw.readInt32BE(12) !== SIGNIFICANT_DIGITS || raw.readInt32BE(16) !== 0 || raw.readInt32BE(20) !== 1) return null;
-  const end = HEADER_BYTES + raw.readInt32BE(4);
-  if (end > raw.length) return null;
+  const end = payloadEnd(raw);
+  if (end === null) return null;
   const out: SparseCounts = [];
   let pos = HEADER_BYTES;
   let index = 0;
@@ -86,12 +142,8 @@ export function sparseCountsOfInflated(raw: Buffer): SparseCounts | null {
  * histograms of another layout).
  */
 export function countsOf(b64: string): SparseCounts {
-  const inflated = readAhead.get(b64);
-  if (inflated !== undefined) {
-    readAhead.delete(b64);
-    readAheadBytes -= inflated.length;
-  }
-  const direct = inflated !== undefined ? sparseCountsOfInflated(inflated) : sparseCountsOf(b64);
+  const inflated = takeReadAhead(b64);
+  const direct = inflated !== null ? sparseCountsOfInflated(inflated) : sparseCountsOf(b64);
   if (direct !== null) return direct;
   const h = decodeHistogram(b64) as hdr.JsHistogram;
   const out: SparseCounts = [];
@@ -121,6 +173,15 @@ export function countsOf(b64: string): SparseCounts {
 const readAhead = new Map<string, Buffer>();
 let readAheadBytes = 0;
 const READ_AHEAD_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The inflated bytes kept for `b64`, removed from the read-ahead; null when none are kept. */
+function takeReadAhead(b64: string): Buffer | null {
+  const inflated = readAhead.get(b64);
+  if (inflated === undefined) return null;
+  readAhead.delete(b64);
+  readAheadBytes -= inflated.length;
+  return inflated;
+}
 
 /** Keeps `inflated` (the inner encoding of `b64`) for the next `countsOf(b64)` (see readAhead). */
 export function keepReadAhead(b64: string, inflated: Buffer): void {
@@ -219,6 +280,24 @@ export class CountsSum {
     for (let k = 0; k < p.length; k += 2) c[p[k]!]! += p[k + 1]!;
     if (p[0]! < this.lo) this.lo = p[0]!;
     if (p[p.length - 2]! > this.hi) this.hi = p[p.length - 2]!;
+    this.version++;
+  }
+
+  /** Adds `n` numbers of `pairs` read as (index, count) pairs, indexes increasing. */
+  addPairs(pairs: Float64Array, n: number): void {
+    if (n === 0) return;
+    const c = (this.counts ??= new Float64Array(COUNTS_LENGTH));
+    for (let k = 0; k < n; k += 2) c[pairs[k]!]! += pairs[k + 1]!;
+    if (pairs[0]! < this.lo) this.lo = pairs[0]!;
+    if (pairs[n - 2]! > this.hi) this.hi = pairs[n - 2]!;
+    this.version++;
+  }
+
+  /** Empties the sum, keeping its array. */
+  clear(): void {
+    if (this.counts !== null && this.hi >= this.lo) this.counts.fill(0, this.lo, this.hi + 1);
+    this.lo = COUNTS_LENGTH;
+    this.hi = -1;
     this.version++;
   }
 

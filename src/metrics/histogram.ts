@@ -10,7 +10,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { LatencyPointMs, LatencyStatsMs } from '../result/types.js';
 import { COUNTS_LENGTH, HIGHEST_TRACKABLE_US, recordableUs, type SparseCounts } from './latency-counts.js';
 // hdr-codec imports decodeHistogram from here: a cycle of function declarations, used only at call time
-import { countsOf } from './hdr-codec.js';
+import { addEncoded, CountsSum, countsOf } from './hdr-codec.js';
 
 export type Histogram = hdr.Histogram;
 
@@ -67,6 +67,9 @@ export function histogramFromCounts(parts: Iterable<SparseCounts | null | undefi
   return h;
 }
 
+/** mergeHistograms' running sum, reused (emptied on each call; a merge is never re-entered). */
+let mergeScratch: CountsSum | null = null;
+
 /**
  * Merges histograms (and/or encoded histograms) into a new one. Encoded ones are read as sparse
  * counts and summed (hdr-codec.ts) before one histogram is built from the sum: decoding each into
@@ -74,15 +77,18 @@ export function histogramFromCounts(parts: Iterable<SparseCounts | null | undefi
  * on a 24-hour result (4,980 timeline points). The sum is the same counts either way.
  */
 export function mergeHistograms(parts: Iterable<Histogram | string | undefined | null>): Histogram {
-  const encoded: SparseCounts[] = [];
+  const sum = (mergeScratch ??= new CountsSum());
+  sum.clear();
+  const foreign: SparseCounts[] = [];
   const built: Histogram[] = [];
   for (const p of parts) {
     if (p === undefined || p === null) continue;
-    if (typeof p === 'string') encoded.push(countsOf(p));
-    else built.push(p);
+    if (typeof p === 'string') {
+      if (!addEncoded(sum, p)) foreign.push(countsOf(p));
+    } else built.push(p);
   }
-  // histogramFromCounts adds the parts bucket by bucket into the new histogram itself
-  const out = histogramFromCounts(encoded);
+  foreign.push(sum.sparse());
+  const out = histogramFromCounts(foreign);
   for (const h of built) out.add(h);
   return out;
 }
