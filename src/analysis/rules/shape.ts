@@ -30,6 +30,10 @@ export function latencyRise(ev: Evidence): { text: string; ratio: number; fromLe
     return { text: `no request completed at ${w.load(b.load, ev.unit)} (p95 was ${w.ms(a.latencyMs?.p95 ?? base)} at ${w.load(a.load, ev.unit)})`, ratio: Infinity, fromLevel: from, toLevel: worst };
   }
   const p95a = a.latencyMs?.p95 ?? base;
+  if (from === worst) {
+    // degraded from the first level on (a spike's only level, say): there is no lower level to rise from
+    return { text: `p95 was ${w.ms(b.latencyMs.p95)} already at ${w.load(b.load, ev.unit)}, the lowest load tested`, ratio: b.latencyMs.p95 / base, fromLevel: from, toLevel: worst };
+  }
   return {
     text: `p95 rose from ${w.ms(p95a)} to ${w.ms(b.latencyMs.p95)} between ${w.load(a.load, ev.unit)} and ${w.load(b.load, ev.unit)}`,
     ratio: b.latencyMs.p95 / base,
