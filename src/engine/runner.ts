@@ -25,6 +25,9 @@ import type { Result } from '../result/types.js';
 import { retargetStages } from './schedule/retarget.js';
 import { WHOLE, stripeOf, stripeShare, type SegmentSpec } from './schedule/segment.js';
 
+/** The shortest wall time a generator CPU figure is measured over, µs (see generatorSample). */
+const MIN_CPU_WINDOW_US = 500_000;
+
 /** Default open-model cap on iterations in flight. */
 export const DEFAULT_MAX_IN_FLIGHT = 10_000;
 /** Default precise-wait window of the open-model pacer, µs (bench/README.md "send lag"). */
@@ -195,6 +198,8 @@ export function startRun(opts: RunOptions): RunHandle {
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   let lastCpu = process.cpuUsage();
   let lastWallUs = 0;
+  /** precise-wait spinning reported since the last CPU figure, µs */
+  let spinSinceUs = 0;
 
   let resolveDone!: (o: RunOutcome) => void;
   let rejectDone!: (e: unknown) => void;
@@ -211,12 +216,21 @@ export function startRun(opts: RunOptions): RunHandle {
 
   const generatorSample = (snaps: SecondSnapshot[]): GeneratorSecond => {
     const wall = nowUs();
-    const cpu = process.cpuUsage(lastCpu);
-    lastCpu = process.cpuUsage();
     const spinUs = snaps.reduce((a, s) => a + s.spinUs, 0);
+    spinSinceUs += spinUs;
     const dWall = wall - lastWallUs;
-    lastWallUs = wall;
-    const cpuPct = dWall > 0 ? Math.max(0, ((cpu.user + cpu.system - spinUs) / dWall) * 100) : null;
+    // A second flushed right after another (the main thread caught up after a stall) has almost no
+    // wall time of its own: CPU over a few ms of wall read as 200–370% on 2 cores. Such a second
+    // gets no figure (null), and its CPU and spin count in the next second measured over at least
+    // MIN_CPU_WINDOW_US of wall time.
+    let cpuPct: number | null = null;
+    if (dWall >= MIN_CPU_WINDOW_US) {
+      const cpu = process.cpuUsage(lastCpu);
+      lastCpu = process.cpuUsage();
+      lastWallUs = wall;
+      cpuPct = Math.max(0, ((cpu.user + cpu.system - spinSinceUs) / dWall) * 100);
+      spinSinceUs = 0;
+    }
     const p99 = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : null;
     loopDelay.reset();
     return {
