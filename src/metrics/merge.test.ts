@@ -203,6 +203,18 @@ test('mergeShards: run totals and thresholds from the merged samples; a killed s
   assert.deepEqual(rm.distributed!.missingSegments, [2]);
 });
 
+test('mergeShards keeps the protocol the generators spoke on the endpoints ("mixed" when they differ)', () => {
+  const start = '2026-01-01T00:00:00.000Z';
+  const samples: Sample[] = Array.from({ length: 4 }, (_, k) => ({ shard: k % 2, t: 0, e: 0, latencyUs: 5000, lagUs: 100, ok: true }));
+  const shardsSpeaking = (protocols: string[]) =>
+    [0, 1].map((s) => ({
+      file: `shard-${s}.ndjson`,
+      log: parseLog(shardText([header(s, 2, start), recordOf(0, samples.filter((x) => x.shard === s), false), { ...END, protocol: protocols[s] }])),
+    }));
+  assert.deepEqual(mergeShards(shardsSpeaking(['h2', 'h2'])).endpoints.map((e) => e.protocol), ['h2']);
+  assert.deepEqual(mergeShards(shardsSpeaking(['h2', 'http/1.1'])).endpoints.map((e) => e.protocol), ['mixed']);
+});
+
 test('mergeShards refuses shards of different runs or the same segment twice (exit 2, naming the file)', () => {
   const start = '2026-01-01T00:00:00.000Z';
   const a = { file: 'a.ndjson', log: parseLog(shardText([header(0, 2, start), END])) };

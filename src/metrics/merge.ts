@@ -355,7 +355,11 @@ export function mergeShards(shards: Shard[], judge: GeneratorJudge = () => null)
   // the run stopped as its first generator that did not complete did (an abort names its rule)
   const odd = sorted.find((s) => s.log.end !== null && s.log.end.stop.reason !== 'completed');
   const stop: NonNullable<Result['stop']> = odd ? { ...odd.log.end!.stop } : { reason: 'completed' };
-  const result = assembleResult({ header, totals, endedAt, durationSec, stop, warnings });
+  // the protocol the generators spoke: theirs when they agree, 'mixed' when they differ (as
+  // between one run's workers, log.ts LogEnd.protocol)
+  const protocols = new Set(ended.map((s) => s.log.end!.protocol).filter((p): p is string => p !== undefined));
+  const protocol = protocols.size === 0 ? undefined : protocols.size === 1 ? [...protocols][0] : 'mixed';
+  const result = assembleResult({ header, totals, endedAt, durationSec, stop, warnings, protocol });
   // the generator's own series are each generator's: the merged ones (worst per second) stand for them
   const starts = sorted.map((s) => Date.parse(s.log.header.startedAt));
   const present = new Set(generators.map((g) => g.segment));
