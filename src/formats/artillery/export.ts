@@ -9,6 +9,7 @@ import { requestStepsOf, type Plan, type RequestStep, type Step } from '../../pl
 import { planShape, requestName } from '../common/plan-shape.js';
 import { mapStrings, templateParts } from '../common/template.js';
 import { notExportedNote, protocolStepsOf } from '../common/protocol-steps.js';
+import { http2Cannot } from '../common/http-version.js';
 
 /** A plan string in Artillery's template idiom. */
 function str(s: string, notes: Set<string>): string {
@@ -85,6 +86,8 @@ export function exportArtillery(plan: Plan): string {
   const shape = planShape(plan);
   const notes = new Set<string>();
   for (const { scenario, step } of protocolStepsOf(plan)) notes.add(notExportedNote('the Artillery', scenario, step));
+  const h2 = http2Cannot(plan, 'this Artillery script');
+  if (h2) notes.add(`not expressed: ${h2}`);
   if (shape.model === 'closed') {
     notes.add('Artillery has no closed model (virtual users looping): each stage target is written as arrivals per second');
   }

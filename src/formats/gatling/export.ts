@@ -13,6 +13,7 @@
  * become assertions. Everything else is listed in the header comment ("cannot express").
  */
 import { protocolStepText } from '../common/protocol-steps.js';
+import { wantsHttp2 } from '../common/http-version.js';
 import type { Plan, RequestStep, Step } from '../../plan/schema.js';
 import { planShape, requestName } from '../common/plan-shape.js';
 import { templateParts } from '../common/template.js';
@@ -209,6 +210,10 @@ export function exportGatling(plan: Plan): string {
   if (shape.model === 'open') cannot.add("latency from the intended send time: Gatling measures from the actual send (a user's requests wait for each other)");
   const protocol = [`http.baseUrl(${el(plan.target.replace(/\/$/, ''))})`];
   for (const [k, v] of Object.entries(plan.defaults?.headers ?? {})) protocol.push(`.header(${jstr(k)}, ${el(v)})`);
+  // HTTP/2: Gatling's enableHttp2() negotiates it through ALPN on TLS; it has no cleartext h2c
+  const h2 = wantsHttp2(plan);
+  if (h2 === 'tls') protocol.push('.enableHttp2()');
+  if (h2 === 'h2c') cannot.add('cleartext HTTP/2 (h2c): Gatling speaks HTTP/2 over TLS only (enableHttp2), so this simulation sends HTTP/1.1');
   return [
     `// Gatling simulation (Java DSL) exported by loadproof from the plan "${plan.name}".`,
     plan.hypothesis ? `// Hypothesis: ${plan.hypothesis.trim().replace(/\s+/g, ' ')}` : undefined,

@@ -7,6 +7,7 @@
  * Expectations mark the request failed (Locust has no checks), so they count as errors there.
  */
 import { notExportedNote, protocolStepText, protocolStepsOf } from '../common/protocol-steps.js';
+import { http2Cannot } from '../common/http-version.js';
 import type { Plan, RequestStep, Scenario, Step } from '../../plan/schema.js';
 import { planShape, requestName } from '../common/plan-shape.js';
 import { templateParts } from '../common/template.js';
@@ -117,6 +118,8 @@ export function exportLocust(plan: Plan): string {
   const thinks = plan.scenarios.map(trailing).filter((s): s is Extract<Step, { kind: 'think' }> => s !== undefined);
   let waitTime: string;
   const notes: string[] = protocolStepsOf(plan).map(({ scenario, step }) => notExportedNote('the Locust', scenario, step));
+  const h2 = http2Cannot(plan, "Locust's HttpUser (python-requests)");
+  if (h2) notes.push(`Not expressed: ${h2}.`);
   if (shape.model === 'open') {
     waitTime = 'constant_throughput(1)';
     notes.push('Locust has no open model: each stage target (arrivals per second) becomes that many users, each paced to one iteration per second.');
