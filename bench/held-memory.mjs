@@ -6,10 +6,14 @@
 // the heap being what that field held. Prints the bytes held per second of run between the
 // checkpoints, in all and by owner.
 // Needs `npm run build` first (it imports dist/; --dist DIR reads another build) and --expose-gc.
-// Usage: node --expose-gc bench/held-memory.mjs [--rate 2000] [--at 60,660,1260] [--dist DIR]
+// --store file keeps the timeline's points in a file, as `run` and `quick` do (FilePointStore); the
+// default keeps them in memory, as a result rebuilt from a log does (MemoryPointStore).
+// Usage: node --expose-gc bench/held-memory.mjs [--rate 2000] [--at 60,660,1260] [--store memory|file] [--dist DIR]
 //   [--snapshot DIR] (writes a heap snapshot at each checkpoint, before the drops)
 import { writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
 const arg = (name, def) => {
@@ -21,6 +25,8 @@ const at = String(arg('at', '60,660,1260')).split(',').map(Number);
 const snapshotDir = arg('snapshot', null);
 const dist = arg('dist', new URL('../dist', import.meta.url).pathname);
 const { simulateRun } = await import(join(dist, 'test/helpers/long-run.js'));
+const storeKind = arg('store', 'memory');
+const tmp = mkdtempSync(join(tmpdir(), 'lp-held-'));
 
 const used = () => {
   globalThis.gc();
@@ -34,7 +40,12 @@ const OWNERS = ['points', 'store', 'cpu', 'loopDelay', 'rss', 'busy', 'generator
 const samples = [];
 for (const end of at) {
   let totals = null;
-  simulateRun({ seconds: end + 1, ratePerSec: rate, onSecond: (sec, t) => (totals = t) });
+  let store;
+  if (storeKind === 'file') {
+    const { FilePointStore } = await import(join(dist, 'src/metrics/point-store.js'));
+    store = new FilePointStore(join(tmp, `points-${end}`));
+  }
+  simulateRun({ seconds: end + 1, ratePerSec: rate, pointStore: store, onSecond: (sec, t) => (totals = t) });
   if (snapshotDir) writeHeapSnapshot(join(snapshotDir, `held-${end}.heapsnapshot`));
   const heapBytes = used();
   const owners = {};
@@ -48,7 +59,9 @@ for (const end of at) {
   }
   samples.push({ sec: end, heapBytes, owners });
   totals = null;
+  store?.close();
 }
+rmSync(tmp, { recursive: true, force: true });
 const perSec = [];
 for (let i = 1; i < samples.length; i++) {
   const a = samples[i - 1];
@@ -61,4 +74,4 @@ for (let i = 1; i < samples.length; i++) {
   owners.rest = all - Object.values(owners).reduce((x, y) => x + y, 0);
   perSec.push({ fromSec: a.sec, toSec: b.sec, heapBytesPerSec: all, owners });
 }
-console.log(JSON.stringify({ rate, samples: samples.map((s) => ({ sec: s.sec, heapMb: +(s.heapBytes / 1048576).toFixed(2), ownersMb: Object.fromEntries(Object.entries(s.owners).map(([k, v]) => [k, +(v / 1048576).toFixed(2)])) })), bytesPerSecOfRun: perSec }));
+console.log(JSON.stringify({ rate, store: storeKind, samples: samples.map((s) => ({ sec: s.sec, heapMb: +(s.heapBytes / 1048576).toFixed(2), ownersMb: Object.fromEntries(Object.entries(s.owners).map(([k, v]) => [k, +(v / 1048576).toFixed(2)])) })), bytesPerSecOfRun: perSec }));
