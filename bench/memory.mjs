@@ -2,11 +2,11 @@
 // generator process per second (the result's self.generator.rssBytes series); growth after the
 // first minute = max RSS after 60 s − RSS at 60 s. Goal: < 30 MB.
 // Also: the RSS slope after the first minute (least squares, MB per hour), and the size of result.json
-// and run.ndjson per hour of run. --keep DIR keeps the output folder (e.g. to time analyze/report on it).
+// and run.ndjson per hour of run, and the load average (1, 5, 15 min) at the start and the end. --keep DIR keeps the output folder (e.g. to time analyze/report on it).
 // Usage: node bench/memory.mjs [--minutes 10] [--rate 2000] [--keep DIR]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginx } from './lib/targets.mjs';
@@ -21,6 +21,8 @@ const rate = Number(arg('rate', 2000));
 const target = await startNginx({ cpu: 1 });
 const keep = arg('keep', null);
 const out = keep ?? mkdtempSync(join(tmpdir(), 'lp-bench-mem-'));
+const load = () => loadavg().map((x) => +x.toFixed(2));
+const loadavgStart = load();
 try {
   await new Promise((resolve) => {
     const c = spawn('taskset', ['-c', '0', process.execPath, join(here, '../bin/loadproof.js'), 'quick', target.url, '-R', String(rate), '-c', '50', '-d', `${minutes}m`, '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -61,6 +63,8 @@ try {
     rssSlopeAfter60sMbPerHour: slopeMbPerHour,
     resultJsonMbPerHour: sizeMb('result.json'),
     runNdjsonMbPerHour: sizeMb('run.ndjson'),
+    loadavgStart,
+    loadavgEnd: load(),
   };
   console.log(JSON.stringify(summary));
 } finally {

@@ -25,6 +25,7 @@ import { resolveLoad } from '../plan/patterns.js';
 import { startRun, type RunHandle, type StopRequest } from '../engine/runner.js';
 import { logHeaderOf, logEndOf, resultOf } from '../engine/result.js';
 import { logLine, type LogHeader } from '../metrics/log.js';
+import { FilePointStore } from '../metrics/point-store.js';
 import type { SecondRecord } from '../metrics/timeline.js';
 import { decodeHistogram, percentileMs, withStalled } from '../metrics/histogram.js';
 import { AbortGuard, type GuardSecond } from '../engine/guard.js';
@@ -224,6 +225,9 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   let sessionStopped = false;
   let originEpochMs = Date.now();
   const logFd = openSync(logPath, 'w');
+  // the timeline's points wait in a file of the results folder (unlinked at once where the system
+  // allows it), so that a long run's memory does not grow with its timeline (point-store.ts)
+  const points = new FilePointStore(join(dir, '.timeline-points'));
   // The first failed append to the log (a full disk, a file system gone read-only): the log stops
   // there (its last line may be torn, which a reader drops), the run is stopped at the next second
   // — a run that cannot be recorded should not go on loading the target — and the command ends
@@ -310,6 +314,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
       segment: o.segment,
       startAt: o.startAt,
       localAddress: o.localAddress,
+      pointStore: points,
       onStart: (info) => {
         originEpochMs = info.startedAt.getTime();
         header = logHeaderOf(plan, info, { segment: o.segment, localAddress: o.localAddress, seed: o.seed });
@@ -369,6 +374,7 @@ export async function runSession(o: SessionOptions): Promise<SessionOutcome> {
   } finally {
     if (!sessionStopped) await session.stop(originEpochMs).catch(() => undefined);
     closeSync(logFd);
+    points.close();
     if (installSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

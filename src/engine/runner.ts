@@ -14,6 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Plan, Stage } from '../plan/schema.js';
 import { resolveLoad } from '../plan/patterns.js';
 import type { SecondSnapshot } from '../metrics/recorder.js';
+import type { PointStore } from '../metrics/point-store.js';
 import { RunTotals, SecondCollector, mergeSecond, type EndpointInfo, type GeneratorSecond, type SecondRecord } from '../metrics/timeline.js';
 import { RateCurve } from './schedule/rate-curve.js';
 import { compilePlan } from './compile.js';
@@ -53,6 +54,8 @@ export interface RunOptions {
   stages?: Stage[];
   /** called for every merged second, in order; return a stop request to end the run early */
   onSecond?: (record: SecondRecord, totals: RunTotals) => StopRequest | null | void;
+  /** where the run's finished timeline points wait for the result (default: in memory; point-store.ts) */
+  pointStore?: PointStore;
   /** called once the workers are started, with the run's start time */
   onStart?: (info: StartInfo) => void;
   /** the segment of a distributed run to run (default: the whole run); unique data rows are partitioned between segments */
@@ -184,7 +187,7 @@ export function startRun(opts: RunOptions): RunHandle {
     return stripeShare(total, stripe, stripes);
   };
 
-  const totals = new RunTotals(endpoints);
+  const totals = new RunTotals(endpoints, opts.pointStore);
   const cores = usableCores();
   const threads: Worker[] = [];
   const dones: WorkerDone[] = [];

@@ -335,7 +335,7 @@ export class LiveFeed {
 
   /** The run so far, assembled as a result and analysed exactly as the final one will be. */
   provisionalAnalysis(): LiveAnalysis | null {
-    if (!this.header || !this.totals || this.totals.timeline.length === 0) return null;
+    if (!this.header || !this.totals || this.totals.pointCount === 0) return null;
     const durationSec = this.totals.endSec;
     const raw = assembleResult({
       header: this.header,

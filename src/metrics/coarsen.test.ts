@@ -9,6 +9,10 @@ import type { SecondSnapshot } from './recorder.js';
 import { COARSE_AFTER_SEC, COARSE_STEP_SEC, RunTotals, mergeSecond, type SecondRecord } from './timeline.js';
 import { createHistogram, decodeHistogram, percentileMs } from './histogram.js';
 import { countsIndex } from './latency-counts.js';
+import { FilePointStore } from './point-store.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** One second with `n` requests of latency `ms` (and one of 10·ms, so that seconds differ). */
 function second(sec: number, n: number, ms: number, stage: number): SecondRecord {
@@ -110,4 +114,38 @@ test('a run rebuilt from its log lines (histograms decoded, not the live ones) c
   assert.deepEqual(rebuilt.timeline, live.timeline);
   assert.deepEqual(rebuilt.selfSeries('x'), live.selfSeries('x'));
   assert.deepEqual(rebuilt.summary(3750, 'intended'), live.summary(3750, 'intended'));
+});
+
+test('points kept in a file (FilePointStore, as `run` keeps them) read back as those kept in memory, the minute being merged included', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-points-'));
+  try {
+    const store = new FilePointStore(join(dir, '.timeline-points'));
+    const inFile = new RunTotals(ENDPOINTS, store);
+    const inMemory = new RunTotals(ENDPOINTS);
+    const end = COARSE_AFTER_SEC + 2 * COARSE_STEP_SEC + 25;
+    for (let s = 0; s < end; s++) {
+      const r = second(s, 5 + (s % 4), 1 + (s % 9), 0);
+      // a second without generator figures: null in the series, not 0 or NaN
+      if (s === 100 || s === COARSE_AFTER_SEC + 5) r.generator = { cpuPct: null, eventLoopDelayP99Ms: null, rssBytes: null, workerBusyPct: null };
+      inFile.add(r);
+      inMemory.add(r);
+    }
+    assert.equal(inFile.pointCount, COARSE_AFTER_SEC + 3);
+    const tl = inFile.timeline;
+    assert.equal(tl.length, COARSE_AFTER_SEC + 3);
+    assert.deepEqual(tl, inMemory.timeline);
+    assert.equal(tl.at(-1)!.durationSec, 25, 'the minute being merged is the last point');
+    assert.ok(tl.every((p) => !('hdr' in p) || typeof p.hdr === 'string'), 'no undefined keys: the points read as result.json holds them');
+    const self = inFile.selfSeries('x');
+    assert.deepEqual(self, inMemory.selfSeries('x'));
+    assert.deepEqual(self['self.generator.rssBytes']!.points[100], [100, null]);
+    assert.deepEqual(self['self.generator.rssBytes']!.points[101], [101, 1e6 + 101]);
+    assert.deepEqual(self['self.generator.cpuPct']!.points[COARSE_AFTER_SEC], [COARSE_AFTER_SEC, 11], 'the minute’s mean CPU, the null second left out');
+    assert.deepEqual(inFile.cpuStats(), inMemory.cpuStats());
+    assert.equal(inFile.eventLoopDelayP99Ms(), inMemory.eventLoopDelayP99Ms());
+    store.close();
+    assert.deepEqual(inFile.timeline, tl, 'closed, the store still has its points');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -17,15 +17,22 @@
  * (summary, endpoints, peakRps) are folded from every second and are not affected. Why: a per-second
  * point carries its encoded histogram (~1–2.5 KB at 2,000 req/s), ~8 MB of result.json per hour;
  * per minute past the first hour a 24-hour result stays near 16 MB (bench/long-run.mjs: 6.1 MB for
- * the first hour, 0.37 MB a later hour), and the live run's memory stops growing with the timeline.
- * The NDJSON log keeps every second (it is the record a killed run is rebuilt from; the rebuild
- * coarsens the same way).
+ * the first hour, 0.37 MB a later hour). The NDJSON log keeps every second (it is the record a
+ * killed run is rebuilt from; the rebuild coarsens the same way).
+ *
+ * Memory: a finished point is kept as its JSON text in a `PointStore` (point-store.ts) — in a file
+ * of the results folder for `run`/`quick`, so that the live run holds nothing per second of its
+ * timeline — and parsed again when the result is assembled; the generator's figures are 40 bytes
+ * a point (GeneratorRows). As objects, the points of the first hour were held in memory, ~8 KB a
+ * second at 2,000 req/s, most of it each point's `statusCodes` (V8 keeps integer-like keys as an
+ * array up to the largest code). bench/held-memory.mjs measures what is held per second.
  */
 import { createHistogram, encodeHistogram, histogramFromCounts, percentileMs, pointMs, summarizeMs, withStalled, type Histogram } from './histogram.js';
 import type { EndpointSnapshot, EndpointTallies, SecondSnapshot } from './recorder.js';
 import type { SparseCounts } from './latency-counts.js';
 import { CountsSum, countsOf, sumSparse } from './hdr-codec.js';
 import type { EndpointResult, ErrorKind, LatencyPointMs, LatencySummaryMs, SeriesInfo, Summary, TimelinePoint } from '../result/types.js';
+import { MemoryPointStore, type PointStore } from './point-store.js';
 
 /** An endpoint of the run: a request of the plan, by name. */
 export interface EndpointInfo {
@@ -384,6 +391,49 @@ interface CoarsePoint {
 
 const mean = (v: number[]): number | null => (v.length ? Math.round((v.reduce((a, b) => a + b, 0) / v.length) * 10) / 10 : null);
 
+/** Columns of GeneratorRows after the point's start `t` (column 0). */
+const CPU = 1;
+const LOOP_DELAY = 2;
+const RSS = 3;
+const BUSY = 4;
+type GeneratorColumn = typeof CPU | typeof LOOP_DELAY | typeof RSS | typeof BUSY;
+const GENERATOR_COLUMNS = 5;
+
+/**
+ * The generator's figures of each timeline point in one growing Float64Array, 5 columns (t, CPU,
+ * loop delay, RSS, busy share), null kept as NaN: 40 bytes a point, where four `[t, v]` arrays
+ * cost ~300. A float64 holds every JS number exactly, so the series read back are those pushed.
+ */
+class GeneratorRows {
+  private rows = new Float64Array(GENERATOR_COLUMNS * 256);
+  private n = 0;
+
+  push(t: number, cpuPct: number | null, loopDelayMs: number | null, rssBytes: number | null, busyPct: number | null): void {
+    if ((this.n + 1) * GENERATOR_COLUMNS > this.rows.length) {
+      const grown = new Float64Array(this.rows.length * 2);
+      grown.set(this.rows);
+      this.rows = grown;
+    }
+    const at = this.n * GENERATOR_COLUMNS;
+    this.rows[at] = t;
+    this.rows[at + CPU] = cpuPct ?? NaN;
+    this.rows[at + LOOP_DELAY] = loopDelayMs ?? NaN;
+    this.rows[at + RSS] = rssBytes ?? NaN;
+    this.rows[at + BUSY] = busyPct ?? NaN;
+    this.n++;
+  }
+
+  /** One column as `[t, value]` points (a new array). */
+  series(column: GeneratorColumn): Array<[number, number | null]> {
+    const out: Array<[number, number | null]> = new Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      const v = this.rows[i * GENERATOR_COLUMNS + column]!;
+      out[i] = [this.rows[i * GENERATOR_COLUMNS]!, Number.isNaN(v) ? null : v];
+    }
+    return out;
+  }
+}
+
 class EndpointTotals {
   readonly hist = new SeriesTotal();
   readonly ok = new SeriesTotal();
@@ -405,8 +455,8 @@ export class RunTotals {
   private readonly secondAll = new Scratch();
   private readonly secondOutstanding = new Scratch();
   private readonly secondSendLag = new Scratch();
-  /** finished timeline points; the one being merged (past the first hour) is `coarse` */
-  private readonly points: TimelinePoint[] = [];
+  /** finished timeline points, as JSON lines (point-store.ts); the one being merged (past the first hour) is `coarse` */
+  private readonly store: PointStore;
   private coarse: CoarsePoint | null = null;
   private requests = 0;
   private errors = 0;
@@ -420,15 +470,18 @@ export class RunTotals {
   private peakRps = 0;
   private readonly statusCodes: Record<string, number> = {};
   private readonly errorKinds: Record<string, number> = {};
-  private readonly cpu: Array<[number, number | null]> = [];
-  private readonly loopDelay: Array<[number, number | null]> = [];
-  private readonly rss: Array<[number, number | null]> = [];
-  private readonly busy: Array<[number, number | null]> = [];
+  /** the generator's figures, one row per timeline point (40 bytes each) */
+  private readonly generator = new GeneratorRows();
   /** end of the last second folded in, s */
   endSec = 0;
 
-  constructor(readonly endpoints: readonly EndpointInfo[]) {
+  /** `store`: where the finished timeline points wait (default: in memory, as JSON text) */
+  constructor(
+    readonly endpoints: readonly EndpointInfo[],
+    store: PointStore = new MemoryPointStore(),
+  ) {
     this.endpointTotals = endpoints.map(() => new EndpointTotals());
+    this.store = store;
   }
 
   add(r: SecondRecord): void {
@@ -525,11 +578,9 @@ export class RunTotals {
     const tEnd = r.t + r.durationSec;
     if (tEnd > this.endSec) this.endSec = tEnd;
     if (r.t < COARSE_AFTER_SEC) {
-      this.points.push(point);
-      this.cpu.push([r.t, r.generator.cpuPct]);
-      this.loopDelay.push([r.t, r.generator.eventLoopDelayP99Ms]);
-      this.rss.push([r.t, r.generator.rssBytes]);
-      this.busy.push([r.t, r.generator.workerBusyPct]);
+      this.store.append(JSON.stringify(point));
+      const g = r.generator;
+      this.generator.push(r.t, g.cpuPct, g.eventLoopDelayP99Ms, g.rssBytes, g.workerBusyPct);
       return;
     }
     // past the first hour: merged into the minute's point (a new one at a minute boundary or a new stage)
@@ -588,20 +639,27 @@ export class RunTotals {
     if (g.rssBytes !== null) c.rss = g.rssBytes;
   }
 
-  /** The timeline: a point per second for the first hour, per minute after (module comment). */
+  /**
+   * The timeline: a point per second for the first hour, per minute after (module comment). Each
+   * read parses the stored points afresh (a new array of new objects), as result.json holds them.
+   */
   get timeline(): TimelinePoint[] {
-    return this.coarse === null ? this.points : [...this.points, this.coarsePoint(this.coarse)];
+    const out = this.store.lines().map((line) => JSON.parse(line) as TimelinePoint);
+    if (this.coarse !== null) out.push(JSON.parse(JSON.stringify(this.coarsePoint(this.coarse))) as TimelinePoint);
+    return out;
+  }
+
+  /** timeline points so far (without reading them) */
+  get pointCount(): number {
+    return this.store.count + (this.coarse === null ? 0 : 1);
   }
 
   /** Ends the minute being merged: its point and its generator figures join the timeline. */
   private finishCoarse(): void {
     const c = this.coarse;
     if (c === null) return;
-    this.points.push(this.coarsePoint(c));
-    this.cpu.push([c.t, mean(c.cpu)]);
-    this.loopDelay.push([c.t, c.loopDelay]);
-    this.rss.push([c.t, c.rss]);
-    this.busy.push([c.t, mean(c.busy)]);
+    this.store.append(JSON.stringify(this.coarsePoint(c)));
+    this.generator.push(c.t, mean(c.cpu), c.loopDelay, c.rss, mean(c.busy));
     this.coarse = null;
   }
 
@@ -638,9 +696,11 @@ export class RunTotals {
     return point;
   }
 
-  /** The generator's figures with the minute being merged (if any) as its last point. */
-  private withCoarse(list: Array<[number, number | null]>, pick: (c: CoarsePoint) => number | null): Array<[number, number | null]> {
-    return this.coarse === null ? list : [...list, [this.coarse.t, pick(this.coarse)]];
+  /** One of the generator's figures with the minute being merged (if any) as its last point. */
+  private withCoarse(column: GeneratorColumn, pick: (c: CoarsePoint) => number | null): Array<[number, number | null]> {
+    const list = this.generator.series(column);
+    if (this.coarse !== null) list.push([this.coarse.t, pick(this.coarse)]);
+    return list;
   }
 
   /** The result's summary. */
@@ -718,14 +778,14 @@ export class RunTotals {
 
   /** mean and max of the generator's per-second CPU (% of one core) */
   cpuStats(): { mean: number; max: number } | null {
-    const v = this.withCoarse(this.cpu, (c) => mean(c.cpu)).map((p) => p[1]).filter((x): x is number => x !== null);
+    const v = this.withCoarse(CPU, (c) => mean(c.cpu)).map((p) => p[1]).filter((x): x is number => x !== null);
     if (v.length === 0) return null;
     return { mean: round2(v.reduce((a, b) => a + b, 0) / v.length), max: round2(Math.max(...v)) };
   }
 
   /** p99 of the main thread's per-second event-loop delay p99s (ms) — the worst seconds show */
   eventLoopDelayP99Ms(): number | null {
-    const v = this.withCoarse(this.loopDelay, (c) => c.loopDelay).map((p) => p[1]).filter((x): x is number => x !== null).sort((a, b) => a - b);
+    const v = this.withCoarse(LOOP_DELAY, (c) => c.loopDelay).map((p) => p[1]).filter((x): x is number => x !== null).sort((a, b) => a - b);
     if (v.length === 0) return null;
     return v[Math.min(v.length - 1, Math.ceil(v.length * 0.99) - 1)]!;
   }
@@ -734,16 +794,16 @@ export class RunTotals {
   selfSeries(target: string): Record<string, SeriesInfo> {
     const s = (unit: string, points: Array<[number, number | null]>): SeriesInfo => ({
       unit,
-      points: points.map(([t, v]) => [t, v]),
+      points,
       watcher: 'self',
       target,
       role: 'generator',
     });
     return {
-      'self.generator.cpuPct': s('%', this.withCoarse(this.cpu, (c) => mean(c.cpu))),
-      'self.generator.eventLoopDelayP99Ms': s('ms', this.withCoarse(this.loopDelay, (c) => c.loopDelay)),
-      'self.generator.rssBytes': s('bytes', this.withCoarse(this.rss, (c) => c.rss)),
-      'self.generator.workerBusyPct': s('%', this.withCoarse(this.busy, (c) => mean(c.busy))),
+      'self.generator.cpuPct': s('%', this.withCoarse(CPU, (c) => mean(c.cpu))),
+      'self.generator.eventLoopDelayP99Ms': s('ms', this.withCoarse(LOOP_DELAY, (c) => c.loopDelay)),
+      'self.generator.rssBytes': s('bytes', this.withCoarse(RSS, (c) => c.rss)),
+      'self.generator.workerBusyPct': s('%', this.withCoarse(BUSY, (c) => mean(c.busy))),
     };
   }
 }

@@ -16,6 +16,7 @@ import { logHeaderOf } from '../../src/engine/result.js';
 import { mulberry32 } from '../../src/engine/rng.js';
 import { Recorder } from '../../src/metrics/recorder.js';
 import { RunTotals, SecondCollector, mergeSecond } from '../../src/metrics/timeline.js';
+import type { PointStore } from '../../src/metrics/point-store.js';
 import { assembleResult, logLine, type LogEnd } from '../../src/metrics/log.js';
 import type { Result } from '../../src/result/types.js';
 
@@ -26,6 +27,10 @@ export interface SimulateOptions {
   seed?: number;
   /** file descriptor the NDJSON log is written to (as run-session writes it); none: not written */
   logFd?: number;
+  /** called after each second is folded into the totals (bench/held-memory.mjs samples the heap there) */
+  onSecond?: (sec: number, totals: RunTotals) => void;
+  /** where the totals keep the timeline's points (default: in memory), as `run` passes a FilePointStore */
+  pointStore?: PointStore;
 }
 
 export interface SimulatedRun {
@@ -52,7 +57,7 @@ export function simulateRun(o: SimulateOptions): SimulatedRun {
   const endpoints = [{ name: 'GET /items', method: 'GET', scenario: 'api', path: '/items' }];
   const startedAt = new Date('2026-12-01T00:00:00.000Z');
   const header = logHeaderOf(plan, { startedAt, endpoints, workers: 1, cores: 2, stages: [{ durationMs: o.seconds * 1000, target: o.ratePerSec }] });
-  const totals = new RunTotals(endpoints);
+  const totals = new RunTotals(endpoints, o.pointStore);
   let logBytes = 0;
   let logBytesFirstHour = 0;
   const write = (text: string, firstHour: boolean): void => {
@@ -73,6 +78,7 @@ export function simulateRun(o: SimulateOptions): SimulatedRun {
     });
     totals.add(record);
     write(logLine(record), sec < 3600);
+    o.onSecond?.(sec, totals);
   });
   // a few requests outstanding at each second's end, a few ms old
   let nowSec = 0;

@@ -13,9 +13,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { simulateRun, type SimulatedRun } from '../helpers/long-run.js';
 import { renderJson } from '../../src/report/write.js';
 import { resultFromLog } from '../../src/metrics/log.js';
+import { FilePointStore } from '../../src/metrics/point-store.js';
 import { resultShapeProblem } from '../../src/report/read-result.js';
 import { COARSE_AFTER_SEC, COARSE_STEP_SEC } from '../../src/metrics/timeline.js';
 import { runCli } from '../helpers/cli.js';
@@ -60,6 +62,27 @@ test('the result rebuilt from the run.ndjson log is the same result (the rebuild
   assert.deepEqual(rebuilt.timeline, sim.result.timeline);
   assert.deepEqual(rebuilt.summary, sim.result.summary);
   assert.equal(statSync(logFile).size, sim.logBytes);
+});
+
+test('the timeline and the generator series are those of the code before the point store (golden digests)', () => {
+  // sha256 of the JSON of this simulated run's timeline and self series, taken with the code before
+  // the points were kept as JSON text (commit 85e9fea): the store changes where points wait, never
+  // what they say. A deliberate change of the timeline's content (or of the simulation) updates these.
+  const digest = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex');
+  const self = Object.fromEntries(Object.entries(sim.result.watch).map(([k, v]) => [k, v.points]));
+  assert.equal(digest(sim.result.timeline), '5c420578f2e8ed3e29dc46de4082d68342f89872f43cf9085583ad47938c42ef');
+  assert.equal(digest(self), 'facd03955aafccc88d4233d19b3817b263874d7719e294e21970d502eb29e6b4');
+  assert.equal(digest(sim.result.generator), '136b178335322dc68cc713519aa1a575d47b4b779f6fa3eb0d1cea075253b259');
+});
+
+test('with its points kept in a file (FilePointStore, as `run` keeps them), the run has the same result', () => {
+  const store = new FilePointStore(join(dir, '.timeline-points'));
+  try {
+    const inFile = simulateRun({ seconds: SECONDS, ratePerSec: 100, pointStore: store });
+    assert.equal(renderJson(inFile.result), renderJson(sim.result));
+  } finally {
+    store.close();
+  }
 });
 
 test('analyze and report (the real CLI) on the long result complete well within 20 s', async (t) => {
