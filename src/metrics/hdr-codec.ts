@@ -58,17 +58,29 @@ function payloadEnd(raw: Buffer): number | null {
  * sparse array `countsOf` builds (merging a day's 4,980 per-minute histograms built 25 million
  * array elements only to add them up: a quarter of `report`'s time went to collecting them).
  * False, with nothing added, for an encoding of another layout (the caller uses `countsOf`).
- * The payload is read as in sparseCountsOfInflated.
  */
 export function addEncoded(sum: CountsSum, b64: string): boolean {
   const raw = takeReadAhead(b64) ?? inflatedOf(b64);
-  const end = raw === null ? null : payloadEnd(raw);
-  if (raw === null || end === null) return false;
-  // check the whole payload before adding anything: a bad one adds nothing
-  let pos = HEADER_BYTES;
-  let index = 0;
+  const n = raw === null ? null : readPairs(raw);
+  if (n === null) return false;
+  sum.addPairs(scratchPairs, n);
+  return true;
+}
+
+/**
+ * Reads the (index, count) pairs of an inflated inner encoding of loadproof's layout into
+ * scratchPairs; returns how many numbers it wrote, or null (nothing usable) for another layout or
+ * a payload that runs past the counts array. The payload is a run of ZigZag LEB128 words, 7 bits
+ * a byte, at most 9 bytes (as hdr-histogram-js's ZigZagEncoding reads it): a count ≥ 1 for the
+ * next index, 0 for one empty index, −n for n empty indexes.
+ */
+function readPairs(raw: Buffer): number | null {
+  const end = payloadEnd(raw);
+  if (end === null) return null;
   const pairs = scratchPairs;
   let np = 0;
+  let pos = HEADER_BYTES;
+  let index = 0;
   while (pos < end) {
     let b = raw[pos++]!;
     let v = b & 0x7f;
@@ -82,16 +94,15 @@ export function addEncoded(sum: CountsSum, b64: string): boolean {
     if (n < 0) index -= n;
     else {
       if (n > 0) {
-        if (index >= COUNTS_LENGTH) return false;
+        if (index >= COUNTS_LENGTH) return null;
         pairs[np++] = index;
         pairs[np++] = n;
       }
       index++;
     }
-    if (index > COUNTS_LENGTH) return false;
+    if (index > COUNTS_LENGTH) return null;
   }
-  sum.addPairs(pairs, np);
-  return true;
+  return np;
 }
 
 /** Room for one histogram's (index, count) pairs: at most COUNTS_LENGTH of them. */
@@ -109,30 +120,8 @@ function inflatedOf(b64: string): Buffer | null {
  * inflated it already (report/histogram-check.ts).
  */
 export function sparseCountsOfInflated(raw: Buffer): SparseCounts | null {
-  const end = payloadEnd(raw);
-  if (end === null) return null;
-  const out: SparseCounts = [];
-  let pos = HEADER_BYTES;
-  let index = 0;
-  while (pos < end) {
-    // LEB128, 7 bits a byte, at most 9 bytes (as hdr-histogram-js's ZigZagEncoding reads it)
-    let b = raw[pos++]!;
-    let v = b & 0x7f;
-    let scale = 128;
-    for (let k = 1; k < 9 && b & 0x80; k++) {
-      b = raw[pos++]!;
-      v += (b & 0x7f) * scale;
-      scale *= 128;
-    }
-    const n = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-    if (n < 0) index -= n;
-    else {
-      if (n > 0) out.push(index, n);
-      index++;
-    }
-    if (index > COUNTS_LENGTH) return null;
-  }
-  return out;
+  const n = readPairs(raw);
+  return n === null ? null : Array.from(scratchPairs.subarray(0, n));
 }
 
 /**
