@@ -23,8 +23,9 @@
  * rows r with ⌊n·i/N⌋ ≤ r < ⌊n·(i+1)/N⌋ only, and no two segments ever use the same row.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename } from 'node:path';
-import { LineCounter, isMap, isSeq, parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import { badFile, LoadproofError } from '../errors.js';
 import { parseCsv } from '../formats/common/csv.js';
 import type { DataSource } from '../plan/schema.js';
@@ -129,8 +130,14 @@ export function csvTable(file: string, text: string): { columns: string[]; cells
   return { columns, cells };
 }
 
+// the yaml package (its parser gives JSON errors a line) is loaded when a JSON data file is read,
+// on the main thread: load workers import this module for its tables and rows only, and a worker
+// thread would otherwise load yaml's ~80 files again (~70 ms of CPU) for nothing
+let yamlLib: typeof Yaml | null = null;
+
 /** Parses a JSON data file: an array of objects whose keys are the columns (every object the same keys). */
 export function jsonTable(file: string, text: string): { columns: string[]; cells: string[][] } {
+  const { LineCounter, isMap, isSeq, parseDocument } = (yamlLib ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const where = (offset: number | undefined): string => `${basename(file)}:${offset === undefined ? 1 : lc.linePos(offset).line}`;

@@ -33,7 +33,7 @@
  * the cost of one byte test per header line). Cookie values never leave the worker; the worker's
  * secret registry learns them so that an error message quoting one is scrubbed.
  */
-import { CookieJar } from 'tough-cookie';
+import { newCookieJar, type CookieJar } from './cookie-jar.js';
 import type { Connection, ExchangeSink } from './http/connection.js';
 import type { PoolRequest } from './http/pool.js';
 import { encodeRequest } from './http/request-bytes.js';
@@ -479,7 +479,7 @@ export class FlowRunner implements ExchangeSink, PoolRequest, VuRunner {
 
   /** Stores the response's cookies in the VU's jar (created on the first). */
   private keepCookies(setCookies: string[]): void {
-    const jar = (this.jar ??= new CookieJar());
+    const jar = (this.jar ??= newCookieJar());
     const url = this.host.origin + (this.reqPath !== '' ? this.reqPath : this.step!.req.build(this.vars).path);
     for (const sc of setCookies) {
       try {

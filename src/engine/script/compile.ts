@@ -12,9 +12,12 @@
  * built at run time and no `name`) is recorded under the scenario's "other requests" endpoint.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { parse, type Node } from 'acorn';
-import { buildSync, type Message } from 'esbuild';
+import type * as Acorn from 'acorn';
+import type { Node } from 'acorn';
+import type * as Esbuild from 'esbuild';
+import type { Message } from 'esbuild';
 import { ExitCode, LoadproofError } from '../../errors.js';
 
 export interface ScriptEndpoint {
@@ -29,6 +32,12 @@ export interface CompiledScript {
   endpoints: ScriptEndpoint[];
 }
 
+// esbuild and acorn are loaded when a script is compiled (main thread, before the run): load workers
+// import this module for endpointKey only, and should not load them in every worker thread
+const require = createRequire(import.meta.url);
+let esbuildLib: typeof Esbuild | null = null;
+let acornLib: typeof Acorn | null = null;
+
 const METHODS: Record<string, string> = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE', head: 'HEAD', options: 'OPTIONS' };
 
 function where(file: string, m: Message): string {
@@ -40,7 +49,7 @@ export function compileScript(file: string): CompiledScript {
   if (!existsSync(file)) throw new LoadproofError('LP_BAD_FILE', 'no such file', { where: file, hint: 'check the script path (relative to the plan file)', exitCode: ExitCode.badInput });
   let code: string;
   try {
-    const out = buildSync({
+    const out = (esbuildLib ??= require('esbuild') as typeof Esbuild).buildSync({
       entryPoints: [file],
       bundle: true,
       format: 'esm',
@@ -95,7 +104,7 @@ export function endpointKey(method: string, path: string, name: string | undefin
 
 /** Endpoints declared by literal paths or names in the code, in order of appearance. */
 export function scanEndpoints(code: string): ScriptEndpoint[] {
-  const ast = parse(code, { ecmaVersion: 'latest', sourceType: 'module' }) as unknown as AnyNode;
+  const ast = (acornLib ??= require('acorn') as typeof Acorn).parse(code, { ecmaVersion: 'latest', sourceType: 'module' }) as unknown as AnyNode;
   const found = new Map<string, ScriptEndpoint>();
   const visit = (n: unknown): void => {
     if (Array.isArray(n)) {

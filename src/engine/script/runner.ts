@@ -33,7 +33,7 @@
  *     recorded under rides on the response itself (no WeakMap).
  *   - cookies: the jar is looked up only once a server has set a cookie (as for YAML flows).
  */
-import { CookieJar } from 'tough-cookie';
+import { newCookieJar, type CookieJar } from '../cookie-jar.js';
 import type { Connection, ExchangeSink } from '../http/connection.js';
 import type { PoolRequest } from '../http/pool.js';
 import { encodeRequest } from '../http/request-bytes.js';
@@ -527,7 +527,7 @@ export class ScriptRunner implements VuRunner, ExchangeSink, PoolRequest {
   }
 
   private keepCookies(setCookies: string[]): void {
-    const jar = (this.jar ??= new CookieJar());
+    const jar = (this.jar ??= newCookieJar());
     const url = this.host.origin + this.reqPath;
     for (const sc of setCookies) {
       try {

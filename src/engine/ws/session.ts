@@ -25,7 +25,8 @@
  * model's contexts are reused by later arrivals). The closed model keeps its socket, and a
  * `connect` to the same URL on an open socket is a no-op (a VU keeps one socket).
  */
-import WebSocket from 'ws';
+import { createRequire } from 'node:module';
+import type WebSocket from 'ws';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { KIND } from '../../metrics/error-kinds.js';
 import { classifySocketError } from '../http/error-kind.js';
@@ -60,6 +61,14 @@ export function isAbnormalClose(code: number): boolean {
 }
 
 const UNPARSED = Symbol('unparsed');
+
+// the ws package is loaded by the first connect step: a load worker imports this module with the
+// flow runner, and a plan without ws steps should not pay for loading ws in every worker thread
+let wsLib: typeof WebSocket | null = null;
+function wsClass(): typeof WebSocket {
+  wsLib ??= createRequire(import.meta.url)('ws') as typeof WebSocket;
+  return wsLib;
+}
 
 export class WsSession {
   private sock: WebSocket | null = null;
@@ -125,7 +134,7 @@ export class WsSession {
     if (sock !== null) {
       sock.removeAllListeners();
       sock.on('error', () => undefined);
-      if (sock.readyState === WebSocket.OPEN) {
+      if (sock.readyState === sock.OPEN) {
         sock.close(1000);
         // a peer that never answers the close frame must not keep the socket
         setTimeout(() => sock.terminate(), 2000).unref();
@@ -167,7 +176,7 @@ export class WsSession {
     this.waitSentUs = sentUs;
     let sock: WebSocket;
     try {
-      sock = new WebSocket(url, { headers, handshakeTimeout: s.timeoutMs, perMessageDeflate: false, rejectUnauthorized: !this.insecure, followRedirects: false });
+      sock = new (wsClass())(url, { headers, handshakeTimeout: s.timeoutMs, perMessageDeflate: false, rejectUnauthorized: !this.insecure, followRedirects: false });
     } catch {
       this.connectFailed(g, 0, KIND.ws_connect_failed);
       return;
