@@ -17,13 +17,18 @@ const V2_ENCODING_COOKIE = 0x1c849303;
 const V2_COMPRESSED_COOKIE = 0x1c849304;
 /** cookie, payload length, normalizing offset, significant digits, lowest, highest, ratio */
 const V2_HEADER_BYTES = 40;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Null when `b64` is a well-formed encoded histogram, else what is wrong with it. */
 export function encodedHistogramProblem(b64: unknown): string | null {
   if (typeof b64 !== 'string') return `expected a base64 string, found ${b64 === null ? 'null' : typeof b64}`;
-  if (b64.length % 4 !== 0 || !BASE64.test(b64)) return 'the encoded histogram is not valid base64';
+  if (b64.length % 4 !== 0) return 'the encoded histogram is not valid base64';
   const buf = Buffer.from(b64, 'base64');
+  // Node's decoder skips characters outside the alphabet: a string holding any decodes shorter than
+  // its length says (a cheaper test than a regular expression over a day's 12 MB of histograms).
+  // It also reads base64url's - and _ as + and /; such a byte, changed, fails zlib's checksum below.
+  const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  const firstPad = b64.indexOf('=');
+  if (buf.length !== (b64.length / 4) * 3 - padding || (firstPad !== -1 && firstPad < b64.length - padding)) return 'the encoded histogram is not valid base64';
   if (buf.length < 8) return 'the encoded histogram is too short';
   const cookie = buf.readInt32BE(0);
   if ((cookie & ~0xf0) !== V2_COMPRESSED_COOKIE) return 'the encoded histogram does not start with an HdrHistogram V2 compressed cookie';

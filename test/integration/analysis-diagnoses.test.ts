@@ -134,3 +134,23 @@ test('robustness: with less evidence the right cause still ranks first, at a low
   for (const k of Object.keys(cpu.watch)) if (k.startsWith('process.')) delete cpu.watch[k];
   assert.equal(analyze(cpu).analysis!.diagnoses[0]?.id, 'cpu-bound');
 });
+
+/** Freezes `x` and everything reachable from it. */
+function deepFreeze<T>(x: T): T {
+  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) deepFreeze(v);
+  }
+  return x;
+}
+
+test('analyze() leaves the result it is given untouched (it shares it, shallow-copied): every case analysed deeply frozen gives what a fresh copy gives', () => {
+  for (const caseId of ['healthy', ...Object.keys(CASES)]) {
+    const fresh = structuredClone(caseOf(caseId));
+    const frozen = deepFreeze(structuredClone(caseOf(caseId)));
+    // a write into the frozen input throws (ES modules are strict)
+    const a = analyze(frozen);
+    assert.deepEqual(a, analyze(fresh), caseId);
+    assert.equal(a.timeline, frozen.timeline);
+  }
+});
