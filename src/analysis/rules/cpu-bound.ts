@@ -12,7 +12,8 @@
  * the confidence is multiplied by 0.4. "Mostly": the GC pause share (measured on the thread that
  * runs the JavaScript) over half of that thread's time, i.e. of min(process CPU, one core) — a
  * process's CPU past one core is other threads (V8's parallel and concurrent GC helpers among
- * them), which cannot make the main thread's pauses a smaller share of it.
+ * them), which cannot make the main thread's pauses a smaller share of it; or pauses of at least a
+ * quarter of that thread plus the CPU past one core over half the process's CPU (gcIsMost).
  */
 import type { Diagnosis } from '../../result/types.js';
 import { coreSaturation, cpuSeries, ownerName, peakOf, riseWithLoad, type Evidence } from '../evidence.js';
@@ -21,6 +22,21 @@ import * as w from '../wording.js';
 import { diagnosis } from './diagnosis.js';
 import { peakGcShare } from './gc-pressure.js';
 import { latencyRise, throughputPlateau, troubleStart } from './shape.js';
+
+/**
+ * Whether garbage collection takes most of a process's CPU, from its GC pause share `gcPct` (% of
+ * the main thread) and its CPU `cpuPct` (% of one core, all threads). Most of the main thread
+ * (see the module comment); or, once the pauses are a real share of it (≥ 25%), most of the whole
+ * process counting its CPU past one core as GC too: a JavaScript service's other threads are
+ * V8's GC helpers when it is busy collecting (measured on test/targets/gc-service.ts: pauses 48.6% of
+ * the main thread at 141% process CPU, the core's other 41% its parallel and concurrent marking).
+ */
+export function gcIsMost(gcPct: number, cpuPct: number): boolean {
+  const mainPct = Math.min(cpuPct, 100);
+  if (gcPct > 0.5 * mainPct) return true;
+  const helpersPct = Math.max(0, cpuPct - 100);
+  return gcPct >= 0.25 * mainPct && gcPct + helpersPct > 0.5 * cpuPct;
+}
 
 export function cpuBound(ev: Evidence): Diagnosis | null {
   const zone = troubleStart(ev);
@@ -39,7 +55,7 @@ export function cpuBound(ev: Evidence): Diagnosis | null {
   const scaling = ramp(scalingRho, 0.5, 0.9);
   let confidence = 0.55 * sat + 0.25 * plateauS + 0.2 * scaling;
   const gc = peakGcShare(ev, zone);
-  const gcMostly = gc !== null && cpu !== null && gc.value * 100 > 0.5 * Math.min(cpu.value, 100);
+  const gcMostly = gc !== null && cpu !== null && gcIsMost(gc.value * 100, cpu.value);
   if (gcMostly) confidence *= 0.4;
 
   const evidence: string[] = [];
