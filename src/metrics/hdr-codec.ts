@@ -264,16 +264,11 @@ export class CountsSum {
   version = 0;
 
   add(p: SparseCounts): void {
-    if (p.length === 0) return;
-    const c = (this.counts ??= new Float64Array(COUNTS_LENGTH));
-    for (let k = 0; k < p.length; k += 2) c[p[k]!]! += p[k + 1]!;
-    if (p[0]! < this.lo) this.lo = p[0]!;
-    if (p[p.length - 2]! > this.hi) this.hi = p[p.length - 2]!;
-    this.version++;
+    this.addPairs(p, p.length);
   }
 
-  /** Adds `n` numbers of `pairs` read as (index, count) pairs, indexes increasing. */
-  addPairs(pairs: Float64Array, n: number): void {
+  /** Adds the first `n` numbers of `pairs` read as (index, count) pairs, indexes increasing. */
+  addPairs(pairs: ArrayLike<number>, n: number): void {
     if (n === 0) return;
     const c = (this.counts ??= new Float64Array(COUNTS_LENGTH));
     for (let k = 0; k < n; k += 2) c[pairs[k]!]! += pairs[k + 1]!;

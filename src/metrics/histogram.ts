@@ -71,8 +71,9 @@ export function histogramFromCounts(parts: Iterable<SparseCounts | null | undefi
 let mergeScratch: CountsSum | null = null;
 
 /**
- * Merges histograms (and/or encoded histograms) into a new one. Encoded ones are read as sparse
- * counts and summed (hdr-codec.ts) before one histogram is built from the sum: decoding each into
+ * Merges histograms (and/or encoded histograms) into a new one. Encoded ones are added straight
+ * into one reused counts array (hdr-codec.ts `addEncoded`; another layout through `countsOf`)
+ * before one histogram is built from the sum: decoding each into
  * a 23,552-slot histogram and adding it walked every slot, ~0.7 ms a histogram — most of `analyze`
  * on a 24-hour result (4,980 timeline points). The sum is the same counts either way.
  */
